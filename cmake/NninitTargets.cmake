@@ -1,0 +1,53 @@
+# Helpers that give every layer of DESIGN.md the same shape: one static library per layer
+# (nninit::<layer>), its sources and headers in src/nninit/<layer>/, its unit tests (*_test.cpp)
+# beside them in one test program per layer.
+
+function(nninit_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast -Wcast-align -Wimplicit-fallthrough)
+  if(NNINIT_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(nninit_set_sanitizers target)
+  if(NNINIT_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# nninit_add_layer(NAME SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...] [TEST_SOURCES ...])
+function(nninit_add_layer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS;TEST_SOURCES" ${ARGN})
+  set(target nninit_${name})
+  add_library(${target} STATIC ${ARG_SOURCES})
+  add_library(nninit::${name} ALIAS ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${name} POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
+                                              $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  # Exactness: the compiler must never fuse a multiply and an add on its own; every FMA that PyTorch
+  # performs is written out explicitly with std::fma (torch-semantics §4).
+  target_compile_options(${target} PRIVATE -ffp-contract=off)
+  target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  nninit_set_warnings(${target})
+  nninit_set_sanitizers(${target})
+  set_property(GLOBAL APPEND PROPERTY NNINIT_LAYER_TARGETS ${target})
+  if(NNINIT_BUILD_TESTS AND ARG_TEST_SOURCES)
+    nninit_add_test_program(${target}_test SOURCES ${ARG_TEST_SOURCES} DEPS ${target})
+  endif()
+endfunction()
+
+# nninit_add_test_program(NAME SOURCES ... DEPS ...): a GoogleTest program registered with CTest.
+function(nninit_add_test_program name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE NNINIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                             NNINIT_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+  nninit_set_warnings(${name})
+  nninit_set_sanitizers(${name})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+endfunction()

@@ -1,0 +1,23 @@
+#include "nninit/core/error.h"
+
+namespace nninit {
+
+std::string_view python_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::value:
+      return "ValueError";
+    case ErrorKind::type:
+      return "TypeError";
+    case ErrorKind::runtime:
+      return "RuntimeError";
+    case ErrorKind::index:
+      return "IndexError";
+    case ErrorKind::not_implemented:
+      return "NotImplementedError";
+    case ErrorKind::io:
+      return "OSError";
+  }
+  return "Error";
+}
+
+}  // namespace nninit

@@ -1,0 +1,61 @@
+// Typed errors. Each class mirrors the Python exception PyTorch raises for the same mistake, so a
+// message can carry PyTorch's wording and a caller (or the conformance suite) can compare the kind.
+// Messages start with the function that raised them: "kaiming_uniform_: Fan in and fan out ...".
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace nninit {
+
+enum class ErrorKind { value, type, runtime, index, not_implemented, io };
+
+// The Python exception class name for a kind ("ValueError", "TypeError", ...).
+std::string_view python_name(ErrorKind kind);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+// Bad value for an argument: an unknown mode, a negative size, a wrong number of dimensions.
+class ValueError : public Error {
+ public:
+  explicit ValueError(const std::string& message) : Error(ErrorKind::value, message) {}
+};
+
+// An argument of the wrong type: a bool where a number is expected, a string where an int is.
+class TypeError : public Error {
+ public:
+  explicit TypeError(const std::string& message) : Error(ErrorKind::type, message) {}
+};
+
+// PyTorch's generic RuntimeError (TORCH_CHECK failures).
+class RuntimeError : public Error {
+ public:
+  explicit RuntimeError(const std::string& message) : Error(ErrorKind::runtime, message) {}
+};
+
+class IndexError : public Error {
+ public:
+  explicit IndexError(const std::string& message) : Error(ErrorKind::index, message) {}
+};
+
+// An operation PyTorch does not implement for a dtype ("... not implemented for 'Half'").
+class NotImplementedError : public Error {
+ public:
+  explicit NotImplementedError(const std::string& message) : Error(ErrorKind::not_implemented, message) {}
+};
+
+// A file that cannot be read, written or parsed.
+class IoError : public Error {
+ public:
+  explicit IoError(const std::string& message) : Error(ErrorKind::io, message) {}
+};
+
+}  // namespace nninit

@@ -1,0 +1,109 @@
+#include "nninit/core/tensor.h"
+
+#include <gtest/gtest.h>
+
+#include "nninit/core/error.h"
+
+namespace nninit {
+namespace {
+
+Tensor arange(Shape shape) {
+  std::vector<double> values(static_cast<std::size_t>(shape_numel(shape)));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i);
+  return Tensor::from_values(values, std::move(shape));
+}
+
+TEST(Tensor, EmptyHasContiguousStrides) {
+  Tensor t = Tensor::empty({2, 3, 4});
+  EXPECT_EQ(t.strides(), (Shape{12, 4, 1}));
+  EXPECT_EQ(t.numel(), 24);
+  EXPECT_TRUE(t.is_contiguous());
+  EXPECT_EQ(t.size(-1), 4);
+  EXPECT_THROW((void)t.size(3), IndexError);
+}
+
+TEST(Tensor, NegativeSizeIsAnError) {
+  EXPECT_THROW(Tensor::empty({2, -1}), RuntimeError);
+}
+
+TEST(Tensor, TransposeSharesStorageAndSwapsStrides) {
+  Tensor a = arange({2, 3});
+  Tensor b = a.t();
+  EXPECT_TRUE(b.shares_storage_with(a));
+  EXPECT_EQ(b.sizes(), (Shape{3, 2}));
+  EXPECT_FALSE(b.is_contiguous());
+  EXPECT_TRUE(b.is_non_overlapping_and_dense());
+  EXPECT_EQ(b.at({2, 1}), 5.0);
+  EXPECT_EQ(b.to_doubles(), (std::vector<double>{0, 3, 1, 4, 2, 5}));
+}
+
+TEST(Tensor, SliceWithStep) {
+  Tensor a = arange({10});
+  Tensor s = a.slice(0, 1, 9, 3);
+  EXPECT_EQ(s.to_doubles(), (std::vector<double>{1, 4, 7}));
+  EXPECT_FALSE(s.is_non_overlapping_and_dense());
+  Tensor negative = a.slice(0, -3, std::nullopt);
+  EXPECT_EQ(negative.to_doubles(), (std::vector<double>{7, 8, 9}));
+}
+
+TEST(Tensor, SelectAndPermute) {
+  Tensor a = arange({2, 3, 4});
+  EXPECT_EQ(a.select(1, -1).to_doubles(), (std::vector<double>{8, 9, 10, 11, 20, 21, 22, 23}));
+  const std::int64_t dims[] = {2, 0, 1};
+  Tensor p = a.permute(dims);
+  EXPECT_EQ(p.sizes(), (Shape{4, 2, 3}));
+  EXPECT_EQ(p.at({3, 1, 2}), a.at({1, 2, 3}));
+  const std::int64_t duplicate[] = {0, 0, 1};
+  EXPECT_THROW(a.permute(duplicate), RuntimeError);
+}
+
+TEST(Tensor, ViewFollowsPyTorchRules) {
+  Tensor a = arange({4, 6});
+  EXPECT_EQ(a.view({2, -1, 3}).sizes(), (Shape{2, 4, 3}));
+  EXPECT_THROW(a.view({5, -1}), RuntimeError);
+  EXPECT_THROW(a.view({-1, -1}), RuntimeError);
+  // A transposed tensor cannot be flattened without a copy; reshape copies instead.
+  EXPECT_THROW(a.t().view({24}), RuntimeError);
+  Tensor r = a.t().reshape({24});
+  EXPECT_FALSE(r.shares_storage_with(a));
+  EXPECT_EQ(r.at({1}), 6.0);
+  // Splitting a dimension of a transposed view is allowed.
+  EXPECT_TRUE(a.t().view({2, 3, 4}).shares_storage_with(a));
+}
+
+TEST(Tensor, ComputeViewStridesMatchesPyTorch) {
+  // Values from PyTorch 1.13: torch.empty(4, 6).t().view(3, 2, 4).stride() == (2, 1, 6).
+  const std::int64_t sizes[] = {6, 4};
+  const std::int64_t strides[] = {1, 6};
+  const std::int64_t target[] = {3, 2, 4};
+  auto s = compute_view_strides(sizes, strides, target);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(*s, (Shape{2, 1, 6}));
+}
+
+TEST(Tensor, FillAndCopyConvertDtypes) {
+  Tensor a = Tensor::full({3}, 0.1, DType::bfloat16);
+  EXPECT_EQ(a.data_ptr<BFloat16>()[0].bits, float_to_bfloat16_bits(0.1f));
+  Tensor b = a.to(DType::float64);
+  EXPECT_EQ(b.at({2}), static_cast<double>(bfloat16_bits_to_float(float_to_bfloat16_bits(0.1f))));
+  EXPECT_THROW(b.data_ptr<float>(), TypeError);
+  Tensor c = Tensor::empty({2});
+  EXPECT_THROW(c.copy_(a), RuntimeError);
+}
+
+TEST(Tensor, CopyBetweenOverlappingViewsIsSafe) {
+  Tensor a = arange({2, 2});
+  a.copy_(a.t());
+  EXPECT_EQ(a.to_doubles(), (std::vector<double>{0, 2, 1, 3}));
+}
+
+TEST(Tensor, ZeroSizeTensors) {
+  Tensor z = Tensor::zeros({0, 5});
+  EXPECT_EQ(z.numel(), 0);
+  EXPECT_TRUE(z.is_contiguous());
+  z.fill_(3.0);  // no elements, no error
+  EXPECT_TRUE(z.to_doubles().empty());
+}
+
+}  // namespace
+}  // namespace nninit
