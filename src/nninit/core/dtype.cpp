@@ -6,16 +6,11 @@ namespace nninit {
 
 std::size_t itemsize(DType dtype) {
   switch (dtype) {
-    case DType::float32:
-      return 4;
-    case DType::float64:
-      return 8;
-    case DType::float16:
-      return 2;
-    case DType::bfloat16:
-      return 2;
-    case DType::int64:
-      return 8;
+    case DType::float32: return 4;
+    case DType::float64: return 8;
+    case DType::float16: return 2;
+    case DType::bfloat16: return 2;
+    case DType::int64: return 8;
   }
   return 0;
 }
@@ -26,32 +21,22 @@ bool is_floating_point(DType dtype) {
 
 std::string_view dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::float32:
-      return "float32";
-    case DType::float64:
-      return "float64";
-    case DType::float16:
-      return "float16";
-    case DType::bfloat16:
-      return "bfloat16";
-    case DType::int64:
-      return "int64";
+    case DType::float32: return "float32";
+    case DType::float64: return "float64";
+    case DType::float16: return "float16";
+    case DType::bfloat16: return "bfloat16";
+    case DType::int64: return "int64";
   }
   return "?";
 }
 
 std::string_view scalar_type_name(DType dtype) {
   switch (dtype) {
-    case DType::float32:
-      return "Float";
-    case DType::float64:
-      return "Double";
-    case DType::float16:
-      return "Half";
-    case DType::bfloat16:
-      return "BFloat16";
-    case DType::int64:
-      return "Long";
+    case DType::float32: return "Float";
+    case DType::float64: return "Double";
+    case DType::float16: return "Half";
+    case DType::bfloat16: return "BFloat16";
+    case DType::int64: return "Long";
   }
   return "?";
 }

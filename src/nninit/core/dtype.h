@@ -103,14 +103,10 @@ T narrow_to(From value) {
 template <class Fn>
 decltype(auto) dispatch_floating(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::float64:
-      return fn(double{});
-    case DType::float16:
-      return fn(Half{});
-    case DType::bfloat16:
-      return fn(BFloat16{});
-    default:
-      return fn(float{});
+    case DType::float64: return fn(double{});
+    case DType::float16: return fn(Half{});
+    case DType::bfloat16: return fn(BFloat16{});
+    default: return fn(float{});
   }
 }
 

@@ -4,18 +4,13 @@ namespace nninit {
 
 std::string_view python_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::value:
-      return "ValueError";
-    case ErrorKind::type:
-      return "TypeError";
-    case ErrorKind::runtime:
-      return "RuntimeError";
-    case ErrorKind::index:
-      return "IndexError";
-    case ErrorKind::not_implemented:
-      return "NotImplementedError";
-    case ErrorKind::io:
-      return "OSError";
+    case ErrorKind::value: return "ValueError";
+    case ErrorKind::type: return "TypeError";
+    case ErrorKind::runtime: return "RuntimeError";
+    case ErrorKind::index: return "IndexError";
+    case ErrorKind::not_implemented: return "NotImplementedError";
+    case ErrorKind::zero_division: return "ZeroDivisionError";
+    case ErrorKind::io: return "OSError";
   }
   return "Error";
 }

@@ -9,7 +9,7 @@
 
 namespace nninit {
 
-enum class ErrorKind { value, type, runtime, index, not_implemented, io };
+enum class ErrorKind { value, type, runtime, index, not_implemented, zero_division, io };
 
 // The Python exception class name for a kind ("ValueError", "TypeError", ...).
 std::string_view python_name(ErrorKind kind);
@@ -50,6 +50,12 @@ class IndexError : public Error {
 class NotImplementedError : public Error {
  public:
   explicit NotImplementedError(const std::string& message) : Error(ErrorKind::not_implemented, message) {}
+};
+
+// Python's ZeroDivisionError, raised by nn.init code that divides by a user-given value.
+class ZeroDivisionError : public Error {
+ public:
+  explicit ZeroDivisionError(const std::string& message) : Error(ErrorKind::zero_division, message) {}
 };
 
 // A file that cannot be read, written or parsed.

@@ -76,6 +76,24 @@ Tensor Tensor::empty(Shape sizes, DType dtype) {
   return Tensor(std::move(storage), dtype, std::move(sizes), std::move(strides), 0);
 }
 
+Tensor Tensor::empty_strided(Shape sizes, Shape strides, DType dtype) {
+  const std::int64_t n = shape_numel(sizes);
+  auto storage = Storage::allocate(static_cast<std::size_t>(n) * itemsize(dtype));
+  Tensor t(std::move(storage), dtype, std::move(sizes), std::move(strides), 0);
+  if (!t.is_non_overlapping_and_dense()) {
+    throw ValueError(fmt::format("empty_strided: strides {} do not describe a dense layout of shape {}",
+                                 shape_string(t.strides()), shape_string(t.sizes())));
+  }
+  return t;
+}
+
+Tensor empty_like(const Tensor& tensor) {
+  if (tensor.is_non_overlapping_and_dense()) {
+    return Tensor::empty_strided(tensor.sizes(), tensor.strides(), tensor.dtype());
+  }
+  return Tensor::empty(tensor.sizes(), tensor.dtype());
+}
+
 Tensor Tensor::zeros(Shape sizes, DType dtype) {
   Tensor t = empty(std::move(sizes), dtype);
   if (t.storage_->nbytes() != 0) std::memset(t.storage_->data(), 0, t.storage_->nbytes());

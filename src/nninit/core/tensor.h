@@ -48,6 +48,8 @@ class Tensor {
   static Tensor empty(Shape sizes, DType dtype = DType::float32);
   static Tensor zeros(Shape sizes, DType dtype = DType::float32);
   static Tensor full(Shape sizes, double value, DType dtype = DType::float32);
+  // A new tensor with the given strides, which must describe a non-overlapping, dense layout.
+  static Tensor empty_strided(Shape sizes, Shape strides, DType dtype = DType::float32);
   // A contiguous tensor holding `values` (narrowed to dtype) with the given shape.
   static Tensor from_values(std::span<const double> values, Shape sizes, DType dtype = DType::float32);
   // A tensor over existing storage.
@@ -126,6 +128,10 @@ class Tensor {
   Shape strides_;
   std::int64_t offset_ = 0;
 };
+
+// A new uninitialised tensor shaped like `tensor`, as torch.empty_like with the default
+// preserve_format: the same strides when the tensor is non-overlapping and dense, else contiguous.
+Tensor empty_like(const Tensor& tensor);
 
 // Strides for viewing a tensor of (old_sizes, old_strides) as new_sizes without copying, as
 // at::detail::computeStride decides; nullopt when the view is impossible.

@@ -1,0 +1,33 @@
+// The Box-Muller transforms of PyTorch's normal_ fill path, one block of 16 values at a time.
+//
+// Every variant reads 16 uniforms u[0..15] from `block` and overwrites them with normals: the pair
+// (u[j], u[j+8]) becomes (r*cos(theta), r*sin(theta)) scaled by std and shifted by mean, with
+// r = sqrt(-2*log(1 - u[j])) and theta = 2*pi*u[j+8] (torch-semantics §3.1). They differ in
+// arithmetic, and each is written so that its roundings are explicit: the compiler never contracts
+// (the library is built with -ffp-contract=off) and every fused multiply-add is a std::fma.
+#pragma once
+
+#include "nninit/core/dtype.h"
+
+namespace nninit::box_muller {
+
+// ATen's scalar normal_fill_16<float> (the generic capability): glibc logf/cosf/sinf, theta computed
+// in double and rounded to float. `fused` selects fmaf(c, std, mean) over c*std + mean.
+void glibc_float16(float* block, float mean, float std, bool fused);
+
+// ATen's normal_fill_16_AVX2 (avx2 and avx512 capabilities): the avx_mathfun log and sincos with the
+// multiply-adds that GCC fused in PyTorch's builds, then fma(r*cos, std, mean).
+void avx_mathfun16(float* block, float mean, float std);
+// The avx_mathfun pieces, exposed for tests: log for x in (0, 1], sincos for x >= 0.
+float avx_mathfun_log(float x);
+void avx_mathfun_sincos(float x, float& sine, float& cosine);
+
+// ATen's scalar normal_fill_16<double>: glibc log/cos/sin/sqrt in double.
+void glibc_double16(double* block, double mean, double std, bool fused);
+
+// ATen's scalar normal_fill_16<T> for T = Half or BFloat16 (PyTorch 1.13 to 2.11): every named
+// intermediate (u1, radius, theta) is rounded to T; the math runs in float.
+template <class T>
+void reduced16(T* block, T mean, T std, bool fused);
+
+}  // namespace nninit::box_muller

@@ -1,0 +1,29 @@
+// The one interface init code draws from. Two engines implement it: TorchGenerator (PyTorch's
+// mt19937 and CPU distributions, bit for bit) and, later, a counter-based Philox engine. Init code
+// never asks which engine it has.
+//
+// Tensors are handles: a fill writes through the handle into the shared storage, so the methods take
+// `const Tensor&` (as libtorch's in-place ops do) and accept views.
+#pragma once
+
+#include <cstdint>
+
+#include "nninit/core/tensor.h"
+
+namespace nninit {
+
+class Generator {
+ public:
+  virtual ~Generator() = default;
+
+  // Fills with U[from, to). Errors as PyTorch's uniform_: from > to, bounds outside the dtype's range.
+  virtual void uniform_(const Tensor& tensor, double from, double to) = 0;
+  // Fills with N(mean, std^2). std must be >= 0.
+  virtual void normal_(const Tensor& tensor, double mean, double std) = 0;
+  // Fills with N(mean, std^2) truncated to [a, b] (absolute bounds, as nn.init.trunc_normal_).
+  virtual void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) = 0;
+  // A random permutation of 0..n-1 as an int64 tensor.
+  virtual Tensor randperm(std::int64_t n) = 0;
+};
+
+}  // namespace nninit

@@ -1,0 +1,74 @@
+// PyTorch's CPU generator (CPUGeneratorImpl) and its distributions, bit for bit.
+//
+// The state is an mt19937 engine, the full 64-bit initial seed and the cached normal samples, laid
+// out by get_state() exactly as torch.get_rng_state() returns it (5056 bytes, torch-semantics §1).
+// The distributions follow the paths of torch-semantics §2-§5 for the named TorchVariant (release and
+// CPU capability); the results do not depend on the CPU nninit itself runs on.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "nninit/random/generator.h"
+#include "nninit/random/mt19937.h"
+#include "nninit/random/torch_variant.h"
+
+namespace nninit {
+
+class TorchGenerator final : public Generator {
+ public:
+  // torch.Generator()'s seed (c10::default_rng_seed_val).
+  static constexpr std::uint64_t default_seed = 67280421310721ull;
+  static constexpr std::size_t state_bytes = 5056;         // CPUGeneratorImplState
+  static constexpr std::size_t legacy_state_bytes = 5048;  // CPUGeneratorImplStateLegacy
+
+  explicit TorchGenerator(std::uint64_t seed = default_seed, TorchVariant variant = {});
+
+  // torch.manual_seed: a negative Python seed arrives here wrapped modulo 2^64. Only the low 32 bits
+  // reach the engine; initial_seed() keeps all 64. Clears both cached normal samples.
+  void manual_seed(std::uint64_t seed);
+  std::uint64_t initial_seed() const { return seed_; }
+
+  const TorchVariant& variant() const { return variant_; }
+  void set_variant(TorchVariant variant);
+  const TorchBehaviour& behaviour() const { return behaviour_; }
+
+  // One 32-bit word, and two words as a 64-bit value with the first draw in the high half.
+  std::uint32_t random() { return engine_(); }
+  std::uint64_t random64() {
+    const std::uint64_t high = engine_();
+    return (high << 32) | engine_();
+  }
+
+  // torch.get_rng_state() bytes, and torch.set_rng_state(): accepts the current 5056-byte layout and
+  // the legacy 5048-byte one, with PyTorch's validation and messages.
+  std::vector<std::uint8_t> get_state() const;
+  void set_state(std::span<const std::uint8_t> state);
+
+  // The raw N(0,1) sample cached by the double normal path (torch-semantics §3.4).
+  std::optional<double>& next_double_normal_sample() { return next_double_normal_; }
+  std::optional<float>& next_float_normal_sample() { return next_float_normal_; }
+
+  void uniform_(const Tensor& tensor, double from, double to) override;
+  void normal_(const Tensor& tensor, double mean, double std) override;
+  void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override;
+  Tensor randperm(std::int64_t n) override;
+
+ private:
+  MT19937 engine_;
+  std::uint64_t seed_ = default_seed;
+  std::optional<double> next_double_normal_;
+  std::optional<float> next_float_normal_;
+  TorchVariant variant_;
+  TorchBehaviour behaviour_;
+};
+
+// The process-wide generator that PyTorch calls the default CPU generator: init functions draw from
+// it when given no generator, and sparse_ always takes its randperm from it, as PyTorch does.
+// Unlike PyTorch's (seeded from the clock at start-up), it starts from default_seed.
+TorchGenerator& default_generator();
+
+}  // namespace nninit

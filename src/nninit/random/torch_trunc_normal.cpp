@@ -1,0 +1,187 @@
+// TorchGenerator::trunc_normal_: the sampling half of torch.nn.init.trunc_normal_, replayed tensor op
+// by tensor op so that every draw and every rounding is PyTorch's (torch-semantics §6).
+//
+//  - up to 2.10, inverse CDF: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)), add_(mean), clamp_(a, b);
+//  - since 2.11, when the window holds more than 30% of the mass, normal_ and redraw the outliers
+//    from full-size normal_ tensors until none is left; otherwise rejection from a uniform proposal,
+//    again drawing full-size tensors each round.
+// Elementwise steps run on the logical order of the elements; draws follow each tensor's memory order.
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "nninit/core/error.h"
+#include "nninit/core/memory_order.h"
+#include "nninit/random/erfinv.h"
+#include "nninit/random/torch_generator.h"
+
+namespace nninit {
+namespace {
+
+// The elements of a tensor in logical order, and the reverse.
+template <class T>
+std::vector<T> gather(const Tensor& tensor) {
+  std::vector<T> values;
+  values.reserve(static_cast<std::size_t>(tensor.numel()));
+  const T* base = reinterpret_cast<const T*>(tensor.raw_data());
+  for_each_logical_offset(tensor, [&](std::int64_t offset) { values.push_back(base[offset]); });
+  return values;
+}
+
+template <class T>
+void scatter(const Tensor& tensor, const std::vector<T>& values) {
+  T* base = reinterpret_cast<T*>(tensor.raw_data());
+  std::size_t i = 0;
+  for_each_logical_offset(tensor, [&](std::int64_t offset) { base[offset] = values[i++]; });
+}
+
+// A binary op of a T tensor with a Python float, as ATen computes it: in T's "opmath" type (float for
+// the 16-bit types) with the scalar narrowed to that type, the result rounded to T.
+template <class T>
+using OpMath = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+double norm_cdf(double x) {
+  return (1.0 + std::erf(x / std::sqrt(2.0))) / 2.0;
+}
+
+template <class T>
+void inverse_cdf(TorchGenerator& gen, const Tensor& tensor, double mean, double std, double a, double b) {
+  const double l = norm_cdf((a - mean) / std);
+  const double u = norm_cdf((b - mean) / std);
+  gen.uniform_(tensor, 2 * l - 1, 2 * u - 1);
+  if (std::is_same_v<T, Half> && !gen.behaviour().erfinv_supports_half) {
+    // PyTorch has drawn and filled the uniforms by the time erfinv_ fails.
+    throw RuntimeError("trunc_normal_: \"erfinv_vml_cpu\" not implemented for 'Half'");
+  }
+  const bool fused = gen.variant().capability != Capability::generic;
+  using M = OpMath<T>;
+  const auto scale = static_cast<M>(std * std::sqrt(2.0));
+  const auto shift = static_cast<M>(mean);
+  const T low = narrow_to<T>(a);
+  const T high = narrow_to<T>(b);
+  std::vector<T> values = gather<T>(tensor);
+  for (T& v : values) {
+    T x = narrow_to<T>(calc_erfinv(static_cast<M>(v), fused));  // erfinv_
+    x = narrow_to<T>(static_cast<M>(x) * scale);                // mul_(std * sqrt(2))
+    x = narrow_to<T>(static_cast<M>(x) + shift);                // add_(mean)
+    // clamp_(min=a, max=b): max then min; NaN stays NaN.
+    if (static_cast<M>(x) < static_cast<M>(low)) x = low;
+    if (static_cast<M>(x) > static_cast<M>(high)) x = high;
+    v = x;
+  }
+  scatter(tensor, values);
+}
+
+template <class T>
+void resample_outliers(TorchGenerator& gen, const Tensor& tensor, double mean, double std, double a,
+                       double b) {
+  // Bounds rounded to the tensor's dtype (tensor.new_tensor(a).item()).
+  const double lo = static_cast<double>(narrow_to<T>(a));
+  const double hi = static_cast<double>(narrow_to<T>(b));
+  gen.normal_(tensor, mean, std);
+  std::vector<T> result = gather<T>(tensor);
+  bool changed = false;
+  while (true) {
+    std::vector<bool> mask(result.size());
+    bool any = false;
+    for (std::size_t i = 0; i < result.size(); ++i) {
+      const auto x = static_cast<double>(result[i]);
+      mask[i] = x < lo || x > hi;
+      any = any || mask[i];
+    }
+    if (!any) break;
+    // torch.empty_like(result).normal_(): a full-size draw in result's layout, which is the tensor's
+    // when that is dense and contiguous row-major otherwise.
+    const Tensor fresh = empty_like(tensor);
+    gen.normal_(fresh, mean, std);
+    const std::vector<T> drawn = gather<T>(fresh);
+    for (std::size_t i = 0; i < result.size(); ++i) {
+      if (mask[i]) result[i] = drawn[i];
+    }
+    changed = true;
+  }
+  if (changed) scatter(tensor, result);
+}
+
+template <class T>
+void uniform_rejection(TorchGenerator& gen, const Tensor& tensor, double mean, double std, double a,
+                       double b) {
+  using M = OpMath<T>;
+  const double mode = std::max(a, std::min(mean, b));
+  const double z = (mode - mean) / std;
+  const double log_peak = -0.5 * (z * z);
+  const auto mean_m = static_cast<M>(mean);
+  const auto std_m = static_cast<M>(std);
+  const auto log_peak_m = static_cast<M>(log_peak);
+  // candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak), each op rounded to T.
+  auto log_density = [&](std::vector<T> values) {
+    for (T& v : values) {
+      T x = narrow_to<T>(static_cast<M>(v) - mean_m);
+      x = narrow_to<T>(static_cast<M>(x) / std_m);
+      x = narrow_to<T>(static_cast<M>(x) * static_cast<M>(x));
+      x = narrow_to<T>(static_cast<M>(x) * static_cast<M>(-0.5));
+      v = narrow_to<T>(static_cast<M>(x) - log_peak_m);
+    }
+    return values;
+  };
+  const Tensor candidates = empty_like(tensor);
+  const Tensor accept_buffer = empty_like(tensor);
+  // accept_buf.uniform_().log_().gt(log_density): one full-size draw per round.
+  auto accept_draw = [&](const std::vector<T>& density) {
+    gen.uniform_(accept_buffer, 0.0, 1.0);
+    const std::vector<T> u = gather<T>(accept_buffer);
+    std::vector<bool> reject(u.size());
+    for (std::size_t i = 0; i < u.size(); ++i) {
+      const T log_u = narrow_to<T>(std::log(static_cast<M>(u[i])));
+      reject[i] = static_cast<M>(log_u) > static_cast<M>(density[i]);
+    }
+    return reject;
+  };
+
+  gen.uniform_(tensor, a, b);
+  std::vector<T> result = gather<T>(tensor);
+  std::vector<bool> pending = accept_draw(log_density(result));
+  auto any_pending = [&] {
+    for (bool p : pending) {
+      if (p) return true;
+    }
+    return false;
+  };
+  if (!any_pending()) return;
+  while (true) {
+    gen.uniform_(candidates, a, b);
+    const std::vector<T> proposal = gather<T>(candidates);
+    for (std::size_t i = 0; i < result.size(); ++i) {
+      if (pending[i]) result[i] = proposal[i];
+    }
+    const std::vector<bool> reject = accept_draw(log_density(proposal));
+    for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = pending[i] && reject[i];
+    if (!any_pending()) break;
+  }
+  scatter(tensor, result);
+}
+
+}  // namespace
+
+void TorchGenerator::trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) {
+  if (tensor.dtype() == DType::int64) {
+    throw NotImplementedError("trunc_normal_: \"check_uniform_bounds\" not implemented for 'Long'");
+  }
+  if (std == 0.0) throw ZeroDivisionError("trunc_normal_: float division by zero");
+  dispatch_floating(tensor.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if (!behaviour_.trunc_normal_resampling) {
+      inverse_cdf<T>(*this, tensor, mean, std, a, b);
+      return;
+    }
+    const double p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std);
+    if (p > 0.3) {
+      resample_outliers<T>(*this, tensor, mean, std, a, b);
+    } else {
+      uniform_rejection<T>(*this, tensor, mean, std, a, b);
+    }
+  });
+}
+
+}  // namespace nninit
