@@ -44,7 +44,7 @@ endfunction()
 function(nninit_add_test_program name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} nninit_test_support GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE NNINIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              NNINIT_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
   nninit_set_warnings(${name})

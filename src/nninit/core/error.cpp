@@ -10,6 +10,7 @@ std::string_view python_name(ErrorKind kind) {
     case ErrorKind::index: return "IndexError";
     case ErrorKind::not_implemented: return "NotImplementedError";
     case ErrorKind::zero_division: return "ZeroDivisionError";
+    case ErrorKind::overflow: return "OverflowError";
     case ErrorKind::io: return "OSError";
   }
   return "Error";

@@ -9,7 +9,7 @@
 
 namespace nninit {
 
-enum class ErrorKind { value, type, runtime, index, not_implemented, zero_division, io };
+enum class ErrorKind { value, type, runtime, index, not_implemented, zero_division, overflow, io };
 
 // The Python exception class name for a kind ("ValueError", "TypeError", ...).
 std::string_view python_name(ErrorKind kind);
@@ -56,6 +56,12 @@ class NotImplementedError : public Error {
 class ZeroDivisionError : public Error {
  public:
   explicit ZeroDivisionError(const std::string& message) : Error(ErrorKind::zero_division, message) {}
+};
+
+// Python's OverflowError, e.g. converting an infinite float to an integer.
+class OverflowError : public Error {
+ public:
+  explicit OverflowError(const std::string& message) : Error(ErrorKind::overflow, message) {}
 };
 
 // A file that cannot be read, written or parsed.

@@ -411,7 +411,7 @@ double Tensor::at(std::span<const std::int64_t> index) const {
   });
 }
 
-void Tensor::set(std::span<const std::int64_t> index, double value) {
+void Tensor::set(std::span<const std::int64_t> index, double value) const {
   const std::int64_t offset = element_offset(index);
   dispatch_all(dtype_, [&](auto tag) {
     using T = decltype(tag);
@@ -431,7 +431,7 @@ std::vector<double> Tensor::to_doubles() const {
   return values;
 }
 
-Tensor& Tensor::fill_(double value) {
+const Tensor& Tensor::fill_(double value) const {
   if (numel() == 0) return *this;
   dispatch_all(dtype_, [&](auto tag) {
     using T = decltype(tag);
@@ -444,7 +444,43 @@ Tensor& Tensor::fill_(double value) {
   return *this;
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
+namespace {
+
+template <class Op>
+void map_in_place(const Tensor& tensor, Op op) {
+  dispatch_all(tensor.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using OpMath = std::conditional_t<std::is_same_v<T, double> || std::is_same_v<T, std::int64_t>, T, float>;
+    T* base = reinterpret_cast<T*>(tensor.raw_data());
+    for_each_memory_offset(tensor, [&](std::int64_t offset) {
+      base[offset] = narrow_to<T>(op(static_cast<OpMath>(base[offset])));
+    });
+  });
+}
+
+}  // namespace
+
+const Tensor& Tensor::mul_(double value) const {
+  if (dtype_ == DType::float64) {
+    map_in_place(*this, [value](auto x) { return x * value; });
+  } else {
+    const auto v = static_cast<float>(value);
+    map_in_place(*this, [v](auto x) { return x * v; });
+  }
+  return *this;
+}
+
+const Tensor& Tensor::add_(double value) const {
+  if (dtype_ == DType::float64) {
+    map_in_place(*this, [value](auto x) { return x + value; });
+  } else {
+    const auto v = static_cast<float>(value);
+    map_in_place(*this, [v](auto x) { return x + v; });
+  }
+  return *this;
+}
+
+const Tensor& Tensor::copy_(const Tensor& src) const {
   if (src.numel() != numel()) {
     throw RuntimeError(
         fmt::format("copy_: the source has {} elements but the destination has {} (shapes {} and {})",

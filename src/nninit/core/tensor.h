@@ -104,18 +104,23 @@ class Tensor {
   double at(std::initializer_list<std::int64_t> index) const {
     return at(std::span<const std::int64_t>(index.begin(), index.size()));
   }
-  void set(std::span<const std::int64_t> index, double value);
-  void set(std::initializer_list<std::int64_t> index, double value) {
+  void set(std::span<const std::int64_t> index, double value) const;
+  void set(std::initializer_list<std::int64_t> index, double value) const {
     set(std::span<const std::int64_t>(index.begin(), index.size()), value);
   }
   // All elements in logical (row-major) order, widened to double.
   std::vector<double> to_doubles() const;
 
-  // In-place fills and copies (the trailing _ means the tensor is modified).
-  Tensor& fill_(double value);
-  Tensor& zero_() { return fill_(0.0); }
+  // In-place fills and copies (the trailing _ means the elements are modified). A Tensor is a handle,
+  // so these are const: they change the shared elements, never the view itself.
+  const Tensor& fill_(double value) const;
+  const Tensor& zero_() const { return fill_(0.0); }
+  // Multiply or add a scalar in place, as ATen's mul_/add_ with a Python float: computed in float for the
+  // float and 16-bit dtypes (the scalar narrowed to float first) and in double for float64, then rounded.
+  const Tensor& mul_(double value) const;
+  const Tensor& add_(double value) const;
   // Copies src element by element in logical order; shapes must match (numel equal). Converts dtype.
-  Tensor& copy_(const Tensor& src);
+  const Tensor& copy_(const Tensor& src) const;
 
  private:
   void check_element_type(DType requested) const;

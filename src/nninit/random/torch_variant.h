@@ -47,6 +47,7 @@ struct TorchBehaviour {
   bool randperm_inside_out;          // randperm(n >= 214748364): inside-out shuffle with random64
   bool init_generator_argument;      // nn.init functions take generator=
   bool conv_zero_fan_in_draws_bias;  // Conv with fan_in == 0 still draws its bias (bound 0)
+  bool deprecation_is_future_warning;  // nn.init.uniform etc. warn with FutureWarning and backticks
 };
 
 TorchBehaviour behaviour_of(TorchVersion version);
