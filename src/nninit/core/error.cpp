@@ -11,6 +11,7 @@ std::string_view python_name(ErrorKind kind) {
     case ErrorKind::not_implemented: return "NotImplementedError";
     case ErrorKind::zero_division: return "ZeroDivisionError";
     case ErrorKind::overflow: return "OverflowError";
+    case ErrorKind::assertion: return "AssertionError";
     case ErrorKind::io: return "OSError";
   }
   return "Error";

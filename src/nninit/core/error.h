@@ -9,7 +9,7 @@
 
 namespace nninit {
 
-enum class ErrorKind { value, type, runtime, index, not_implemented, zero_division, overflow, io };
+enum class ErrorKind { value, type, runtime, index, not_implemented, zero_division, overflow, assertion, io };
 
 // The Python exception class name for a kind ("ValueError", "TypeError", ...).
 std::string_view python_name(ErrorKind kind);
@@ -62,6 +62,13 @@ class ZeroDivisionError : public Error {
 class OverflowError : public Error {
  public:
   explicit OverflowError(const std::string& message) : Error(ErrorKind::overflow, message) {}
+};
+
+// Python's AssertionError: PyTorch checks some constructor arguments with `assert`
+// (e.g. MultiheadAttention's "embed_dim must be divisible by num_heads").
+class AssertionError : public Error {
+ public:
+  explicit AssertionError(const std::string& message) : Error(ErrorKind::assertion, message) {}
 };
 
 // A file that cannot be read, written or parsed.

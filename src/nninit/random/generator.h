@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "nninit/core/tensor.h"
+#include "nninit/random/torch_variant.h"
 
 namespace nninit {
 
@@ -24,6 +25,10 @@ class Generator {
   virtual void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) = 0;
   // A random permutation of 0..n-1 as an int64 tensor.
   virtual Tensor randperm(std::int64_t n) = 0;
+
+  // The PyTorch release whose module and init semantics (not bits) apply, e.g. whether a Conv with
+  // fan_in == 0 draws its bias. The newest release unless the engine says otherwise.
+  virtual TorchBehaviour behaviour() const { return behaviour_of(TorchVersion::newest()); }
 };
 
 }  // namespace nninit

@@ -34,7 +34,7 @@ class TorchGenerator final : public Generator {
 
   const TorchVariant& variant() const { return variant_; }
   void set_variant(TorchVariant variant);
-  const TorchBehaviour& behaviour() const { return behaviour_; }
+  TorchBehaviour behaviour() const override { return behaviour_; }
 
   // One 32-bit word, and two words as a 64-bit value with the first draw in the high half.
   std::uint32_t random() { return engine_(); }

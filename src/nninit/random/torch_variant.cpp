@@ -36,6 +36,7 @@ TorchBehaviour behaviour_of(TorchVersion v) {
   b.randperm_inside_out = v >= TorchVersion{2, 6};            // #143682
   b.init_generator_argument = v >= TorchVersion{2, 1};        // #99796
   b.conv_zero_fan_in_draws_bias = v >= TorchVersion{2, 12};   // #175990
+  b.bilinear_checks_in1_features = v >= TorchVersion{2, 8};   // #149018
   b.deprecation_is_future_warning = v >= TorchVersion{2, 4};  // #127689
   return b;
 }
