@@ -36,18 +36,19 @@ function(nninit_add_layer name)
   nninit_set_sanitizers(${target})
   set_property(GLOBAL APPEND PROPERTY NNINIT_LAYER_TARGETS ${target})
   if(NNINIT_BUILD_TESTS AND ARG_TEST_SOURCES)
-    nninit_add_test_program(${target}_test SOURCES ${ARG_TEST_SOURCES} DEPS ${target})
+    nninit_add_test_program(${target}_test PREFIX "${name}." SOURCES ${ARG_TEST_SOURCES} DEPS ${target})
   endif()
 endfunction()
 
 # nninit_add_test_program(NAME SOURCES ... DEPS ...): a GoogleTest program registered with CTest.
 function(nninit_add_test_program name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "PREFIX" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} nninit_test_support GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE NNINIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              NNINIT_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
   nninit_set_warnings(${name})
   nninit_set_sanitizers(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  # Test names carry their layer ("random.KnownAnswers.Every..."), so `ctest -R '^random\.'` selects a layer.
+  gtest_discover_tests(${name} TEST_PREFIX "${ARG_PREFIX}" DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()

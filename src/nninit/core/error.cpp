@@ -12,6 +12,7 @@ std::string_view python_name(ErrorKind kind) {
     case ErrorKind::zero_division: return "ZeroDivisionError";
     case ErrorKind::overflow: return "OverflowError";
     case ErrorKind::assertion: return "AssertionError";
+    case ErrorKind::attribute: return "AttributeError";
     case ErrorKind::io: return "OSError";
   }
   return "Error";

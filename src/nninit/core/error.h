@@ -9,7 +9,18 @@
 
 namespace nninit {
 
-enum class ErrorKind { value, type, runtime, index, not_implemented, zero_division, overflow, assertion, io };
+enum class ErrorKind {
+  value,
+  type,
+  runtime,
+  index,
+  not_implemented,
+  zero_division,
+  overflow,
+  assertion,
+  attribute,
+  io
+};
 
 // The Python exception class name for a kind ("ValueError", "TypeError", ...).
 std::string_view python_name(ErrorKind kind);
@@ -69,6 +80,12 @@ class OverflowError : public Error {
 class AssertionError : public Error {
  public:
   explicit AssertionError(const std::string& message) : Error(ErrorKind::assertion, message) {}
+};
+
+// Python's AttributeError, e.g. a mode that is not a string has no .lower().
+class AttributeError : public Error {
+ public:
+  explicit AttributeError(const std::string& message) : Error(ErrorKind::attribute, message) {}
 };
 
 // A file that cannot be read, written or parsed.

@@ -36,7 +36,10 @@ Shape contiguous_strides(std::span<const std::int64_t> shape) {
   std::int64_t running = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = running;
-    running *= std::max<std::int64_t>(shape[i], 1);
+    const std::int64_t size = std::max<std::int64_t>(shape[i], 1);
+    if (running > INT64_MAX / size)
+      throw RuntimeError(fmt::format("shape {} is too large", shape_string(shape)));
+    running *= size;
   }
   return strides;
 }
@@ -80,18 +83,52 @@ Tensor Tensor::empty_strided(Shape sizes, Shape strides, DType dtype) {
   const std::int64_t n = shape_numel(sizes);
   auto storage = Storage::allocate(static_cast<std::size_t>(n) * itemsize(dtype));
   Tensor t(std::move(storage), dtype, std::move(sizes), std::move(strides), 0);
-  if (!t.is_non_overlapping_and_dense()) {
+  if (n != 0 && !t.is_non_overlapping_and_dense()) {
     throw ValueError(fmt::format("empty_strided: strides {} do not describe a dense layout of shape {}",
                                  shape_string(t.strides()), shape_string(t.sizes())));
   }
   return t;
 }
 
+Shape infer_dense_strides(std::span<const std::int64_t> sizes, std::span<const std::int64_t> strides) {
+  // at::infer_dense_strides: order the dimensions as TensorIterator does (innermost first, insertion sort
+  // on stride, equal strides ordered by size, zero strides ambiguous), then lay them out densely.
+  const std::size_t ndim = sizes.size();
+  std::vector<std::size_t> perm(ndim);
+  for (std::size_t i = 0; i < ndim; ++i) perm[i] = ndim - 1 - i;
+  auto should_swap = [&](std::size_t d0, std::size_t d1) {
+    if (strides[d0] == 0 || strides[d1] == 0) return 0;
+    if (strides[d0] < strides[d1]) return -1;
+    if (strides[d0] > strides[d1]) return 1;
+    return sizes[d0] > sizes[d1] ? 1 : 0;
+  };
+  for (std::size_t i = 1; i < ndim; ++i) {
+    std::size_t dim1 = i;
+    for (std::size_t dim0 = i; dim0-- > 0;) {
+      const int comparison = should_swap(perm[dim0], perm[dim1]);
+      if (comparison > 0) {
+        std::swap(perm[dim0], perm[dim1]);
+        dim1 = dim0;
+      } else if (comparison < 0) {
+        break;
+      }
+    }
+  }
+  Shape out(ndim);
+  std::int64_t stride = 1;
+  for (std::size_t i = 0; i < ndim; ++i) {
+    out[perm[i]] = stride;
+    if (sizes[perm[i]] > 1) stride *= sizes[perm[i]];
+  }
+  return out;
+}
+
 Tensor empty_like(const Tensor& tensor) {
   if (tensor.is_non_overlapping_and_dense()) {
     return Tensor::empty_strided(tensor.sizes(), tensor.strides(), tensor.dtype());
   }
-  return Tensor::empty(tensor.sizes(), tensor.dtype());
+  return Tensor::empty_strided(tensor.sizes(), infer_dense_strides(tensor.sizes(), tensor.strides()),
+                               tensor.dtype());
 }
 
 Tensor Tensor::zeros(Shape sizes, DType dtype) {
@@ -487,13 +524,29 @@ const Tensor& Tensor::copy_(const Tensor& src) const {
                     src.numel(), numel(), shape_string(src.sizes()), shape_string(sizes_)));
   }
   if (numel() == 0) return *this;
-  // Gather the source first so that copying between overlapping views of one storage is safe.
-  const std::vector<double> values = src.to_doubles();
-  dispatch_all(dtype_, [&](auto tag) {
-    using T = decltype(tag);
-    T* base = reinterpret_cast<T*>(raw_data());
-    std::size_t i = 0;
-    for_each_logical_offset(*this, [&](std::int64_t offset) { base[offset] = narrow_to<T>(values[i++]); });
+  // Gather the source first (so that copying between overlapping views of one storage is safe) in its
+  // own type, then convert each element once: int64 values beyond 2^53 survive, and every float
+  // conversion rounds once, as a PyTorch copy does.
+  dispatch_all(src.dtype(), [&](auto source_tag) {
+    using S = decltype(source_tag);
+    std::vector<S> values;
+    values.reserve(static_cast<std::size_t>(numel()));
+    const S* source = reinterpret_cast<const S*>(src.raw_data());
+    for_each_logical_offset(src, [&](std::int64_t offset) { values.push_back(source[offset]); });
+    dispatch_all(dtype_, [&](auto tag) {
+      using T = decltype(tag);
+      T* base = reinterpret_cast<T*>(raw_data());
+      std::size_t i = 0;
+      for_each_logical_offset(*this, [&](std::int64_t offset) {
+        if constexpr (std::is_same_v<S, T>) {
+          base[offset] = values[i++];
+        } else if constexpr (std::is_same_v<S, Half> || std::is_same_v<S, BFloat16>) {
+          base[offset] = narrow_to<T>(static_cast<float>(values[i++]));
+        } else {
+          base[offset] = narrow_to<T>(values[i++]);
+        }
+      });
+    });
   });
   return *this;
 }

@@ -135,8 +135,11 @@ class Tensor {
 };
 
 // A new uninitialised tensor shaped like `tensor`, as torch.empty_like with the default
-// preserve_format: the same strides when the tensor is non-overlapping and dense, else contiguous.
+// preserve_format: the same strides when the tensor is non-overlapping and dense, otherwise dense strides
+// that keep the order of the tensor's strides (infer_dense_strides). Random fills of it therefore visit
+// its elements in the same order as the tensor's.
 Tensor empty_like(const Tensor& tensor);
+Shape infer_dense_strides(std::span<const std::int64_t> sizes, std::span<const std::int64_t> strides);
 
 // Strides for viewing a tensor of (old_sizes, old_strides) as new_sizes without copying, as
 // at::detail::computeStride decides; nullopt when the view is impossible.

@@ -91,6 +91,25 @@ TEST(Tensor, FillAndCopyConvertDtypes) {
   EXPECT_THROW(c.copy_(a), RuntimeError);
 }
 
+TEST(Tensor, CopyKeepsLargeIntegersExact) {
+  Tensor a = Tensor::empty({2}, DType::int64);
+  a.data_ptr<std::int64_t>()[0] = (std::int64_t{1} << 60) + 1;
+  a.data_ptr<std::int64_t>()[1] = -((std::int64_t{1} << 62) + 3);
+  const Tensor b = a.t().clone();
+  EXPECT_EQ(b.data_ptr<std::int64_t>()[0], (std::int64_t{1} << 60) + 1);
+  EXPECT_EQ(b.data_ptr<std::int64_t>()[1], -((std::int64_t{1} << 62) + 3));
+}
+
+TEST(Tensor, EmptyLikeKeepsTheStrideOrderOfAView) {
+  // A permuted, sliced (non-dense) view: empty_like lays it out densely in the same dimension order.
+  const std::int64_t dims[] = {0, 2, 1};
+  const Tensor view = Tensor::empty({4, 5, 6}).permute(dims).slice(1, 0, 6, 2);
+  EXPECT_FALSE(view.is_non_overlapping_and_dense());
+  const Tensor like = empty_like(view);
+  EXPECT_EQ(like.sizes(), (Shape{4, 3, 5}));
+  EXPECT_EQ(like.strides(), (Shape{15, 1, 3}));
+}
+
 TEST(Tensor, CopyBetweenOverlappingViewsIsSafe) {
   Tensor a = arange({2, 2});
   a.copy_(a.t());

@@ -58,12 +58,15 @@ Tensor normal_(const Tensor& tensor, NormalOptions options = {}, Generator& gene
 // N(mean, std^2) restricted to [a, b]. Warns when mean lies more than 2 std outside [a, b].
 Tensor trunc_normal_(const Tensor& tensor, TruncNormalOptions options = {},
                      Generator& generator = default_generator());
-// Fill with `value`; a value outside the dtype's finite range is an error (as c10::checked_convert).
-Tensor constant_(const Tensor& tensor, double value);
+// Fill with `value`; a value outside the dtype's finite range is an error (as c10::checked_convert, whose
+// wording depends on the release).
+Tensor constant_(const Tensor& tensor, double value,
+                 const TorchBehaviour& behaviour = default_generator().behaviour());
 Tensor ones_(const Tensor& tensor);
 Tensor zeros_(const Tensor& tensor);
 // The identity matrix (2-D only), ones on the main diagonal of a rectangular matrix.
-Tensor eye_(const Tensor& tensor);
+// PyTorch 1.13 has no bfloat16 kernel for it (the behaviour says which release to follow).
+Tensor eye_(const Tensor& tensor, const TorchBehaviour& behaviour = default_generator().behaviour());
 // The Dirac delta for convolution weights (3-D to 5-D): each group's first min(out/groups, in)
 // channels pass their input channel through the kernel centre.
 Tensor dirac_(const Tensor& tensor, DiracOptions options = {});

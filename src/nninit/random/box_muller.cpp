@@ -120,23 +120,36 @@ void glibc_double16(double* block, double mean, double std, bool fused) {
 }
 
 template <class T>
-void reduced16(T* block, T mean, T std, bool fused) {
+void reduced16(T* block, T mean, T std, bool rounds_each_op, bool fused) {
   const float std_f = std;
   const float mean_f = mean;
   for (int j = 0; j < 8; ++j) {
     const T u1 = T(1.0f - static_cast<float>(block[j]));
     const T u2 = block[j + 8];
-    const T radius = T(std::sqrt(-2.0f * std::log(static_cast<float>(u1))));
-    // theta is computed in double and narrowed through float to T.
+    // theta: `2.0f * c10::pi<double> * u2` is a double, narrowed through float to T.
     const T theta = T(static_cast<float>(two_pi_double * static_cast<double>(static_cast<float>(u2))));
-    const float c = static_cast<float>(radius) * std::cos(static_cast<float>(theta));
-    const float s = static_cast<float>(radius) * std::sin(static_cast<float>(theta));
-    block[j] = T(fused ? std::fma(c, std_f, mean_f) : c * std_f + mean_f);
-    block[j + 8] = T(fused ? std::fma(s, std_f, mean_f) : s * std_f + mean_f);
+    if (rounds_each_op) {
+      const T log_u1 = T(std::log(static_cast<float>(u1)));
+      const T radius = T(std::sqrt(static_cast<float>(T(-2.0f * static_cast<float>(log_u1)))));
+      const T cosine = T(std::cos(static_cast<float>(theta)));
+      const T sine = T(std::sin(static_cast<float>(theta)));
+      auto scale = [&](T trig) {
+        const T product = T(static_cast<float>(radius) * static_cast<float>(trig));
+        return T(static_cast<float>(T(static_cast<float>(product) * std_f)) + mean_f);
+      };
+      block[j] = scale(cosine);
+      block[j + 8] = scale(sine);
+    } else {
+      const T radius = T(std::sqrt(-2.0f * std::log(static_cast<float>(u1))));
+      const float c = static_cast<float>(radius) * std::cos(static_cast<float>(theta));
+      const float s = static_cast<float>(radius) * std::sin(static_cast<float>(theta));
+      block[j] = T(fused ? std::fma(c, std_f, mean_f) : c * std_f + mean_f);
+      block[j + 8] = T(fused ? std::fma(s, std_f, mean_f) : s * std_f + mean_f);
+    }
   }
 }
 
-template void reduced16<Half>(Half*, Half, Half, bool);
-template void reduced16<BFloat16>(BFloat16*, BFloat16, BFloat16, bool);
+template void reduced16<Half>(Half*, Half, Half, bool, bool);
+template void reduced16<BFloat16>(BFloat16*, BFloat16, BFloat16, bool, bool);
 
 }  // namespace nninit::box_muller

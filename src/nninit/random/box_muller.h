@@ -25,9 +25,15 @@ void avx_mathfun_sincos(float x, float& sine, float& cosine);
 // ATen's scalar normal_fill_16<double>: glibc log/cos/sin/sqrt in double.
 void glibc_double16(double* block, double mean, double std, bool fused);
 
-// ATen's scalar normal_fill_16<T> for T = Half or BFloat16 (PyTorch 1.13 to 2.11): every named
-// intermediate (u1, radius, theta) is rounded to T; the math runs in float.
+// ATen's scalar normal_fill_16<T> for T = Half or BFloat16 (PyTorch 1.13 to 2.12). How it rounds
+// depends on which std:: math overloads c10 provides for T:
+//  - `rounds_each_op`: std::log/cos/sin/sqrt of T return T and T*T, T+T return T, so every operation
+//    rounds to T and nothing can be fused (BFloat16 always; Half from 2.1, when c10's reduced-float
+//    math templates covered Half too);
+//  - otherwise (Half in 1.13 and 2.0): the math runs in float and only the named intermediates u1,
+//    radius, theta and the result are rounded to T; `fused` contracts c * std + mean as GCC did in the
+//    vectorised builds.
 template <class T>
-void reduced16(T* block, T mean, T std, bool fused);
+void reduced16(T* block, T mean, T std, bool rounds_each_op, bool fused);
 
 }  // namespace nninit::box_muller

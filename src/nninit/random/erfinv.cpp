@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace nninit {
 namespace {
@@ -12,7 +13,15 @@ T multiply_add(T a, T b, T c, bool fused) {
 }
 
 template <class T>
-T erfinv_impl(T y, bool fused) {
+T erf_of(T x, bool correctly_rounded) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (correctly_rounded) return static_cast<float>(std::erf(static_cast<double>(x)));
+  }
+  return std::erf(x);
+}
+
+template <class T>
+T erfinv_impl(T y, bool fused, bool correctly_rounded_erf) {
   // Coefficients of the rational approximation, rounded to T as ATen's T(...) initialisers do.
   const T a[4] = {T(0.886226899), T(-1.645349621), T(0.914624893), T(-0.140543331)};
   const T b[4] = {T(-2.118377725), T(1.442710462), T(-0.329097515), T(0.012229801)};
@@ -40,18 +49,18 @@ T erfinv_impl(T y, bool fused) {
   }
   // Two Newton-Raphson steps; 2/sqrt(pi) is rounded to T from T(2) / T(sqrt(pi)).
   const T two_over_sqrt_pi = T(2) / static_cast<T>(std::sqrt(3.14159265358979323846));
-  x = x - (std::erf(x) - y) / (two_over_sqrt_pi * std::exp(-x * x));
-  x = x - (std::erf(x) - y) / (two_over_sqrt_pi * std::exp(-x * x));
+  x = x - (erf_of(x, correctly_rounded_erf) - y) / (two_over_sqrt_pi * std::exp(-x * x));
+  x = x - (erf_of(x, correctly_rounded_erf) - y) / (two_over_sqrt_pi * std::exp(-x * x));
   return x;
 }
 
 }  // namespace
 
-float calc_erfinv(float y, bool fused) {
-  return erfinv_impl<float>(y, fused);
+float calc_erfinv(float y, bool fused, bool correctly_rounded_erf) {
+  return erfinv_impl<float>(y, fused, correctly_rounded_erf);
 }
 double calc_erfinv(double y, bool fused) {
-  return erfinv_impl<double>(y, fused);
+  return erfinv_impl<double>(y, fused, false);
 }
 
 }  // namespace nninit

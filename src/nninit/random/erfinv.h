@@ -8,7 +8,11 @@
 
 namespace nninit {
 
-float calc_erfinv(float y, bool fused);
+// `correctly_rounded_erf`: the float erf of the Newton steps is correctly rounded, as the C library's
+// erff is from glibc 2.41 on (CORE-MATH); the PyTorch 2.x builds Debian ships run on such a glibc, its
+// 1.13 build on glibc 2.36, whose erff is not. nninit computes the correctly rounded erff as erf in double
+// rounded to float, and calls the C library's erff for the other.
+float calc_erfinv(float y, bool fused, bool correctly_rounded_erf);
 double calc_erfinv(double y, bool fused);
 
 }  // namespace nninit

@@ -41,10 +41,6 @@ double lowest_of() {
   return static_cast<double>(std::numeric_limits<T>::lowest());
 }
 
-[[noreturn]] void throw_not_implemented(const char* kernel, DType dtype) {
-  throw NotImplementedError(fmt::format("\"{}\" not implemented for '{}'", kernel, scalar_type_name(dtype)));
-}
-
 // Writes values produced by `next()` into the tensor in memory order.
 template <class T, class Next>
 void fill_serially(const Tensor& tensor, Next&& next) {
@@ -56,7 +52,7 @@ void fill_serially(const Tensor& tensor, Next&& next) {
 
 void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   const DType dtype = tensor.dtype();
-  if (dtype == DType::int64) throw_not_implemented("check_uniform_bounds", dtype);
+  if (dtype == DType::int64) throw_not_implemented_for(behaviour_, "uniform_", "check_uniform_bounds", dtype);
   dispatch_floating(dtype, [&](auto tag) {
     using T = decltype(tag);
     const double min = lowest_of<T>();
@@ -132,7 +128,7 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   if (!(std >= 0.0))
     throw RuntimeError(fmt::format("normal_: normal expects std >= 0.0, but found std {:g}", std));
   const DType dtype = tensor.dtype();
-  if (dtype == DType::int64) throw_not_implemented("normal_kernel_cpu", dtype);
+  if (dtype == DType::int64) throw_not_implemented_for(behaviour_, "normal_", "normal_kernel_cpu", dtype);
   const std::int64_t n = tensor.numel();
   if (n == 0) return;
   const bool vectorised = variant_.capability != Capability::generic;
@@ -189,8 +185,10 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
               auto draw = [this] {
                 return T(static_cast<float>(random() & ((1u << digits) - 1u)) * (1.0f / (1u << digits)));
               };
-              fill(data, draw,
-                   [&](T* block) { box_muller::reduced16<T>(block, T(mean), T(std), vectorised); });
+              const bool rounds_each_op = std::is_same_v<T, BFloat16> || behaviour_.half_math_rounds_each_op;
+              fill(data, draw, [&](T* block) {
+                box_muller::reduced16<T>(block, T(mean), T(std), rounds_each_op, vectorised);
+              });
             }
           }
         });

@@ -37,7 +37,8 @@ void scatter(const Tensor& tensor, const std::vector<T>& values) {
 }
 
 // A binary op of a T tensor with a Python float, as ATen computes it: in T's "opmath" type (float for
-// the 16-bit types) with the scalar narrowed to that type, the result rounded to T.
+// the 16-bit types), the result rounded to T. The scalar itself is first converted to T for add_ and
+// sub_ (and in 1.13 for mul_), but kept in opmath precision by mul_ (2.x) and div_.
 template <class T>
 using OpMath = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
@@ -52,19 +53,28 @@ void inverse_cdf(TorchGenerator& gen, const Tensor& tensor, double mean, double 
   gen.uniform_(tensor, 2 * l - 1, 2 * u - 1);
   if (std::is_same_v<T, Half> && !gen.behaviour().erfinv_supports_half) {
     // PyTorch has drawn and filled the uniforms by the time erfinv_ fails.
-    throw RuntimeError("trunc_normal_: \"erfinv_vml_cpu\" not implemented for 'Half'");
+    throw_not_implemented_for(gen.behaviour(), "trunc_normal_", "erfinv_vml_cpu", DType::float16);
   }
   const bool fused = gen.variant().capability != Capability::generic;
   using M = OpMath<T>;
-  const auto scale = static_cast<M>(std * std::sqrt(2.0));
-  const auto shift = static_cast<M>(mean);
+  // mul_(std * sqrt(2)) rounds the Python float to a 16-bit dtype first in 1.13 only; add_(mean) does
+  // in every release (see the note on OpMath).
+  const M scale = gen.behaviour().reduced_float_mul_scalar_in_opmath
+                      ? static_cast<M>(std * std::sqrt(2.0))
+                      : static_cast<M>(narrow_to<T>(std * std::sqrt(2.0)));
+  const M shift = static_cast<M>(narrow_to<T>(mean));
   const T low = narrow_to<T>(a);
   const T high = narrow_to<T>(b);
   std::vector<T> values = gather<T>(tensor);
   for (T& v : values) {
-    T x = narrow_to<T>(calc_erfinv(static_cast<M>(v), fused));  // erfinv_
-    x = narrow_to<T>(static_cast<M>(x) * scale);                // mul_(std * sqrt(2))
-    x = narrow_to<T>(static_cast<M>(x) + shift);                // add_(mean)
+    T x;  // erfinv_
+    if constexpr (std::is_same_v<M, float>) {
+      x = narrow_to<T>(calc_erfinv(static_cast<M>(v), fused, gen.behaviour().erff_correctly_rounded));
+    } else {
+      x = narrow_to<T>(calc_erfinv(static_cast<M>(v), fused));
+    }
+    x = narrow_to<T>(static_cast<M>(x) * scale);  // mul_(std * sqrt(2))
+    x = narrow_to<T>(static_cast<M>(x) + shift);  // add_(mean)
     // clamp_(min=a, max=b): max then min; NaN stays NaN.
     if (static_cast<M>(x) < static_cast<M>(low)) x = low;
     if (static_cast<M>(x) > static_cast<M>(high)) x = high;
@@ -111,9 +121,9 @@ void uniform_rejection(TorchGenerator& gen, const Tensor& tensor, double mean, d
   const double mode = std::max(a, std::min(mean, b));
   const double z = (mode - mean) / std;
   const double log_peak = -0.5 * (z * z);
-  const auto mean_m = static_cast<M>(mean);
-  const auto std_m = static_cast<M>(std);
-  const auto log_peak_m = static_cast<M>(log_peak);
+  const auto mean_m = static_cast<M>(narrow_to<T>(mean));  // sub_: the scalar is rounded to T
+  const auto std_m = static_cast<M>(std);                  // div_: kept in opmath precision
+  const auto log_peak_m = static_cast<M>(narrow_to<T>(log_peak));
   // candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak), each op rounded to T.
   auto log_density = [&](std::vector<T> values) {
     for (T& v : values) {
@@ -166,7 +176,7 @@ void uniform_rejection(TorchGenerator& gen, const Tensor& tensor, double mean, d
 
 void TorchGenerator::trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) {
   if (tensor.dtype() == DType::int64) {
-    throw NotImplementedError("trunc_normal_: \"check_uniform_bounds\" not implemented for 'Long'");
+    throw_not_implemented_for(behaviour_, "trunc_normal_", "check_uniform_bounds", DType::int64);
   }
   if (std == 0.0) throw ZeroDivisionError("trunc_normal_: float division by zero");
   dispatch_floating(tensor.dtype(), [&](auto tag) {
