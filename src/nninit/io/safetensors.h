@@ -1,0 +1,62 @@
+// Reading and writing safetensors files (https://github.com/huggingface/safetensors, README "Format").
+//
+// Reading is strict (safetensors_header.h lists what is checked): a file nninit accepts is one the
+// reference reader accepts, and a malformed file is an IoError naming the file and the fault. Tensors
+// of the dtypes nninit holds (F32, F64, F16, BF16, I64) are read into contiguous Tensors; the other
+// dtypes of the format are listed in the header, but reading their data is a NotImplementedError.
+//
+// Writing is atomic (a temporary file, fsync, rename; see file.h) and uses the reference writer's
+// layout (see safetensors_layout.h). For outputs too large to hold in memory, see
+// safetensors_writer.h.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nninit/core/tensor.h"
+#include "nninit/io/safetensors_header.h"
+#include "nninit/io/safetensors_layout.h"
+
+namespace nninit::io {
+
+using NamedTensor = std::pair<std::string, Tensor>;
+
+// A whole file: its header and its tensors.
+struct SafetensorsContents {
+  SafetensorsHeader header;
+  // tensors[i] holds header.tensors[i]: the header's order. header.offset_order() gives data order.
+  std::vector<NamedTensor> tensors;
+
+  // The tensor named `name`; ValueError when there is none. A linear search: for many lookups, build
+  // a map.
+  const Tensor& at(std::string_view name) const;
+};
+
+// Reads and validates only the header: 8 + N bytes, however large the file (for `inspect`).
+SafetensorsHeader read_safetensors_header(const std::filesystem::path& path);
+
+// Reads the whole file. NotImplementedError, before any data is read, when a tensor's dtype is not one
+// nninit holds.
+SafetensorsContents read_safetensors(const std::filesystem::path& path);
+
+// Reads one tensor: the header, then only that tensor's bytes. ValueError when the file has no tensor
+// named `name`; NotImplementedError for a dtype nninit does not hold.
+Tensor read_safetensors_tensor(const std::filesystem::path& path, std::string_view name);
+
+// read_safetensors for an in-memory file image; `source` names it in messages. For tests and fuzzing.
+SafetensorsContents parse_safetensors(std::span<const std::byte> image, std::string_view source = "<memory>");
+
+// Writes `tensors` to `path` atomically: an existing file is replaced only when the new one is
+// complete, and left untouched on any error. Tensors may be any strided views; each is written in
+// logical (row-major) order. `metadata` becomes `__metadata__` (none when empty; the default is what
+// Hugging Face tools write). ValueError before anything is written for an undefined tensor or a name
+// plan_safetensors refuses; IoError (naming the path and the system's reason) when the file cannot be
+// created, written or renamed.
+void write_safetensors(const std::filesystem::path& path, std::span<const NamedTensor> tensors,
+                       const Metadata& metadata = Metadata{{"format", "pt"}});
+
+}  // namespace nninit::io
