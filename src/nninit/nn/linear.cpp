@@ -9,7 +9,10 @@
 
 namespace nninit::nn {
 
-Linear::Linear(LinearOptions options, Generator& generator) : Layer("Linear"), options_(options) {
+Linear::Linear(LinearOptions options, Generator& generator) : Linear("Linear", options, generator) {}
+
+Linear::Linear(std::string type_name, LinearOptions options, Generator& generator)
+    : Layer(std::move(type_name)), options_(options) {
   register_parameter("weight", Tensor::empty({options.out_features, options.in_features}, options.dtype));
   register_parameter("bias", options.bias ? Tensor::empty({options.out_features}, options.dtype) : Tensor());
   reset_parameters(generator);

@@ -26,6 +26,11 @@ class Linear : public Layer<Linear> {
   void reset_parameters(Generator& generator) override;
   std::string extra_repr() const override;
 
+ protected:
+  // For subclasses that are a Linear under another PyTorch class name
+  // (MultiheadAttention's NonDynamicallyQuantizableLinear).
+  Linear(std::string type_name, LinearOptions options, Generator& generator);
+
  private:
   LinearOptions options_;
 };

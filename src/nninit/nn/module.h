@@ -112,11 +112,12 @@ class Module {
   bool training_ = true;
 };
 
-// Gives a layer its shallow_copy(): `class Linear : public Layer<Linear>`.
-template <class Derived>
-class Layer : public Module {
+// Gives a layer its shallow_copy(): `class Linear : public Layer<Linear>`. A family of layers that
+// shares a base class derives through it: `class Conv2d : public Layer<Conv2d, ConvNd>`.
+template <class Derived, class Base = Module>
+class Layer : public Base {
  public:
-  using Module::Module;
+  using Base::Base;
 
  protected:
   ModulePtr shallow_copy() const override {
