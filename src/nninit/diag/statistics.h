@@ -1,0 +1,38 @@
+// Summary statistics of a tensor, as `nninit inspect` and the diagnostics report them. Computed in
+// double over the elements in memory order (the order does not change the result beyond rounding;
+// the sums are compensated so that a 10^9-element tensor keeps about 15 significant digits).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+#include "nninit/core/tensor.h"
+#include "nninit/init/fan.h"
+
+namespace nninit::diag {
+
+struct TensorStatistics {
+  std::int64_t count = 0;
+  double mean = 0.0;
+  double std = 0.0;  // sample standard deviation (n - 1), as torch.std; 0 for fewer than 2 elements
+  double min = std::numeric_limits<double>::quiet_NaN();
+  double max = std::numeric_limits<double>::quiet_NaN();
+  double zero_fraction = 0.0;   // fraction of elements exactly 0 (dead units, pruned weights)
+  std::int64_t non_finite = 0;  // NaN and infinities, left out of the other statistics
+};
+
+TensorStatistics statistics(const Tensor& tensor);
+
+// The standard deviation each common scheme gives a weight of this shape, for judging an initialisation
+// against theory: PyTorch's default (kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in))), Xavier,
+// Kaiming for ReLU (fan_in), LeCun. All NaN for tensors with fewer than 2 dimensions or a zero fan.
+struct ReferenceStds {
+  double pytorch_default = std::numeric_limits<double>::quiet_NaN();
+  double xavier = std::numeric_limits<double>::quiet_NaN();
+  double kaiming_relu = std::numeric_limits<double>::quiet_NaN();
+  double lecun = std::numeric_limits<double>::quiet_NaN();
+};
+
+ReferenceStds reference_stds(const Tensor& tensor);
+
+}  // namespace nninit::diag
