@@ -1,0 +1,73 @@
+// nninit fill EXPR --shape D0,D1,...: one tensor, initialised as `torch.manual_seed(seed);
+// torch.nn.init.EXPR(torch.empty(shape, dtype=dtype))` would initialise it.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "nninit/cli/commands.h"
+#include "nninit/cli/options.h"
+#include "nninit/cli/summary.h"
+#include "nninit/core/error.h"
+#include "nninit/io/safetensors.h"
+#include "nninit/random/torch_generator.h"
+#include "nninit/spec/init_expression.h"
+
+namespace nninit::cli {
+
+TorchVariant configure_default_generator(const GeneratorOptions& options) {
+  if (options.rng != "torch") {
+    throw UsageError(fmt::format(
+        "--rng: '{}' is not available; this release of nninit implements the 'torch' engine", options.rng));
+  }
+  TorchVariant variant;
+  if (!options.torch_version.empty()) variant.version = parse_torch_version(options.torch_version);
+  variant.capability = parse_capability(options.capability);
+  const std::uint64_t seed = parse_seed(options.seed);
+  default_generator().set_variant(variant);
+  default_generator().manual_seed(seed);
+  return variant;
+}
+
+int run_fill(const FillOptions& options) {
+  const Shape shape = parse_shape(options.shape);
+  const DType dtype = parse_dtype(options.dtype);
+  const TorchVariant variant = configure_default_generator(options.generator);
+  const auto expression = spec::InitExpression::parse(options.expression, {.version = variant.version});
+  const Tensor tensor = Tensor::empty(shape, dtype);
+  expression.apply(tensor, default_generator());
+
+  if (!options.output.empty()) {
+    const io::Metadata metadata{{"format", "pt"},
+                                {"nninit.expression", options.expression},
+                                {"nninit.seed", options.generator.seed},
+                                {"nninit.torch_version", variant.version.str()},
+                                {"nninit.capability", capability_name(variant.capability)}};
+    const std::vector<io::NamedTensor> tensors{{"tensor", tensor}};
+    try {
+      io::write_safetensors(options.output, tensors, metadata);
+    } catch (const IoError& e) {
+      throw Failure(e.what());
+    }
+  }
+  const std::vector<TensorSummary> summary{summarize("tensor", tensor)};
+  if (options.json) {
+    nlohmann::ordered_json out;
+    out["expression"] = options.expression;
+    out["seed"] = options.generator.seed;
+    out["torch_version"] = variant.version.str();
+    out["capability"] = capability_name(variant.capability);
+    out["output"] =
+        options.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options.output);
+    out["tensors"] = to_json(summary);
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+  } else {
+    const std::string title =
+        fmt::format("{} (seed {}, PyTorch {}, {})", expression.text(), options.generator.seed,
+                    variant.version.str(), capability_name(variant.capability));
+    std::fputs(format_table(title, summary).c_str(), stdout);
+    if (!options.output.empty()) std::fputs(fmt::format("wrote {}\n", options.output).c_str(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace nninit::cli

@@ -1,0 +1,112 @@
+#include "nninit/cli/options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <regex>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace nninit::cli {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string trim(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  const auto end = text.find_last_not_of(" \t");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+}  // namespace
+
+std::uint64_t parse_seed(std::string_view text) {
+  const std::string s = trim(text);
+  if (s.empty()) throw UsageError("--seed: expected an integer, got an empty value");
+  const bool negative = s[0] == '-';
+  const std::string digits = negative || s[0] == '+' ? s.substr(1) : s;
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    throw UsageError(fmt::format("--seed: expected an integer, got '{}'", s));
+  }
+  std::uint64_t magnitude = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude);
+  const bool fits = error == std::errc() && end == digits.data() + digits.size() &&
+                    (!negative || magnitude <= (std::uint64_t{1} << 63));
+  if (!fits) {
+    // torch.manual_seed's own words for a seed outside [-2^63, 2^64).
+    throw UsageError(fmt::format("--seed: Overflow when unpacking long: {} is outside [-2^63, 2^64)", s));
+  }
+  return negative ? static_cast<std::uint64_t>(0) - magnitude : magnitude;
+}
+
+DType parse_dtype(std::string_view text) {
+  std::string s = lower(trim(text));
+  if (s.starts_with("torch.")) s = s.substr(6);
+  if (s == "float32" || s == "float" || s == "f32") return DType::float32;
+  if (s == "float64" || s == "double" || s == "f64") return DType::float64;
+  if (s == "float16" || s == "half" || s == "f16") return DType::float16;
+  if (s == "bfloat16" || s == "bf16") return DType::bfloat16;
+  throw UsageError(
+      fmt::format("--dtype: unknown dtype '{}'; expected float32, float64, float16 or bfloat16", text));
+}
+
+Shape parse_shape(std::string_view text) {
+  std::string s = trim(text);
+  if (s.size() >= 2 && ((s.front() == '[' && s.back() == ']') || (s.front() == '(' && s.back() == ')'))) {
+    s = s.substr(1, s.size() - 2);
+  }
+  Shape shape;
+  if (trim(s).empty()) return shape;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t comma = s.find(',', start);
+    const std::string item = trim(
+        std::string_view(s).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (item.empty()) {
+      if (comma == std::string::npos && !shape.empty()) break;  // a trailing comma, as in (3,)
+      throw UsageError(fmt::format("--shape: empty size at position {} of '{}'", shape.size() + 1, text));
+    }
+    std::int64_t size = 0;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), size);
+    if (error != std::errc() || end != item.data() + item.size() || size < 0) {
+      throw UsageError(fmt::format("--shape: '{}' is not a non-negative integer (in '{}')", item, text));
+    }
+    shape.push_back(size);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return shape;
+}
+
+TorchVersion parse_torch_version(std::string_view text) {
+  std::smatch m;
+  const std::string s = trim(text);
+  const std::regex pattern(R"(^v?(\d+)\.(\d+)(\.\d+)?([a-z+].*)?$)");
+  if (!std::regex_match(s, m, pattern)) {
+    throw UsageError(fmt::format("--torch-version: expected a release such as 1.13 or 2.6, got '{}'", text));
+  }
+  const TorchVersion version{std::stoi(m[1].str()), std::stoi(m[2].str())};
+  if (!version.is_known()) {
+    throw UsageError(fmt::format("--torch-version: nninit knows PyTorch {} to {}, not {}",
+                                 TorchVersion::oldest().str(), TorchVersion::newest().str(), version.str()));
+  }
+  return version;
+}
+
+Capability parse_capability(std::string_view text) {
+  const std::string s = lower(trim(text));
+  if (s == "default" || s == "generic") return Capability::generic;
+  if (s == "avx2") return Capability::avx2;
+  if (s == "avx512") return Capability::avx512;
+  throw UsageError(
+      fmt::format("--capability: unknown capability '{}'; expected default, avx2 or avx512", text));
+}
+
+}  // namespace nninit::cli

@@ -1,0 +1,33 @@
+// Parsing of the command line's shared option values (seed, dtype, shape, PyTorch release, capability),
+// each with a message that says what was wrong and what is accepted. Strings become typed values here
+// and nowhere below the cli layer (STYLE.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "nninit/core/dtype.h"
+#include "nninit/core/tensor.h"
+#include "nninit/random/torch_variant.h"
+
+namespace nninit::cli {
+
+// A seed as torch.manual_seed takes it: an integer in [-2^63, 2^64); negative values wrap modulo 2^64.
+std::uint64_t parse_seed(std::string_view text);
+// float32 | float64 | float16 | bfloat16 (also torch.float32, float, double, half, bf16 ...).
+DType parse_dtype(std::string_view text);
+// "256,784" or "[256, 784]" or "" (a scalar).
+Shape parse_shape(std::string_view text);
+// "1.13", "2.6", "2.14.1": a release from 1.13 to the newest nninit knows.
+TorchVersion parse_torch_version(std::string_view text);
+// default | avx2 | avx512
+Capability parse_capability(std::string_view text);
+
+// A usage error: the command line itself is wrong (exit status 2).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace nninit::cli
