@@ -124,7 +124,9 @@ void ConvNd::reset_parameters(Generator& generator) {
     return;
   }
   const double bound = fan_in > 0 ? 1 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
-  init::uniform_(bias(), {.a = -bound, .b = bound}, generator);
+  // PyTorch's bound is the int 0 when fan_in == 0, and -0 is +0: never pass -0.0 as `from`, which the
+  // 2.12 clamp (a draw equal to `to` becomes `from`) would write into the bias.
+  init::uniform_(bias(), {.a = fan_in > 0 ? -bound : 0.0, .b = bound}, generator);
 }
 
 std::string ConvNd::extra_repr() const {
