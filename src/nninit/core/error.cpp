@@ -13,6 +13,7 @@ std::string_view python_name(ErrorKind kind) {
     case ErrorKind::overflow: return "OverflowError";
     case ErrorKind::assertion: return "AssertionError";
     case ErrorKind::attribute: return "AttributeError";
+    case ErrorKind::name: return "NameError";
     case ErrorKind::io: return "OSError";
   }
   return "Error";

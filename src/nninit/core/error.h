@@ -19,6 +19,7 @@ enum class ErrorKind {
   overflow,
   assertion,
   attribute,
+  name,
   io
 };
 
@@ -86,6 +87,12 @@ class AssertionError : public Error {
 class AttributeError : public Error {
  public:
   explicit AttributeError(const std::string& message) : Error(ErrorKind::attribute, message) {}
+};
+
+// Python's NameError: an expression uses a name that does not exist (`Dense(...)`).
+class NameError : public Error {
+ public:
+  explicit NameError(const std::string& message) : Error(ErrorKind::name, message) {}
 };
 
 // A file that cannot be read, written or parsed.

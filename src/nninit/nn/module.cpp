@@ -21,6 +21,57 @@ auto find_named(Items& items, std::string_view name) {
 
 }  // namespace
 
+std::vector<std::string> Module::python_bases() const {
+  // torch.nn's class hierarchy (type(m).__mro__ between the class and Module), the same in PyTorch 1.13,
+  // 2.6 and 2.14.
+  struct Family {
+    std::string_view prefix;  // the classes whose names start with it and end in a digit + "d"
+    std::vector<std::string> bases;
+  };
+  static const Family families[] = {
+      {"ConvTranspose", {"_ConvTransposeNd", "_ConvNd"}},
+      {"Conv", {"_ConvNd"}},
+      {"BatchNorm", {"_BatchNorm", "_NormBase"}},
+      {"InstanceNorm", {"_InstanceNorm", "_NormBase"}},
+      {"Dropout", {"_DropoutNd"}},
+      {"MaxPool", {"_MaxPoolNd"}},
+      {"AvgPool", {"_AvgPoolNd"}},
+      {"AdaptiveAvgPool", {"_AdaptiveAvgPoolNd"}},
+      {"AdaptiveMaxPool", {"_AdaptiveMaxPoolNd"}},
+  };
+  static const std::pair<std::string_view, std::vector<std::string>> classes[] = {
+      {"Dropout", {"_DropoutNd"}},
+      {"AlphaDropout", {"_DropoutNd"}},
+      {"FeatureAlphaDropout", {"_DropoutNd"}},
+      {"RNN", {"RNNBase"}},
+      {"LSTM", {"RNNBase"}},
+      {"GRU", {"RNNBase"}},
+      {"RNNCell", {"RNNCellBase"}},
+      {"LSTMCell", {"RNNCellBase"}},
+      {"GRUCell", {"RNNCellBase"}},
+      {"ReLU6", {"Hardtanh"}},
+      {"NonDynamicallyQuantizableLinear", {"Linear"}},
+  };
+  const std::string_view name = type_name_;
+  for (const auto& [class_name, bases] : classes) {
+    if (name == class_name) return bases;
+  }
+  const bool numbered =
+      name.size() > 2 && name.back() == 'd' && name[name.size() - 2] >= '1' && name[name.size() - 2] <= '3';
+  for (const Family& family : families) {
+    if (numbered && name.size() == family.prefix.size() + 2 && name.starts_with(family.prefix)) {
+      return family.bases;
+    }
+  }
+  return {};
+}
+
+bool Module::is_instance(std::string_view class_name) const {
+  if (class_name == "Module" || class_name == type_name_) return true;
+  const std::vector<std::string> bases = python_bases();
+  return std::find(bases.begin(), bases.end(), class_name) != bases.end();
+}
+
 bool same_tensor(const Tensor& a, const Tensor& b) {
   return a.storage() == b.storage() && a.storage_offset() == b.storage_offset() && a.sizes() == b.sizes() &&
          a.strides() == b.strides() && a.dtype() == b.dtype();

@@ -42,6 +42,14 @@ class Module {
   // The PyTorch class name: "Linear", "Conv2d", ...
   const std::string& type_name() const { return type_name_; }
 
+  // The PyTorch classes this module's class derives from, nearest first, without Module itself, as
+  // type(m).__mro__ lists them: {"_ConvNd"} for Conv2d, {"_BatchNorm", "_NormBase"} for BatchNorm2d,
+  // {"Linear"} for NonDynamicallyQuantizableLinear. The default answers for torch.nn's own classes by
+  // type_name(); a module with a class of its own overrides it.
+  virtual std::vector<std::string> python_bases() const;
+  // Python's isinstance(m, torch.nn.<class_name>): the class itself, one of python_bases(), or "Module".
+  bool is_instance(std::string_view class_name) const;
+
   // Registration, in the order PyTorch's __init__ assigns. An undefined tensor registers None: the name
   // exists (and keeps its place) but is skipped by every traversal.
   void register_parameter(std::string name, Tensor value);

@@ -10,6 +10,7 @@
 #include "nninit/core/warning.h"
 #include "nninit/init/extra.h"
 #include "nninit/init/init.h"
+#include "nninit/nn/rnn.h"
 #include "nninit/spec/parser.h"
 #include "nninit/spec/signature.h"
 #include "nninit/spec/suggest.h"
@@ -52,9 +53,9 @@ bool has_zero_size_dimension(const Tensor& tensor) {
 }
 
 // `mode.lower()` then the membership test of _calculate_correct_fan, with Python's errors.
-std::string lowered_mode(const Value& mode) {
+std::string lowered_mode(const Value& mode, std::string_view function) {
   if (mode.kind() != Value::Kind::string) {
-    throw AttributeError(fmt::format("'{}' object has no attribute 'lower'", mode.type_name()));
+    throw AttributeError(fmt::format("{}: '{}' object has no attribute 'lower'", function, mode.type_name()));
   }
   std::string lowered = mode.string_value();
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),
@@ -62,11 +63,12 @@ std::string lowered_mode(const Value& mode) {
   return lowered;
 }
 
-init::FanMode fan_mode(const Value& mode) {
-  const std::string lowered = lowered_mode(mode);
+init::FanMode fan_mode(const Value& mode, std::string_view function) {
+  const std::string lowered = lowered_mode(mode, function);
   if (lowered == "fan_in") return init::FanMode::fan_in;
   if (lowered == "fan_out") return init::FanMode::fan_out;
-  throw ValueError(fmt::format("Mode {} not supported, please use one of ['fan_in', 'fan_out']", lowered));
+  throw ValueError(
+      fmt::format("{}: Mode {} not supported, please use one of ['fan_in', 'fan_out']", function, lowered));
 }
 
 // torch.nn.init.calculate_gain with Python values, including its type check of `param`.
@@ -112,7 +114,7 @@ void kaiming(const Tensor& tensor, Generator& generator, const BoundArguments& a
     warn("Initializing zero-element tensors is a no-op");
     return;
   }
-  const init::FanMode mode = fan_mode(args["mode"]);
+  const init::FanMode mode = fan_mode(args["mode"], name);
   const std::int64_t fan = init::calculate_correct_fan(tensor, mode, name);
   const double gain = gain_of(args["nonlinearity"], args["a"]);
   const double std = gain / std::sqrt(static_cast<double>(fan));
@@ -122,6 +124,21 @@ void kaiming(const Tensor& tensor, Generator& generator, const BoundArguments& a
   } else {
     generator.normal_(tensor, 0.0, std);
   }
+}
+
+// forget_gate_bias_ needs the parameter's name (bias_ih* or bias_hh*), which only a rule gives.
+void forget_gate_bias(const Tensor& tensor, const InitTarget& target, double value) {
+  if (target.parameter_name.empty()) {
+    throw ValueError(
+        "forget_gate_bias_: needs the parameter's name (bias_ih* or bias_hh*), which only a rule gives: "
+        "write it as a rule such as LSTM.bias_*=forget_gate_bias_(1.0)");
+  }
+  if (!target.module_type.empty() && target.module_type != "LSTM" && target.module_type != "LSTMCell") {
+    throw ValueError(
+        fmt::format("forget_gate_bias_: '{}' belongs to a {}; the forget gate is an LSTM's and an LSTMCell's",
+                    target.parameter_name, target.module_type));
+  }
+  nn::forget_gate_bias_(tensor, target.parameter_name, value);
 }
 
 std::vector<std::int64_t> axes(const Value& value) {
@@ -240,14 +257,14 @@ const std::vector<FunctionSpec>& functions() {
        false,
        {optional("mode", s("fan_in"))},
        [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
-         init::lecun_uniform_(t, {.mode = fan_mode(a["mode"])}, g);
+         init::lecun_uniform_(t, {.mode = fan_mode(a["mode"], "lecun_uniform_")}, g);
        }},
       {"lecun_normal_",
        true,
        false,
        {optional("mode", s("fan_in")), optional("truncated", Value::make_bool(false))},
        [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
-         init::lecun_normal_(t, {.mode = fan_mode(a["mode"]), .truncated = a.as_bool("truncated")}, g);
+         init::lecun_normal_(t, {.mode = fan_mode(a["mode"], "lecun_normal_"), .truncated = a.as_bool("truncated")}, g);
        }},
       {"variance_scaling_",
        true,
@@ -299,6 +316,14 @@ const std::vector<FunctionSpec>& functions() {
        [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
          init::trunc_normal_tf_(t, {number(a, "mean"), number(a, "std"), number(a, "a"), number(a, "b")}, g);
        }},
+      // The LSTM forget-gate bias (nn/rnn.h).
+      {"forget_gate_bias_",
+       false,
+       false,
+       {optional("value", f(1.0))},
+       [](const Tensor& t, Generator&, const InitTarget& target, const BoundArguments& a) {
+         forget_gate_bias(t, target, number(a, "value"));
+       }},
   };
   return table;
 }
@@ -337,7 +362,7 @@ Value evaluate_argument(const Value& value, std::string_view text) {
                      call.callee_range.begin);
   }
   if (value.kind() == Value::Kind::name) {
-    throw ParseError(fmt::format("name '{}' is not defined", value.name()), text, value.range().begin);
+    throw NameError(located_message(fmt::format("name '{}' is not defined", value.name()), text, value.range().begin));
   }
   if (value.is_sequence()) {
     std::vector<Value> items;
