@@ -56,11 +56,11 @@ std::string comparable_message(const std::string& message) {
   return normalized_message(sort_set_literals(message.substr(0, newline)));
 }
 
-// Same type as PyTorch's error, and nninit's message contains PyTorch's. One exception: a constructor argument
-// of the wrong type (`Linear(3, 4.5)`, `LSTMCell(2, None)`). PyTorch reports it from whichever internal call
-// meets the value first (torch.empty's list of overloads, a comparison operator), in words that change
-// from release to release; nninit names the argument ("argument 'out_features' must be int, not float"). Both
-// are TypeErrors, and for these the type is what is compared.
+// Same type as PyTorch's error, and nninit's message contains PyTorch's. One exception: a constructor
+// argument of the wrong type (`Linear(3, 4.5)`, `LSTMCell(2, None)`). PyTorch reports it from whichever
+// internal call meets the value first (torch.empty's list of overloads, a comparison operator), in words that
+// change from release to release; nninit names the argument ("argument 'out_features' must be int, not
+// float"). Both are TypeErrors, and for these the type is what is compared.
 bool error_matches(const Error& ours, const Json& theirs) {
   if (python_name(ours.kind()) != theirs.at("type").get<std::string>()) return false;
   static const std::regex named_argument_type(R"(argument '\w+' must be )");

@@ -178,7 +178,9 @@ void RNNCellBase::reset_parameters(Generator& generator) {
 std::string RNNCellBase::extra_repr() const {
   std::string s = fmt::format("{}, {}", options_.input_size, options_.hidden_size);
   if (!options_.bias) s += ", bias=False";
-  if (options_.nonlinearity != RNNNonlinearity::tanh) {
+  if (options_.nonlinearity == RNNNonlinearity::other) {
+    s += fmt::format(", nonlinearity={}", options_.nonlinearity_name);
+  } else if (options_.nonlinearity != RNNNonlinearity::tanh) {
     s += fmt::format(", nonlinearity={}", rnn_nonlinearity_name(options_.nonlinearity));
   }
   return s;

@@ -22,7 +22,8 @@
 
 namespace nninit::nn {
 
-enum class RNNNonlinearity { tanh, relu };
+// `other`: an RNNCell built with a name PyTorch only rejects in forward (RNNCellOptions::nonlinearity_name).
+enum class RNNNonlinearity { tanh, relu, other };
 
 std::string_view rnn_nonlinearity_name(RNNNonlinearity nonlinearity);  // "tanh", "relu"
 // ValueError "RNN: Unknown nonlinearity 'x'. Select from 'tanh' or 'relu'." (PyTorch 2.x's words).
@@ -120,6 +121,9 @@ struct RNNCellOptions {
   std::int64_t hidden_size = 0;
   bool bias = true;
   RNNNonlinearity nonlinearity = RNNNonlinearity::tanh;
+  // The name when nonlinearity is `other`: nn.RNNCell accepts any string and fails only in forward
+  // ("Unknown nonlinearity: sigmoid"), after its construction has drawn.
+  std::string nonlinearity_name{};
   DType dtype = DType::float32;
 };
 struct LSTMCellOptions {

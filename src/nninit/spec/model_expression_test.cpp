@@ -618,3 +618,16 @@ TEST(ModelExpression, Warnings) {
 
 }  // namespace
 }  // namespace nninit::spec
+
+namespace nninit::spec {
+namespace {
+
+TEST(ModelExpression, RNNCellKeepsAnUnknownNonlinearityAsPyTorchDoes) {
+  // PyTorch 1.13 and 2.14: nn.RNNCell(3, 4, nonlinearity='sigmoid') builds (and draws); only forward fails.
+  const nn::ModulePtr cell = build("RNNCell(3, 4, nonlinearity='sigmoid')");
+  EXPECT_EQ(cell->repr(), "RNNCell(3, 4, nonlinearity=sigmoid)");
+  EXPECT_EQ(cell->named_parameters().size(), 4u);
+}
+
+}  // namespace
+}  // namespace nninit::spec

@@ -466,13 +466,16 @@ nn::ModulePtr build_rnn_cell(const LayerArguments& a, Generator& g) {
   const std::int64_t hidden_size = a.integer("hidden_size");
   const bool bias = a.truthy("bias");
   if constexpr (WithNonlinearity) {
-    // PyTorch keeps any nonlinearity and fails in forward; nninit checks it here.
-    const nn::RNNNonlinearity nonlinearity =
-        nn::rnn_nonlinearity_from_name(a.string("nonlinearity"), a.layer());
+    // PyTorch keeps any nonlinearity and fails only in forward, after the cell has drawn: so does nninit.
+    const std::string name = a.string("nonlinearity");
+    const nn::RNNNonlinearity nonlinearity = name == "tanh"   ? nn::RNNNonlinearity::tanh
+                                             : name == "relu" ? nn::RNNNonlinearity::relu
+                                                              : nn::RNNNonlinearity::other;
     return std::make_shared<Layer>(nn::RNNCellOptions{.input_size = input_size,
                                                       .hidden_size = hidden_size,
                                                       .bias = bias,
                                                       .nonlinearity = nonlinearity,
+                                                      .nonlinearity_name = name,
                                                       .dtype = a.dtype()},
                                    g);
   } else {
