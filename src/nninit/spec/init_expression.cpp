@@ -264,7 +264,8 @@ const std::vector<FunctionSpec>& functions() {
        false,
        {optional("mode", s("fan_in")), optional("truncated", Value::make_bool(false))},
        [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
-         init::lecun_normal_(t, {.mode = fan_mode(a["mode"], "lecun_normal_"), .truncated = a.as_bool("truncated")}, g);
+         init::lecun_normal_(
+             t, {.mode = fan_mode(a["mode"], "lecun_normal_"), .truncated = a.as_bool("truncated")}, g);
        }},
       {"variance_scaling_",
        true,
@@ -362,7 +363,8 @@ Value evaluate_argument(const Value& value, std::string_view text) {
                      call.callee_range.begin);
   }
   if (value.kind() == Value::Kind::name) {
-    throw NameError(located_message(fmt::format("name '{}' is not defined", value.name()), text, value.range().begin));
+    throw NameError(
+        located_message(fmt::format("name '{}' is not defined", value.name()), text, value.range().begin));
   }
   if (value.is_sequence()) {
     std::vector<Value> items;

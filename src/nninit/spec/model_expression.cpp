@@ -104,7 +104,8 @@ class Evaluator {
                               release_.version.str())
                 : did_you_mean(*name, layer_names(release_));
         if (!qualified) {
-          throw NameError(located_message(fmt::format("name '{}' is not defined{}", *name, hint), text_, offset));
+          throw NameError(
+              located_message(fmt::format("name '{}' is not defined{}", *name, hint), text_, offset));
         }
         throw AttributeError(located_message(
             fmt::format("module 'torch.nn' has no attribute '{}'{}", *name, hint), text_, offset));
