@@ -1,0 +1,352 @@
+#include "nninit/diag/lint.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "nninit/diag/architecture.h"
+#include "nninit/diag/auto_preset.h"
+#include "nninit/diag/lint_checks.h"
+#include "nninit/diag/statistics.h"
+#include "nninit/diag/symmetry.h"
+#include "nninit/init/fan.h"
+
+namespace nninit::diag {
+namespace {
+
+constexpr double warning_factor = 1.3;
+constexpr double error_factor = 2.0;
+constexpr int error_depth = 3;
+
+double rms(const TensorStatistics& s) {
+  return std::sqrt(s.mean * s.mean + s.std * s.std);
+}
+
+// How many hidden layers of the model meet the same kind of nonlinearity: the "such layers" a per-layer
+// factor compounds over.
+int similar_layers(const Architecture& architecture, const LayerInfo& layer) {
+  int n = 0;
+  for (const LayerInfo& other : architecture.layers) {
+    if (other.role == LayerRole::hidden && !other.in_transformer &&
+        other.following.kind == layer.following.kind)
+      ++n;
+  }
+  return std::max(n, 1);
+}
+
+std::string scale_reason(const LayerInfo& layer) {
+  const FollowingNonlinearity& f = layer.following;
+  if (layer.role == LayerRole::output && f.kind == NonlinearityKind::none) {
+    return "The output layer wants Xavier, Var(w) = 2/(fan_in + fan_out) (Glorot and Bengio 2010): initial "
+           "outputs neither vanish nor saturate the loss.";
+  }
+  switch (f.kind) {
+    case NonlinearityKind::relu:
+    case NonlinearityKind::leaky_relu:
+      return "ReLU-family layers want Kaiming with the right negative slope, Var(w) = 2/((1 + a^2) fan_in): "
+             "a "
+             "rectifier removes (1 - a^2)/2 of the variance and Kaiming's gain puts it back, so activations "
+             "keep their scale with depth (He et al. 2015).";
+    case NonlinearityKind::relu_like:
+      return "ReLU-like activations (GELU, SiLU, ELU, ...) have no PyTorch gain; Kaiming's Var(w) = 2/fan_in "
+             "is "
+             "nninit's approximation, within a factor 1.23 of the exact second-moment gain.";
+    case NonlinearityKind::selu:
+      return "SELU wants LeCun normal, Var(w) = 1/fan_in: self-normalisation holds only there (Klambauer et "
+             "al. "
+             "2017).";
+    case NonlinearityKind::tanh:
+    case NonlinearityKind::sigmoid:
+      return "tanh and sigmoid want Xavier, Var(w) = gain^2 * 2/(fan_in + fan_out), gain 5/3 for tanh and 1 "
+             "for "
+             "sigmoid: it balances the forward and backward signals of a saturating unit (Glorot and Bengio "
+             "2010).";
+    default:
+      return "With no nonlinearity in between, Var(w) = 1/fan_in (LeCun) keeps the variance through the "
+             "layer.";
+  }
+}
+
+// A per-layer factor r on the activation std, and what it compounds to. `baseline` names what r is relative
+// to when the ideal scheme is not itself variance-preserving (Xavier before tanh or sigmoid).
+std::string compounding(double r, int layers, std::string_view baseline) {
+  return fmt::format(
+      "{}activation std multiplied by {:.2f} per layer (variance by {:.2f}); {:.2f}^{} = {:.2g} "
+      "across this model's {} such layer{}, {:.2f}^10 = {:.2g} after 10 such layers",
+      baseline, r, r * r, r, layers, std::pow(r, layers), layers, layers == 1 ? "" : "s", r, std::pow(r, 10));
+}
+
+// The schemes a measured std is compared with, to say which one it looks like.
+std::string recognise(double measured, const Tensor& w, std::int64_t count) {
+  const init::Fans fans = init::calculate_fan_in_and_fan_out(w);
+  const auto in = static_cast<double>(fans.fan_in);
+  const auto out = static_cast<double>(fans.fan_out);
+  const std::pair<const char*, double> schemes[] = {
+      {"PyTorch's default (kaiming_uniform_(a=sqrt(5)), U(+-1/sqrt(fan_in)))", 1.0 / std::sqrt(3.0 * in)},
+      {"Kaiming (ReLU)", std::sqrt(2.0 / in)},
+      {"Kaiming (ReLU, mode='fan_out')", std::sqrt(2.0 / out)},
+      {"Xavier", std::sqrt(2.0 / (in + out))},
+      {"Xavier (gain 5/3)", 5.0 / 3.0 * std::sqrt(2.0 / (in + out))},
+      {"LeCun", 1.0 / std::sqrt(in)},
+      {"normal(0, 0.02)", 0.02},
+  };
+  // The sample std of n draws has a relative standard error of about 1/sqrt(2n).
+  const double tolerance =
+      std::max(0.03, 4.0 / std::sqrt(2.0 * static_cast<double>(std::max<std::int64_t>(count, 1))));
+  double best = 0.0;
+  double best_error = tolerance;
+  for (const auto& [name, value] : schemes) {
+    const double error = std::fabs(measured / value - 1.0);
+    if (error <= best_error) {
+      best = value;
+      best_error = error;
+    }
+  }
+  // Schemes that coincide for this shape (Xavier and LeCun on a square layer) are all named.
+  std::string names;
+  for (const auto& [name, value] : schemes) {
+    if (best > 0.0 && std::fabs(value / best - 1.0) < 1e-9)
+      names += (names.empty() ? "" : " = ") + std::string(name);
+  }
+  return names;
+}
+
+void check_scale(const Architecture& architecture, const LayerInfo& layer, std::vector<Finding>& out) {
+  if (layer.in_transformer || (layer.role != LayerRole::hidden && layer.role != LayerRole::output)) return;
+  if (!layer.module->has_parameter("weight")) return;
+  const Tensor& w = layer.module->parameter("weight");
+  if (!w.defined() || w.dim() < 2) return;
+  const auto recommendation = recommend(layer, "weight", w);
+  if (!recommendation || !std::isfinite(recommendation->expected_std) || recommendation->expected_std == 0.0)
+    return;
+  const TensorStatistics s = statistics(w);
+  const double measured = rms(s);
+  if (measured == 0.0 || s.non_finite > 0 || s.std == 0.0) return;  // the symmetry check speaks for these
+  const double r = measured / recommendation->expected_std;
+  const double factor = std::max(r, 1.0 / r);
+  const std::string scheme = recognise(measured, w, s.count);
+  const FollowingNonlinearity& f = layer.following;
+  const bool saturating = f.kind == NonlinearityKind::tanh || f.kind == NonlinearityKind::sigmoid;
+  const bool kaiming_mismatch = saturating && scheme.starts_with("Kaiming");
+  if (factor <= warning_factor && !kaiming_mismatch) return;
+
+  Finding finding;
+  finding.check = kaiming_mismatch ? "scheme" : "scale";
+  finding.path = parameter_path(layer.path, "weight");
+  if (factor <= warning_factor) {
+    finding.severity = Severity::info;
+  } else if (factor > error_factor && architecture.depth >= error_depth) {
+    finding.severity = Severity::error;
+  } else {
+    finding.severity = Severity::warning;
+  }
+  const bool output = layer.role == LayerRole::output && f.kind == NonlinearityKind::none;
+  if (f.normalized || (output && r < 1.0)) finding.severity = std::min(finding.severity, Severity::info);
+
+  const init::Fans fans = init::calculate_fan_in_and_fan_out(w);
+  const std::string followed = output                             ? std::string("the output layer")
+                               : f.kind == NonlinearityKind::none ? std::string("followed by no nonlinearity")
+                                                                  : fmt::format("followed by {}", f.module);
+  finding.message =
+      fmt::format("{} std {:.4g} is {:.2f}x the {} std {:.4g} (fan_in {}, fan_out {}; {}){}", finding.path,
+                  measured, r, recommendation->scheme, recommendation->expected_std, fans.fan_in,
+                  fans.fan_out, followed, scheme.empty() ? "" : fmt::format("; it matches {}", scheme));
+  if (kaiming_mismatch) {
+    finding.message += fmt::format(
+        ": Kaiming's sqrt(2) makes up for ReLU zeroing half its inputs, which {} "
+        "does not do",
+        f.module);
+  }
+  if (output) {
+    finding.effect = fmt::format("initial outputs (logits) std about {:.2f}x what Xavier gives{}", r,
+                                 r < 1.0 ? ": small logits, near-uniform predictions (harmless)"
+                                         : ": large logits, an overconfident start and a large initial loss");
+  } else {
+    const std::string baseline =
+        saturating ? fmt::format("relative to {} and within {}'s linear range{}: ", recommendation->scheme,
+                                 f.module, r > 1.0 ? " (beyond it the units saturate)" : "")
+                   : std::string();
+    finding.effect = compounding(r, similar_layers(architecture, layer), baseline);
+    if (f.normalized) {
+      finding.effect += fmt::format(
+          "; but the {} after it rescales the activations, so the factor does not "
+          "compound (it still sets this layer's effective learning rate)",
+          fmt::join(f.skipped, ", "));
+    }
+  }
+  finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation->expression);
+  finding.reason = scale_reason(layer);
+  out.push_back(std::move(finding));
+}
+
+void check_bias(const LayerInfo& layer, std::vector<Finding>& out) {
+  if (layer.role != LayerRole::hidden && layer.role != LayerRole::output &&
+      layer.role != LayerRole::attention)
+    return;
+  for (const std::string_view name : {"bias", "in_proj_bias"}) {
+    if (!layer.module->has_parameter(name)) continue;
+    const Tensor& b = layer.module->parameter(name);
+    if (!b.defined() || b.numel() == 0) continue;
+    const TensorStatistics s = statistics(b);
+    if (s.non_finite > 0 || (s.min == 0.0 && s.max == 0.0)) continue;
+    Finding finding;
+    finding.check = "bias";
+    finding.path = parameter_path(layer.path, name);
+    finding.severity = Severity::info;
+    const double bias_rms = rms(s);
+    std::string source;
+    double preactivation = 0.0;
+    if (name == "bias" && layer.module->has_parameter("weight") &&
+        layer.module->parameter("weight").dim() >= 2) {
+      const Tensor& w = layer.module->parameter("weight");
+      const init::Fans fans = init::calculate_fan_in_and_fan_out(w);
+      preactivation = rms(statistics(w)) * std::sqrt(static_cast<double>(fans.fan_in));
+      const double bound = 1.0 / std::sqrt(static_cast<double>(fans.fan_in));
+      // U(-bound, bound) has std bound/sqrt(3); a sample std of n draws is within 3/sqrt(2n) of it,
+      // relatively.
+      const double tolerance = std::max(0.2, 3.0 / std::sqrt(2.0 * static_cast<double>(s.count)));
+      if (s.min >= -bound && s.max <= bound &&
+          std::fabs(s.std / (bound / std::sqrt(3.0)) - 1.0) < tolerance) {
+        source = "; it looks like PyTorch's default U(+-1/sqrt(fan_in))";
+      }
+    }
+    finding.message = fmt::format("{} is not zero: mean {:.3g}, std {:.3g}, range [{:.3g}, {:.3g}]{}",
+                                  finding.path, s.mean, s.std, s.min, s.max, source);
+    if (preactivation > 0.0) {
+      const double share = bias_rms * bias_rms / (bias_rms * bias_rms + preactivation * preactivation);
+      if (bias_rms > 0.5 * preactivation) finding.severity = Severity::warning;
+      finding.effect = fmt::format(
+          "bias RMS {:.3g} against a pre-activation std of {:.3g} from the weights "
+          "(unit-variance inputs): {:.1f}% of the pre-activation variance is a fixed offset",
+          bias_rms, preactivation, 100.0 * share);
+    } else {
+      finding.effect = fmt::format("bias RMS {:.3g}: a fixed offset per unit", bias_rms);
+    }
+    finding.fix = fmt::format("{}=zeros_()", path_pattern(layer.path, name));
+    finding.reason = layer.in_transformer
+                         ? "Transformers start their biases at 0 (GPT-2, BERT; PyTorch does for attention)."
+                         : "Ordinary biases start at 0: the random weights already break the symmetry, and a "
+                           "random bias only adds a fixed offset per unit.";
+    out.push_back(std::move(finding));
+  }
+}
+
+void check_normalization(const LayerInfo& layer, std::vector<Finding>& out) {
+  if (layer.role != LayerRole::normalization) return;
+  for (const auto& [name, target] : {std::pair<std::string_view, double>{"weight", 1.0}, {"bias", 0.0}}) {
+    if (!layer.module->has_parameter(name)) continue;
+    const Tensor& p = layer.module->parameter(name);
+    if (!p.defined() || p.numel() == 0) continue;
+    const TensorStatistics s = statistics(p);
+    if (s.non_finite == 0 && s.min == target && s.max == target) continue;
+    Finding finding;
+    finding.check = "normalization";
+    finding.severity = Severity::warning;
+    finding.path = parameter_path(layer.path, name);
+    const bool scale = target == 1.0;
+    finding.message =
+        fmt::format("{} ({} {}) is not {}: mean {:.3g}, range [{:.3g}, {:.3g}]", finding.path, layer.type,
+                    scale ? "scale" : "shift", scale ? "1" : "0", s.mean, s.min, s.max);
+    if (scale && s.min == 0.0 && s.max == 0.0) {
+      finding.effect =
+          "a zero scale makes the layer output its shift alone and stops every gradient through it "
+          "(deliberate only as the zero-gamma of a residual block's last norm, Goyal et al. 2017)";
+    } else if (scale) {
+      finding.effect = fmt::format(
+          "normalised activations multiplied by {:.3g} on average (std {:.3g} across "
+          "features) instead of 1",
+          s.mean, s.std);
+    } else {
+      finding.effect = fmt::format(
+          "normalised activations shifted by {:.3g} on average (std {:.3g}) instead of 0", s.mean, s.std);
+    }
+    finding.fix = fmt::format("{}={}", path_pattern(layer.path, name), scale ? "ones_()" : "zeros_()");
+    finding.reason =
+        "Normalisation layers start as the identity on normalised activations: scale 1, shift 0.";
+    out.push_back(std::move(finding));
+  }
+}
+
+void check_non_finite(nn::Module& model, std::vector<Finding>& out) {
+  for (const nn::NamedTensor& p : model.named_parameters()) {
+    if (!p.tensor.defined() || !is_floating_point(p.tensor.dtype())) continue;
+    const TensorStatistics s = statistics(p.tensor);
+    if (s.non_finite == 0) continue;
+    out.push_back(
+        {Severity::error, "non_finite", p.name,
+         fmt::format("{} holds {} NaN or infinite values", p.name, s.non_finite),
+         "every activation downstream becomes NaN on the first forward pass",
+         fmt::format("{}=zeros_()", path_pattern("", p.name)),
+         "An initialisation must be finite; the fix shown only clears it, choose the scheme the other "
+         "findings name."});
+  }
+}
+
+std::size_t layer_order(const Architecture& architecture, const std::string& path) {
+  std::size_t best = architecture.layers.size();
+  std::size_t best_length = 0;
+  for (std::size_t i = 0; i < architecture.layers.size(); ++i) {
+    const std::string& layer = architecture.layers[i].path;
+    const bool prefix = layer.empty() || path == layer || path.starts_with(layer + ".");
+    if (prefix && (best == architecture.layers.size() || layer.size() >= best_length)) {
+      best = i;
+      best_length = layer.size();
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string_view severity_name(Severity severity) {
+  switch (severity) {
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::error: return "error";
+  }
+  return "?";
+}
+
+std::vector<Finding> check_initialization(nn::Module& model) {
+  const Architecture architecture = analyze_architecture(model);
+  std::vector<Finding> findings;
+  check_non_finite(model, findings);
+  check_symmetry(model, architecture, findings);
+  for (const LayerInfo& layer : architecture.layers) {
+    check_scale(architecture, layer, findings);
+    check_bias(layer, findings);
+    check_normalization(layer, findings);
+    check_recurrent(layer, findings);
+    check_transformer(architecture, layer, findings);
+  }
+  // Model order first, then the order the checks ran in.
+  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
+    return layer_order(architecture, a.path) < layer_order(architecture, b.path);
+  });
+  return findings;
+}
+
+bool has_errors(std::span<const Finding> findings) {
+  return count(findings, Severity::error) > 0;
+}
+
+std::size_t count(std::span<const Finding> findings, Severity severity) {
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                [&](const Finding& f) { return f.severity == severity; }));
+}
+
+std::string format_findings(std::span<const Finding> findings) {
+  std::string text;
+  for (const Finding& f : findings) {
+    text += fmt::format("{}: [{}] {}\n", severity_name(f.severity), f.check, f.message);
+    if (!f.effect.empty()) text += fmt::format("    effect: {}\n", f.effect);
+    if (!f.fix.empty()) text += fmt::format("    fix:    --init \"{}\"\n", f.fix);
+    if (!f.reason.empty()) text += fmt::format("    why:    {}\n", f.reason);
+  }
+  text += fmt::format("{} error(s), {} warning(s), {} note(s)\n", count(findings, Severity::error),
+                      count(findings, Severity::warning), count(findings, Severity::info));
+  return text;
+}
+
+}  // namespace nninit::diag

@@ -1,0 +1,70 @@
+// The lint: an initialisation judged against the architecture, with the chapter's reasoning. It reads
+// the parameters as they are (after PyTorch's defaults, --init rules or a preset) and the structure
+// (architecture.h); it runs no forward pass.
+//
+// Checks, each finding with where, what, the expected effect in numbers, a rule that fixes it and why:
+//   scale       a Linear/Bilinear/conv weight's RMS against the std of the scheme the `auto` preset picks
+//               for the nonlinearity that follows (auto_preset.h). r = measured / ideal multiplies the
+//               activation std per layer (the variance by r^2), and compounds as r^L over L such layers.
+//   scheme      the measured std recognised as a known scheme (PyTorch's default, Kaiming, Xavier, LeCun,
+//               N(0, 0.02)), and Kaiming's ReLU gain on a tanh or sigmoid layer named as such.
+//   symmetry    zero, constant or identical hidden units (symmetry.h).
+//   bias        ordinary biases that are not 0.
+//   normalization  scales that are not 1, shifts that are not 0.
+//   forget_gate LSTM forget-gate biases below 0.5 (bias_ih + bias_hh, averaged).
+//   recurrent   recurrent weights that are not orthogonal.
+//   transformer weights of attention and Transformer* layers (and embeddings beside them) outside
+//               [0.01, 0.04], i.e. more than a factor 2 from GPT-2's and BERT's 0.02.
+//   non_finite  NaN or infinite values.
+//
+// Severity of `scale`, by the factor f = max(r, 1/r):
+//   f <= 1.3            no finding. 1.3 covers the spread between reasonable choices (sqrt(2) against the
+//                       exact gains of GELU or SiLU is at most 1.23) and 1.3^L stays within an order of
+//                       magnitude for L <= 8.
+//   1.3 < f <= 2        warning: 1.3^10 = 14 (0.77^10 = 0.07) after 10 layers.
+//   f > 2, depth >= 3   error: after only 3 layers the signal is off by 2^3 = 8, nearly an order of
+//   magnitude,
+//                       and it goes on compounding (0.41^10 = 1.3e-4 for PyTorch's default before ReLU).
+//   f > 2, depth < 3    warning: too shallow for the factor to compound much.
+// Capped at info: a layer followed by a normalisation layer (it rescales the activations, so the factor
+// does not compound; it still sets the layer's effective learning rate), and an output layer that starts
+// too small (small initial logits are harmless; some zero the last layer on purpose).
+// Errors also: symmetric hidden units that stay identical, all-zero hidden weights, non-finite values.
+// The transformer, bias (unless it dominates the pre-activation), forget-gate and recurrent checks are
+// info; normalization is a warning (a zero scale can be deliberate: Goyal et al. 2017's zero-gamma).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nninit/nn/module.h"
+
+namespace nninit::diag {
+
+enum class Severity { info, warning, error };
+
+std::string_view severity_name(Severity severity);  // "info", "warning", "error"
+
+struct Finding {
+  Severity severity = Severity::info;
+  std::string check{};  // "scale", "scheme", "symmetry", "bias", "normalization", "forget_gate", ...
+  std::string
+      path{};  // the parameter ("0.weight") or module ("lstm"; the type, "LSTM", for the model itself)
+  std::string message{};  // what
+  std::string effect{};   // the expected effect, in numbers
+  std::string fix{};      // a PATTERN=EXPR rule that fixes it (spec::parse_rule accepts it)
+  std::string reason{};   // the chapter's rule, in one sentence
+};
+
+// Every finding, in the model's named_modules() order.
+std::vector<Finding> check_initialization(nn::Module& model);
+
+bool has_errors(std::span<const Finding> findings);
+std::size_t count(std::span<const Finding> findings, Severity severity);
+
+// For terminals: "error: 0.weight: ...", then indented effect, fix and reason lines; a summary line last.
+std::string format_findings(std::span<const Finding> findings);
+
+}  // namespace nninit::diag

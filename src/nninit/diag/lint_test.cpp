@@ -1,0 +1,266 @@
+#include "nninit/diag/lint.h"
+
+#include <cmath>
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "nninit/init/init.h"
+#include "nninit/random/torch_generator.h"
+#include "nninit/spec/model_expression.h"
+#include "nninit/spec/rule.h"
+#include "nninit/spec/rules.h"
+
+namespace nninit::diag {
+namespace {
+
+constexpr std::string_view relu_mlp =
+    "Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))";
+
+nn::ModulePtr build(std::string_view expression, std::uint64_t seed = 0) {
+  TorchGenerator g(seed);
+  return spec::build_model(expression, g);
+}
+
+void apply(nn::Module& model, std::vector<std::string> texts, std::uint64_t seed = 1) {
+  std::vector<spec::Rule> rules;
+  for (const std::string& t : texts) rules.push_back(spec::parse_rule(t));
+  TorchGenerator g(seed);
+  spec::apply_rules(model, rules, g);
+}
+
+const Finding* find(const std::vector<Finding>& findings, std::string_view path, std::string_view check) {
+  for (const Finding& f : findings) {
+    if (f.path == path && f.check == check) return &f;
+  }
+  return nullptr;
+}
+
+std::string all(const std::vector<Finding>& findings) {
+  return format_findings(findings);
+}
+
+// Every fix is a rule nninit accepts, and applying it removes its finding.
+void expect_fixes_work(std::string_view expression, const std::function<void(nn::Module&)>& prepare) {
+  const nn::ModulePtr model = build(expression);
+  prepare(*model);
+  const std::vector<Finding> findings = check_initialization(*model);
+  for (const Finding& f : findings) {
+    SCOPED_TRACE(f.fix);
+    ASSERT_NO_THROW(spec::parse_rule(f.fix));
+    const nn::ModulePtr copy = model->clone();
+    apply(*copy, {f.fix});
+    const std::vector<Finding> after = check_initialization(*copy);
+    if (f.check == "symmetry" || f.check == "non_finite") continue;  // other findings may take their place
+    EXPECT_EQ(find(after, f.path, f.check), nullptr) << all(after);
+  }
+}
+
+TEST(Lint, PyTorchDefaultReluMlpShrinksBy041PerLayer) {
+  const nn::ModulePtr model = build(relu_mlp);
+  const std::vector<Finding> findings = check_initialization(*model);
+  EXPECT_TRUE(has_errors(findings)) << all(findings);
+  const Finding* first = find(findings, "0.weight", "scale");
+  ASSERT_NE(first, nullptr) << all(findings);
+  EXPECT_EQ(first->severity, Severity::error);
+  // PyTorch's U(+-1/sqrt(fan_in)) has std 1/sqrt(3 fan_in); Kaiming wants sqrt(2/fan_in): ratio 1/sqrt(6).
+  EXPECT_NE(first->message.find("is 0.41x the Kaiming (ReLU) std 0.05051"), std::string::npos)
+      << first->message;
+  EXPECT_NE(first->message.find("it matches PyTorch's default"), std::string::npos) << first->message;
+  EXPECT_NE(first->effect.find("activation std multiplied by 0.41 per layer (variance by 0.17)"),
+            std::string::npos)
+      << first->effect;
+  EXPECT_NE(first->effect.find("0.41^10 = 0.00013 after 10 such layers"), std::string::npos) << first->effect;
+  EXPECT_EQ(first->fix, "0.weight=kaiming_normal_(nonlinearity='relu')");
+  EXPECT_NE(first->reason.find("Kaiming with the right negative slope"), std::string::npos);
+  ASSERT_NE(find(findings, "2.weight", "scale"), nullptr);
+  EXPECT_EQ(find(findings, "2.weight", "scale")->severity, Severity::error);
+  // The output layer starts small next to Xavier: noted only.
+  const Finding* output = find(findings, "4.weight", "scale");
+  ASSERT_NE(output, nullptr);
+  EXPECT_EQ(output->severity, Severity::info);
+  EXPECT_EQ(output->fix, "4.weight=xavier_uniform_()");
+  for (const char* bias : {"0.bias", "2.bias", "4.bias"}) {
+    const Finding* b = find(findings, bias, "bias");
+    ASSERT_NE(b, nullptr) << bias;
+    EXPECT_EQ(b->severity, Severity::info);
+    EXPECT_NE(b->message.find("PyTorch's default U(+-1/sqrt(fan_in))"), std::string::npos) << b->message;
+  }
+  EXPECT_EQ(findings.size(), 6u) << all(findings);
+}
+
+TEST(Lint, ShallowNetworksGetWarningsNotErrors) {
+  const std::vector<Finding> findings =
+      check_initialization(*build("Sequential(Linear(20, 64), ReLU(), Linear(64, 1))"));
+  ASSERT_NE(find(findings, "0.weight", "scale"), nullptr);
+  EXPECT_EQ(find(findings, "0.weight", "scale")->severity, Severity::warning);
+  EXPECT_FALSE(has_errors(findings));
+}
+
+TEST(Lint, ZeroInitialisedMlpIsASymmetryError) {
+  const nn::ModulePtr model = build(relu_mlp);
+  for (const nn::NamedTensor& p : model->named_parameters()) p.tensor.zero_();
+  const std::vector<Finding> findings = check_initialization(*model);
+  EXPECT_TRUE(has_errors(findings));
+  const Finding* f = find(findings, "0.weight", "symmetry");
+  ASSERT_NE(f, nullptr) << all(findings);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->message.find("0.weight is all zeros: its 256 hidden units"), std::string::npos);
+  EXPECT_EQ(f->effect, "no gradient reaches 0.weight: it stays zero, and the layer's output stays constant");
+  EXPECT_EQ(f->fix, "0.weight=kaiming_normal_(nonlinearity='relu')");
+  ASSERT_NE(find(findings, "2.weight", "symmetry"), nullptr);
+  EXPECT_EQ(find(findings, "0.weight", "scale"), nullptr);  // no ratio for a zero weight
+}
+
+TEST(Lint, KaimingOnTanhAsksForXavier) {
+  const nn::ModulePtr model =
+      build("Sequential(Linear(784, 256), Tanh(), Linear(256, 128), Tanh(), Linear(128, 10))");
+  apply(*model, {"Linear.weight=kaiming_normal_(nonlinearity='relu')", "Linear.bias=zeros_"});
+  const std::vector<Finding> findings = check_initialization(*model);
+  for (const char* path : {"0.weight", "2.weight"}) {
+    const Finding* f = find(findings, path, "scheme");
+    ASSERT_NE(f, nullptr) << all(findings);
+    EXPECT_EQ(f->severity, Severity::warning);
+    EXPECT_NE(f->message.find("it matches Kaiming (ReLU)"), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find("which Tanh does not do"), std::string::npos) << f->message;
+    EXPECT_EQ(f->fix, std::string(path) + "=xavier_uniform_(gain=calculate_gain('tanh'))");
+    EXPECT_NE(f->reason.find("tanh and sigmoid want Xavier"), std::string::npos);
+    EXPECT_TRUE(
+        f->effect.starts_with("relative to Xavier (gain 5/3) and within Tanh's linear range: activation std "
+                              "multiplied by 0."))
+        << f->effect;
+  }
+  EXPECT_FALSE(has_errors(findings)) << all(findings);
+}
+
+TEST(Lint, SeluWantsLecunNormal) {
+  const nn::ModulePtr model =
+      build("Sequential(Linear(784, 256), SELU(), Linear(256, 256), SELU(), Linear(256, 10))");
+  const std::vector<Finding> findings = check_initialization(*model);
+  const Finding* f = find(findings, "0.weight", "scale");
+  ASSERT_NE(f, nullptr) << all(findings);
+  EXPECT_EQ(f->severity, Severity::warning);  // 1/sqrt(3) = 0.58: a factor 1.73
+  EXPECT_NE(f->message.find("is 0.58x the LeCun normal std"), std::string::npos) << f->message;
+  EXPECT_EQ(f->fix, "0.weight=lecun_normal_()");
+  EXPECT_NE(f->reason.find("SELU wants LeCun normal"), std::string::npos);
+}
+
+TEST(Lint, XavierOnReluLosesAFactor071PerLayer) {
+  const nn::ModulePtr model = build(
+      "Sequential(Linear(256, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, "
+      "1))");
+  apply(*model, {"Linear.weight=xavier_normal_", "Linear.bias=zeros_"});
+  const std::vector<Finding> findings = check_initialization(*model);
+  const Finding* f = find(findings, "2.weight", "scale");
+  ASSERT_NE(f, nullptr) << all(findings);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->message.find("it matches Xavier = LeCun"), std::string::npos)
+      << f->message;  // equal when square
+  EXPECT_NE(f->effect.find("activation std multiplied by 0.71 per layer"), std::string::npos) << f->effect;
+  EXPECT_NE(f->effect.find("across this model's 3 such layers"), std::string::npos) << f->effect;
+}
+
+TEST(Lint, LstmDefaultForgetGateAndRecurrentWeights) {
+  const std::vector<Finding> findings = check_initialization(*build("LSTM(10, 20)"));
+  const Finding* forget = find(findings, "LSTM", "forget_gate");
+  ASSERT_NE(forget, nullptr) << all(findings);
+  EXPECT_EQ(forget->severity, Severity::info);
+  EXPECT_EQ(forget->fix, "bias_*=forget_gate_bias_(1.0)");
+  EXPECT_NE(forget->effect.find("with bias 1: 0.73 per step"), std::string::npos);
+  const Finding* recurrent = find(findings, "weight_hh*", "recurrent");
+  ASSERT_NE(recurrent, nullptr) << all(findings);
+  EXPECT_EQ(recurrent->fix, "weight_hh*=orthogonal_()");
+  EXPECT_FALSE(has_errors(findings));
+  EXPECT_EQ(count(findings, Severity::warning), 0u);
+}
+
+TEST(Lint, DisturbedLayerNormIsAWarning) {
+  const nn::ModulePtr model = build("Sequential(Linear(16, 16), LayerNorm(16), ReLU(), Linear(16, 2))");
+  init::constant_(model->child("1").parameter("weight"), 2.0);
+  model->child("1").parameter("bias").set({3}, 0.5);
+  const std::vector<Finding> findings = check_initialization(*model);
+  const Finding* scale = find(findings, "1.weight", "normalization");
+  ASSERT_NE(scale, nullptr) << all(findings);
+  EXPECT_EQ(scale->severity, Severity::warning);
+  EXPECT_EQ(scale->fix, "1.weight=ones_()");
+  EXPECT_NE(scale->effect.find("multiplied by 2 on average"), std::string::npos) << scale->effect;
+  const Finding* shift = find(findings, "1.bias", "normalization");
+  ASSERT_NE(shift, nullptr);
+  EXPECT_EQ(shift->fix, "1.bias=zeros_()");
+  // The Linear before the LayerNorm: its scale does not compound, so it is only noted.
+  const Finding* linear = find(findings, "0.weight", "scale");
+  ASSERT_NE(linear, nullptr);
+  EXPECT_EQ(linear->severity, Severity::info);
+  EXPECT_NE(linear->effect.find("the LayerNorm after it rescales"), std::string::npos) << linear->effect;
+}
+
+TEST(Lint, KaimingMlpWithZeroBiasesIsClean) {
+  const nn::ModulePtr model = build(relu_mlp);
+  apply(*model,
+        {"0.weight=kaiming_normal_(nonlinearity='relu')", "2.weight=kaiming_normal_(nonlinearity='relu')",
+         "4.weight=xavier_uniform_", "Linear.bias=zeros_"});
+  const std::vector<Finding> findings = check_initialization(*model);
+  EXPECT_TRUE(findings.empty()) << all(findings);
+}
+
+TEST(Lint, LargeOutputLayer) {
+  const nn::ModulePtr model =
+      build("Sequential(Linear(64, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 10))");
+  apply(*model,
+        {"4.weight=normal_(std=1.0)", "Linear.weight=kaiming_normal_(nonlinearity='relu')", "*.bias=zeros_"});
+  const std::vector<Finding> findings = check_initialization(*model);
+  const Finding* f = find(findings, "4.weight", "scale");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->effect.find("large logits"), std::string::npos) << f->effect;
+}
+
+TEST(Lint, TransformerWeightsAgainstTheSmallNormal) {
+  const std::vector<Finding> findings = check_initialization(*build("TransformerEncoderLayer(16, 2, 32)"));
+  const Finding* f = find(findings, "self_attn.in_proj_weight", "transformer");
+  ASSERT_NE(f, nullptr) << all(findings);
+  EXPECT_EQ(f->severity, Severity::info);
+  EXPECT_EQ(f->fix, "self_attn.in_proj_weight=normal_(std=0.02)");
+  EXPECT_FALSE(has_errors(findings)) << all(findings);
+  // At GPT-2's width PyTorch's defaults sit within a factor 2 of 0.02.
+  const std::vector<Finding> wide = check_initialization(*build("TransformerEncoderLayer(768, 12, 3072)"));
+  for (const Finding& w : wide) EXPECT_NE(w.check, "transformer") << w.message;
+}
+
+TEST(Lint, NonFiniteValuesAreErrors) {
+  const nn::ModulePtr model = build("Sequential(Linear(4, 4), ReLU(), Linear(4, 1))");
+  model->child("0").parameter("weight").set({1, 2}, NAN);
+  const std::vector<Finding> findings = check_initialization(*model);
+  const Finding* f = find(findings, "0.weight", "non_finite");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
+}
+
+TEST(Lint, EveryFixParsesAndFixes) {
+  expect_fixes_work(relu_mlp, [](nn::Module&) {});
+  expect_fixes_work(relu_mlp, [](nn::Module& m) {
+    for (const nn::NamedTensor& p : m.named_parameters()) p.tensor.zero_();
+  });
+  expect_fixes_work("Sequential(Linear(30, 30), Tanh(), Linear(30, 30), Tanh(), Linear(30, 2))",
+                    [](nn::Module& m) { apply(m, {"Linear.weight=kaiming_normal_(nonlinearity='relu')"}); });
+  expect_fixes_work("Sequential(Linear(30, 30), SELU(), Linear(30, 30), LeakyReLU(0.2), Linear(30, 2))",
+                    [](nn::Module&) {});
+  expect_fixes_work("Sequential(Conv2d(3, 8, 3), BatchNorm2d(8), ReLU(), Flatten(), Linear(72, 4))",
+                    [](nn::Module& m) { init::constant_(m.child("1").parameter("weight"), 0.5); });
+  expect_fixes_work("Sequential(LSTM(5, 7, 2), Linear(7, 2))", [](nn::Module&) {});
+  expect_fixes_work("TransformerEncoderLayer(16, 2, 32)", [](nn::Module&) {});
+  expect_fixes_work("Sequential(Embedding(10, 16), TransformerEncoderLayer(16, 2, 32))", [](nn::Module&) {});
+}
+
+TEST(Lint, FormatsForTerminals) {
+  const std::vector<Finding> findings =
+      check_initialization(*build("Sequential(Linear(20, 64), ReLU(), Linear(64, 1))"));
+  const std::string text = format_findings(findings);
+  EXPECT_NE(text.find("warning: [scale] 0.weight std"), std::string::npos) << text;
+  EXPECT_NE(text.find("    fix:    --init \"0.weight=kaiming_normal_(nonlinearity='relu')\""),
+            std::string::npos);
+  EXPECT_NE(text.find("0 error(s), 1 warning(s)"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace nninit::diag

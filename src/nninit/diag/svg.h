@@ -1,0 +1,68 @@
+// Inline SVG charts for the HTML report: line charts (linear or log-scale y, several series) and
+// histograms, drawn as static markup that needs no script and no external resource.
+//
+// Every chart is one <svg class="chart"> carrying data-colors (the colours of what it actually drew) and a
+// <rect class="plot-area">; the browser test reads both to check, in a screenshot, that the series rendered.
+// Colours come from the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies
+// (Okabe and Ito 2008). A chart with four or more series also gives them dash patterns, which tell apart
+// lines that coincide (Kaiming and LSUV in a depth sweep) and series beyond the palette's seven colours.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nninit::diag::svg {
+
+// Blue, vermillion, bluish green, reddish purple, orange, sky blue, black: the Okabe-Ito colours without the
+// yellow, which is too light on white.
+std::span<const std::string_view> palette();
+
+// Text escaped for XML content and attribute values (& < > " ').
+std::string escape(std::string_view text);
+
+struct Series {
+  std::string name{};
+  std::vector<double> x{};  // empty: 0, 1, 2, ...
+  std::vector<double> y{};
+  std::string color{};  // empty: the palette's next colour
+  bool dashed = false;  // force a dashed line (otherwise dashes only come with four or more series)
+};
+
+struct LineChart {
+  std::string title{};
+  std::string x_label{};
+  std::string y_label{};
+  bool log_y = true;  // points with y <= 0 or non-finite are left out (the line breaks there)
+  std::vector<Series> series{};
+  int width = 1160;
+  int height = 420;
+};
+
+struct Histogram {
+  std::string title{};
+  std::string x_label{};
+  std::vector<double> edges{};   // bins + 1 increasing edges
+  std::vector<double> counts{};  // one per bin
+  std::string color{};           // empty: the palette's first colour
+  // Optional: an expected count per bin (e.g. the scheme's distribution), drawn as a line over the bars.
+  std::vector<double> reference{};
+  std::string reference_name{};
+  int width = 380;
+  int height = 280;
+};
+
+std::string line_chart(const LineChart& chart);
+std::string histogram(const Histogram& histogram);
+
+// Axis helpers, exposed for the tests.
+// About `target` round tick values (1, 2 or 5 times a power of 10) covering [low, high].
+std::vector<double> linear_ticks(double low, double high, int target = 6);
+// The powers of ten to label on a log axis spanning [low, high] (both > 0), at most `max_ticks` of them.
+std::vector<int> log_ticks(double low, double high, int max_ticks = 9);
+// "10⁻⁴" for -4, "1" for 0, "10" for 1.
+std::string power_of_ten_label(int exponent);
+
+}  // namespace nninit::diag::svg
