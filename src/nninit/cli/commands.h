@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "nninit/core/dtype.h"
+#include "nninit/nn/module.h"
 #include "nninit/random/torch_variant.h"
+#include "nninit/spec/rule.h"
+#include "nninit/spec/rules.h"
 
 namespace nninit::cli {
 
@@ -33,7 +36,18 @@ struct InspectOptions {
   bool json = false;
 };
 
+struct InitOptions {
+  std::string model;
+  GeneratorOptions generator;
+  std::string dtype;  // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
+  std::vector<std::string> rules;
+  std::string preset;
+  std::string output;
+  bool json = false;
+};
+
 int run_fill(const FillOptions& options);
+int run_init(const InitOptions& options);
 int run_inspect(const InspectOptions& options);
 
 // A failure that is not the user's input (exit status 1), e.g. the output cannot be written.
@@ -44,5 +58,20 @@ class Failure : public std::runtime_error {
 
 // Seeds the default generator as torch.manual_seed would, for the chosen release and capability.
 TorchVariant configure_default_generator(const GeneratorOptions& options);
+
+// A model built from MODEL with the rules (--init, then the preset's) applied, as `init`, `diagnose` and
+// `check` all start.
+struct PreparedModel {
+  TorchVariant variant;
+  std::string expression;
+  std::string default_input_shape;  // set for built-in models
+  nn::ModulePtr model;
+  std::vector<spec::Rule> rules;
+  std::optional<spec::RuleReport> report;
+};
+PreparedModel prepare_model(const std::string& model_argument, const GeneratorOptions& generator_options,
+                            const std::vector<std::string>& rule_texts, const std::string& preset);
+// The rules of a named preset for this model (UsageError for an unknown name).
+std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& model);
 
 }  // namespace nninit::cli

@@ -54,6 +54,24 @@ int main(int argc, char** argv) {
   fill_command->add_flag("--json", fill.json, "Print one JSON document");
   add_generator_options(*fill_command, fill.generator);
 
+  nninit::cli::InitOptions init;
+  CLI::App* init_command =
+      app.add_subcommand("init", "Initialise a PyTorch model expression and write its state_dict");
+  init_command
+      ->add_option("model", init.model,
+                   "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a "
+                   "file holding "
+                   "one, or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm")
+      ->required();
+  init_command->add_option("-o,--output", init.output, "Write the state_dict to this safetensors file");
+  init_command->add_option("--dtype", init.dtype,
+                           "Convert the model to float32, float64, float16 or bfloat16");
+  init_command->add_option("--init", init.rules,
+                           "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)");
+  init_command->add_option("--preset", init.preset, "A named rule set: auto");
+  init_command->add_flag("--json", init.json, "Print one JSON document");
+  add_generator_options(*init_command, init.generator);
+
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =
       app.add_subcommand("inspect", "Statistics of every tensor in a safetensors file");
@@ -76,6 +94,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*fill_command) return nninit::cli::run_fill(fill);
+    if (*init_command) return nninit::cli::run_init(init);
     if (*inspect_command) return nninit::cli::run_inspect(inspect);
   } catch (const nninit::cli::UsageError& e) {
     print_error(e.what());

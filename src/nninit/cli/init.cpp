@@ -1,0 +1,103 @@
+// nninit init MODEL: the state_dict of a PyTorch model expression, initialised as
+//   torch.manual_seed(seed); model = eval(MODEL); model.apply(init_fn_of_the_rules); model.to(dtype)
+// would initialise it, written as safetensors or summarised.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "nninit/cli/builtin_models.h"
+#include "nninit/cli/commands.h"
+#include "nninit/cli/options.h"
+#include "nninit/cli/summary.h"
+#include "nninit/core/error.h"
+#include "nninit/io/safetensors.h"
+#include "nninit/random/torch_generator.h"
+#include "nninit/spec/model_expression.h"
+#include "nninit/spec/rules.h"
+
+namespace nninit::cli {
+
+PreparedModel prepare_model(const std::string& model_argument, const GeneratorOptions& generator_options,
+                            const std::vector<std::string>& rule_texts, const std::string& preset) {
+  PreparedModel prepared;
+  prepared.variant = configure_default_generator(generator_options);
+  prepared.expression = resolve_model(model_argument, &prepared.default_input_shape);
+  for (const std::string& text : rule_texts) prepared.rules.push_back(spec::parse_rule(text));
+  prepared.model =
+      spec::build_model(prepared.expression, default_generator(), {.version = prepared.variant.version});
+  if (!preset.empty()) {
+    // The preset's rules come after the user's, so that an explicit --init rule wins (first match wins).
+    for (spec::Rule& rule : preset_rules(preset, *prepared.model)) prepared.rules.push_back(std::move(rule));
+  }
+  if (!prepared.rules.empty()) {
+    prepared.report =
+        spec::apply_rules(*prepared.model, prepared.rules, default_generator(), prepared.variant.version);
+  }
+  return prepared;
+}
+
+int run_init(const InitOptions& options) {
+  const std::optional<DType> dtype =
+      options.dtype.empty() ? std::nullopt : std::optional<DType>(parse_dtype(options.dtype));
+  PreparedModel prepared = prepare_model(options.model, options.generator, options.rules, options.preset);
+  if (dtype) prepared.model->to(*dtype);
+  const std::vector<nn::NamedTensor> state = prepared.model->state_dict();
+
+  if (!options.output.empty()) {
+    io::Metadata metadata{{"format", "pt"},
+                          {"nninit.model", prepared.expression},
+                          {"nninit.seed", options.generator.seed},
+                          {"nninit.torch_version", prepared.variant.version.str()},
+                          {"nninit.capability", capability_name(prepared.variant.capability)}};
+    for (std::size_t i = 0; i < options.rules.size(); ++i)
+      metadata[fmt::format("nninit.rule.{}", i)] = options.rules[i];
+    if (!options.preset.empty()) metadata["nninit.preset"] = options.preset;
+    std::vector<io::NamedTensor> tensors;
+    for (const nn::NamedTensor& t : state) tensors.emplace_back(t.name, t.tensor);
+    try {
+      io::write_safetensors(options.output, tensors, metadata);
+    } catch (const IoError& e) {
+      throw Failure(e.what());
+    }
+  }
+
+  std::vector<TensorSummary> summaries;
+  for (const nn::NamedTensor& t : state) summaries.push_back(summarize(t.name, t.tensor));
+  if (options.json) {
+    nlohmann::ordered_json out;
+    out["model"] = prepared.expression;
+    out["seed"] = options.generator.seed;
+    out["torch_version"] = prepared.variant.version.str();
+    out["capability"] = capability_name(prepared.variant.capability);
+    out["dtype"] = dtype ? nlohmann::ordered_json(dtype_name(*dtype)) : nlohmann::ordered_json(nullptr);
+    out["output"] =
+        options.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options.output);
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < prepared.rules.size(); ++i) {
+      rules.push_back({{"rule", prepared.rules[i].text},
+                       {"initialised", prepared.report ? prepared.report->matches[i] : 0}});
+    }
+    out["rules"] = rules;
+    out["tensors"] = to_json(summaries);
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+  } else {
+    std::fputs(fmt::format("{}\n\n", prepared.model->repr()).c_str(), stdout);
+    if (prepared.report) {
+      for (std::size_t i = 0; i < prepared.rules.size(); ++i) {
+        std::fputs(fmt::format("rule {}: {} initialised {} tensor(s)\n", i + 1, prepared.rules[i].text,
+                               prepared.report->matches[i])
+                       .c_str(),
+                   stdout);
+      }
+      std::fputs("\n", stdout);
+    }
+    const std::string title =
+        fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
+                    prepared.variant.version.str(), capability_name(prepared.variant.capability));
+    std::fputs(format_table(title, summaries).c_str(), stdout);
+    if (!options.output.empty()) std::fputs(fmt::format("wrote {}\n", options.output).c_str(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace nninit::cli
