@@ -9,19 +9,7 @@ namespace {
 
 constexpr double two_pi_double = 2.0 * 3.14159265358979323846;
 
-// Constants of the Cephes-derived avx_mathfun.h (Pommier/Garberoglio), as float-rounded literals.
-constexpr float log_coefficients[] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
-                                      -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
-                                      2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
-constexpr float log_q1 = -2.12194440e-4f;
-constexpr float log_q2 = 0.693359375f;
-constexpr float sqrt_half = 0.707106781186547524f;
-constexpr float four_over_pi = 1.27323954473516f;
-constexpr float reduction_1 = -0.78515625f;
-constexpr float reduction_2 = -2.4187564849853515625e-4f;
-constexpr float reduction_3 = -3.77489497744594108e-8f;
-constexpr float sin_coefficients[] = {-1.9515295891e-4f, 8.3321608736e-3f, -1.6666654611e-1f};
-constexpr float cos_coefficients[] = {2.443315711809948e-5f, -1.388731625493765e-3f, 4.166664568298827e-2f};
+using namespace avx_mathfun;
 
 }  // namespace
 
@@ -93,7 +81,6 @@ void avx_mathfun_sincos(float x, float& sine, float& cosine) {
 }
 
 void avx_mathfun16(float* block, float mean, float std) {
-  const auto two_pi = static_cast<float>(two_pi_double);
   for (int j = 0; j < 8; ++j) {
     const float u1 = 1.0f - block[j];
     const float u2 = block[j + 8];

@@ -11,6 +11,26 @@
 
 namespace nninit::box_muller {
 
+// Constants of the Cephes-derived avx_mathfun.h (Pommier/Garberoglio), as float-rounded literals; shared
+// with the vectorised transcription in fill_kernels_simd_inl.h.
+namespace avx_mathfun {
+inline constexpr float log_coefficients[] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
+                                             -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
+                                             2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
+inline constexpr float log_q1 = -2.12194440e-4f;
+inline constexpr float log_q2 = 0.693359375f;
+inline constexpr float sqrt_half = 0.707106781186547524f;
+inline constexpr float four_over_pi = 1.27323954473516f;
+inline constexpr float reduction_1 = -0.78515625f;
+inline constexpr float reduction_2 = -2.4187564849853515625e-4f;
+inline constexpr float reduction_3 = -3.77489497744594108e-8f;
+inline constexpr float sin_coefficients[] = {-1.9515295891e-4f, 8.3321608736e-3f, -1.6666654611e-1f};
+inline constexpr float cos_coefficients[] = {2.443315711809948e-5f, -1.388731625493765e-3f,
+                                             4.166664568298827e-2f};
+// theta = two_pi * u2 in float: c10::pi<double> * 2 rounded to float.
+inline constexpr float two_pi = static_cast<float>(2.0 * 3.14159265358979323846);
+}  // namespace avx_mathfun
+
 // ATen's scalar normal_fill_16<float> (the generic capability): glibc logf/cosf/sinf, theta computed
 // in double and rounded to float. `fused` selects fmaf(c, std, mean) over c*std + mean.
 void glibc_float16(float* block, float mean, float std, bool fused);

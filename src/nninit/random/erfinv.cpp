@@ -1,66 +1,69 @@
 #include "nninit/random/erfinv.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <type_traits>
+
+#include "nninit/random/cpu_dispatch.h"
 
 namespace nninit {
 namespace {
 
+namespace portable {
+#include "nninit/random/erfinv_inl.h"
+}  // namespace portable
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("fma")
+namespace with_fma {
+#include "nninit/random/erfinv_inl.h"
+}  // namespace with_fma
+#pragma GCC pop_options
+#endif
+
+// The build with FMA instructions where the CPU has them and the fused form is asked for (the unfused
+// form has no fma to speed up).
 template <class T>
-T multiply_add(T a, T b, T c, bool fused) {
-  return fused ? std::fma(a, b, c) : a * b + c;
+T erfinv(T y, bool fused, bool correctly_rounded_erf) {
+#if defined(__x86_64__)
+  if (fused && cpu_level() >= CpuLevel::avx2)
+    return with_fma::erfinv_impl<T>(y, fused, correctly_rounded_erf);
+#endif
+  return portable::erfinv_impl<T>(y, fused, correctly_rounded_erf);
 }
 
 template <class T>
-T erf_of(T x, bool correctly_rounded) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (correctly_rounded) return static_cast<float>(std::erf(static_cast<double>(x)));
+void erfinv_n(const T* y, T* out, std::size_t n, bool fused, bool correctly_rounded_erf) {
+  constexpr int lanes = portable::erfinv_lanes;
+  for (std::size_t i = 0; i < n; i += lanes) {
+    const int m = static_cast<int>(std::min<std::size_t>(lanes, n - i));
+#if defined(__x86_64__)
+    if (fused && cpu_level() >= CpuLevel::avx2) {
+      with_fma::erfinv_interleaved<T>(y + i, out + i, m, fused, correctly_rounded_erf);
+      continue;
+    }
+#endif
+    portable::erfinv_interleaved<T>(y + i, out + i, m, fused, correctly_rounded_erf);
   }
-  return std::erf(x);
-}
-
-template <class T>
-T erfinv_impl(T y, bool fused, bool correctly_rounded_erf) {
-  // Coefficients of the rational approximation, rounded to T as ATen's T(...) initialisers do.
-  const T a[4] = {T(0.886226899), T(-1.645349621), T(0.914624893), T(-0.140543331)};
-  const T b[4] = {T(-2.118377725), T(1.442710462), T(-0.329097515), T(0.012229801)};
-  const T c[4] = {T(-1.970840454), T(-1.624906493), T(3.429567803), T(1.641345311)};
-  const T d[2] = {T(3.543889200), T(1.637067800)};
-  const T central_range = T(0.7);
-  const T y_abs = std::abs(y);
-  if (y_abs > T(1)) return std::numeric_limits<T>::quiet_NaN();
-  if (y_abs == T(1)) return std::copysign(std::numeric_limits<T>::infinity(), y);
-  T x;
-  if (y_abs <= central_range) {
-    const T z = y * y;
-    const T num =
-        multiply_add(multiply_add(multiply_add(a[3], z, a[2], fused), z, a[1], fused), z, a[0], fused);
-    const T dem = multiply_add(
-        multiply_add(multiply_add(multiply_add(b[3], z, b[2], fused), z, b[1], fused), z, b[0], fused), z,
-        T(1), fused);
-    x = y * num / dem;
-  } else {
-    const T z = std::sqrt(-std::log((T(1) - y_abs) / T(2)));
-    const T num =
-        multiply_add(multiply_add(multiply_add(c[3], z, c[2], fused), z, c[1], fused), z, c[0], fused);
-    const T dem = multiply_add(multiply_add(d[1], z, d[0], fused), z, T(1), fused);
-    x = std::copysign(num, y) / dem;
-  }
-  // Two Newton-Raphson steps; 2/sqrt(pi) is rounded to T from T(2) / T(sqrt(pi)).
-  const T two_over_sqrt_pi = T(2) / static_cast<T>(std::sqrt(3.14159265358979323846));
-  x = x - (erf_of(x, correctly_rounded_erf) - y) / (two_over_sqrt_pi * std::exp(-x * x));
-  x = x - (erf_of(x, correctly_rounded_erf) - y) / (two_over_sqrt_pi * std::exp(-x * x));
-  return x;
 }
 
 }  // namespace
 
+void calc_erfinv(const float* y, float* out, std::size_t n, bool fused, bool correctly_rounded_erf) {
+  erfinv_n(y, out, n, fused, correctly_rounded_erf);
+}
+void calc_erfinv(const double* y, double* out, std::size_t n, bool fused) {
+  erfinv_n(y, out, n, fused, false);
+}
+
 float calc_erfinv(float y, bool fused, bool correctly_rounded_erf) {
-  return erfinv_impl<float>(y, fused, correctly_rounded_erf);
+  return erfinv<float>(y, fused, correctly_rounded_erf);
 }
 double calc_erfinv(double y, bool fused) {
-  return erfinv_impl<double>(y, fused, false);
+  return erfinv<double>(y, fused, false);
 }
 
 }  // namespace nninit

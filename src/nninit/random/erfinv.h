@@ -6,6 +6,8 @@
 // fma; the generic build has no FMA instructions, so every product is rounded.
 #pragma once
 
+#include <cstddef>
+
 namespace nninit {
 
 // `correctly_rounded_erf`: the float erf of the Newton steps is correctly rounded, as the C library's
@@ -14,5 +16,9 @@ namespace nninit {
 // rounded to float, and calls the C library's erff for the other.
 float calc_erfinv(float y, bool fused, bool correctly_rounded_erf);
 double calc_erfinv(double y, bool fused);
+// out[i] = calc_erfinv(y[i], ...) for i < n (out may be y): the same operations, several values
+// interleaved so that their C library calls overlap.
+void calc_erfinv(const float* y, float* out, std::size_t n, bool fused, bool correctly_rounded_erf);
+void calc_erfinv(const double* y, double* out, std::size_t n, bool fused);
 
 }  // namespace nninit

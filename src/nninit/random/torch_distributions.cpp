@@ -1,5 +1,10 @@
 // TorchGenerator's uniform_, normal_ and randperm: ATen's CPU kernels, path by path
 // (torch-semantics §2, §3, §5). Every kernel draws serially in PyTorch's memory order.
+//
+// The fills draw a chunk of words at a time (MT19937::fill) and turn it into values with the kernels of
+// fill_kernels.h, chosen for this CPU; the words, the values and the generator state afterwards are those
+// of PyTorch's element-by-element loops, which fill_kernels_test.cpp replays for comparison.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -9,17 +14,118 @@
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
 #include "nninit/random/box_muller.h"
+#include "nninit/random/fill_kernels.h"
+#include "nninit/random/parallel.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit {
 namespace {
 
-// A float in [0, 1) from the low 24 bits of one draw; a double from the low 53 bits of random64().
-float uniform24(TorchGenerator& gen) {
-  return static_cast<float>(gen.random() & 0xffffffu) * 0x1p-24f;
+// Elements per chunk: a chunk's words and values stay in the L1 cache. A multiple of 16 (normal_'s blocks).
+constexpr std::size_t chunk_elements = 2048;
+// Outputs at least this large are written with non-temporal stores, which do not read the destination
+// into the caches first (shared/reference/performance.md §5).
+constexpr std::size_t streaming_bytes = std::size_t{8} << 20;
+
+bool streams(const Tensor& tensor) {
+  return static_cast<std::size_t>(tensor.numel()) * itemsize(tensor.dtype()) >= streaming_bytes;
 }
-double uniform53(TorchGenerator& gen) {
-  return static_cast<double>(gen.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
+
+// The unit uniforms of the fill paths: (word & 0xffffff) * 2^-24 and random64()'s 53 bits * 2^-53
+// (x * 1 + 0 is x, fused or not).
+constexpr fill_kernels::UniformFloat unit_float{};
+constexpr fill_kernels::UniformDouble unit_double{};
+
+// Fills of at least this many elements are split over threads.
+constexpr std::size_t parallel_elements = std::size_t{1} << 18;
+
+// Runs fill(engine, begin, end) on ranges that cover the elements [0, count) in order, each range
+// drawing its words_per_element words per element from an engine at its own place in the stream, and
+// leaves `engine` where the last element's words end. Large fills run their ranges on threads: each
+// thread copies the engine and advances it to its range with MT19937::discard, which costs about
+// `discard_cost` times the fill of as many elements, so later ranges are made shorter to end together.
+// Range boundaries are multiples of `granularity` elements.
+template <class Fill>
+void fill_in_parallel(MT19937& engine, std::size_t count, std::size_t words_per_element,
+                      std::size_t granularity, double discard_cost, Fill&& fill) {
+  const auto threads = static_cast<std::size_t>(fill_thread_count());
+  if (threads <= 1 || count < parallel_elements) {
+    fill(engine, std::size_t{0}, count);
+    return;
+  }
+  // Range t starts at o_t and finishes at discard_cost * o_t + (o_{t+1} - o_t) (in element fills);
+  // all finish together when o_{t+1} = (1 - discard_cost) * o_t + a, a = count * c / (1 - (1 - c)^T).
+  const double c = std::clamp(discard_cost, 1e-6, 0.5);
+  const double first =
+      static_cast<double>(count) * c / (1.0 - std::pow(1.0 - c, static_cast<double>(threads)));
+  std::vector<std::size_t> bounds(threads + 1, count);
+  double start = 0.0;
+  bounds[0] = 0;
+  for (std::size_t t = 1; t < threads; ++t) {
+    start = (1.0 - c) * start + first;
+    const auto rounded = static_cast<std::size_t>(start) / granularity * granularity;
+    bounds[t] = std::clamp(rounded, bounds[t - 1], count);
+  }
+  std::vector<MT19937> engines(threads, engine);
+  {
+    std::vector<std::jthread> workers;
+    workers.reserve(threads - 1);
+    for (std::size_t t = 1; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        engines[t].discard(static_cast<std::uint64_t>(bounds[t]) * words_per_element);
+        fill(engines[t], bounds[t], bounds[t + 1]);
+      });
+    }
+    fill(engines[0], bounds[0], bounds[1]);
+  }
+  engine = engines[threads - 1];
+}
+
+// Fills the tensor in PyTorch's memory order (memory_order.h), run by run and chunk by chunk:
+// `words_per_element` words per element, turned into `count` contiguous values of storage type S by
+// kernel(words, out, count, stream). A tensor whose memory order is one contiguous run (a contiguous
+// tensor, or a dense permutation of one) is filled in parallel.
+template <class S, class Kernel>
+void fill_in_memory_order(const Tensor& tensor, MT19937& engine, std::size_t words_per_element,
+                          Kernel&& kernel) {
+  S* base = reinterpret_cast<S*>(tensor.raw_data());
+  const bool stream = streams(tensor);
+  // Elements [begin, end) of a contiguous run at `out`, drawn from `source`.
+  auto fill_run = [&](MT19937& source, S* out, std::size_t begin, std::size_t end) {
+    alignas(64) std::uint32_t words[2 * chunk_elements];
+    for (std::size_t i = begin; i < end;) {
+      const std::size_t count = std::min(chunk_elements, end - i);
+      source.fill(words, count * words_per_element);
+      kernel(words, out + i, count, stream);
+      i += count;
+    }
+  };
+  const MemoryOrder order = memory_order(tensor);
+  if (order.sizes.size() <= 1 && (order.sizes.empty() || order.strides[0] == 1)) {
+    const auto count = static_cast<std::size_t>(tensor.numel());
+    // Discarding a word costs about a fifth of filling an element with it (a twist without the tempering,
+    // the transform and the store).
+    fill_in_parallel(
+        engine, count, words_per_element, 16, 0.2,
+        [&](MT19937& source, std::size_t begin, std::size_t end) { fill_run(source, base, begin, end); });
+    return;
+  }
+  alignas(64) std::uint32_t words[2 * chunk_elements];
+  alignas(64) S staged[chunk_elements];
+  for_each_memory_run(tensor, [&](std::int64_t offset, std::int64_t length, std::int64_t stride) {
+    if (stride == 1) {
+      fill_run(engine, base + offset, 0, static_cast<std::size_t>(length));
+      return;
+    }
+    for (std::int64_t i = 0; i < length;) {
+      const auto count = static_cast<std::size_t>(std::min<std::int64_t>(chunk_elements, length - i));
+      engine.fill(words, count * words_per_element);
+      kernel(words, staged, count, false);
+      for (std::size_t k = 0; k < count; ++k)
+        base[offset + (i + static_cast<std::int64_t>(k)) * stride] = staged[k];
+      i += static_cast<std::int64_t>(count);
+    }
+  });
 }
 
 // caffe2::TypeMeta names, which PyTorch prints in its bound checks.
@@ -41,11 +147,16 @@ double lowest_of() {
   return static_cast<double>(std::numeric_limits<T>::lowest());
 }
 
-// Writes values produced by `next()` into the tensor in memory order.
+// Writes values produced by `next()` into the tensor in memory order, one at a time.
 template <class T, class Next>
 void fill_serially(const Tensor& tensor, Next&& next) {
   T* base = reinterpret_cast<T*>(tensor.raw_data());
   for_each_memory_offset(tensor, [&](std::int64_t offset) { base[offset] = next(); });
+}
+
+// A double in [0, 1) from the low 53 bits of random64().
+double uniform53(TorchGenerator& gen) {
+  return static_cast<double>(gen.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
 }
 
 }  // namespace
@@ -81,44 +192,55 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   // The vectorised builds contracted x * range + from into one fma (torch-semantics §2, §4).
   const bool fused = variant_.capability != Capability::generic;
   const bool clamp = behaviour_.uniform_clamps_to_from;
-  auto float_uniform = [&, from_f = static_cast<float>(from), to_f = static_cast<float>(to)] {
-    const float range = to_f - from_f;
-    const float x = uniform24(*this);
-    const float v = fused ? std::fma(x, range, from_f) : x * range + from_f;
-    return clamp && v == to_f ? from_f : v;
-  };
+  const fill_kernels::Kernels& kernels = fill_kernels::kernels();
+  const auto from_f = static_cast<float>(from);
+  const auto to_f = static_cast<float>(to);
+  const fill_kernels::UniformFloat float_params{
+      .from = from_f, .range = to_f - from_f, .to = to_f, .fused = fused, .clamp = clamp};
   switch (dtype) {
-    case DType::float32: fill_serially<float>(tensor, float_uniform); break;
-    case DType::float64:
-      fill_serially<double>(tensor, [&] {
-        const double x = uniform53(*this);
-        const double v = fused ? std::fma(x, to - from, from) : x * (to - from) + from;
-        return clamp && v == to ? from : v;
-      });
+    case DType::float32:
+      fill_in_memory_order<float>(tensor, engine_, 1,
+                                  [&](const std::uint32_t* words, float* out, std::size_t n, bool stream) {
+                                    kernels.uniform_float(words, out, n, float_params, stream);
+                                  });
       break;
+    case DType::float64: {
+      const fill_kernels::UniformDouble params{.from = from, .to = to, .fused = fused, .clamp = clamp};
+      fill_in_memory_order<double>(tensor, engine_, 2,
+                                   [&](const std::uint32_t* words, double* out, std::size_t n, bool stream) {
+                                     kernels.uniform_double(words, out, n, params, stream);
+                                   });
+      break;
+    }
     default:
       dispatch_floating(dtype, [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
           const T from_t(from);
           const T to_t(to);
+          fill_kernels::UniformFloat params = float_params;
+          fill_kernels::Narrow narrow{.dtype = dtype};
           if (behaviour_.uniform_16bit_via_float) {
-            // Since 2.10: the float32 algorithm, rounded once to T; a result equal to T(to) becomes T(from).
-            fill_serially<T>(tensor, [&] {
-              const T v(float_uniform());
-              return static_cast<float>(v) == static_cast<float>(to_t) ? from_t : v;
-            });
+            // Since 2.12: the float32 algorithm, rounded once to T; a result equal to T(to) becomes T(from).
+            narrow = {.dtype = dtype, .replace = true, .to_bits = to_t.bits, .from_bits = from_t.bits};
           } else {
-            // Up to 2.9: digits-wide uniforms (11 for Half, 8 for BFloat16), bounds rounded to T and
+            // Up to 2.11: digits-wide uniforms (11 for Half, 8 for BFloat16), bounds rounded to T and
             // their difference rounded to T (c10's T - T returns T).
             constexpr int digits = std::is_same_v<T, Half> ? 11 : 8;
-            const float from_f = from_t;
-            const float range = T(static_cast<float>(to_t) - from_f);
-            fill_serially<T>(tensor, [&] {
-              const float x = static_cast<float>(random() & ((1u << digits) - 1u)) * (1.0f / (1u << digits));
-              return T(fused ? std::fma(x, range, from_f) : x * range + from_f);
-            });
+            const float from_rounded = from_t;
+            params = {.mask = (1u << digits) - 1u,
+                      .scale = 1.0f / (1u << digits),
+                      .from = from_rounded,
+                      .range = T(static_cast<float>(to_t) - from_rounded),
+                      .fused = fused};
           }
+          fill_in_memory_order<std::uint16_t>(
+              tensor, engine_, 1,
+              [&](const std::uint32_t* words, std::uint16_t* out, std::size_t n, bool stream) {
+                alignas(64) float values[chunk_elements];
+                kernels.uniform_float(words, values, n, params, false);
+                kernels.narrow16(values, out, n, narrow, stream);
+              });
         }
       });
   }
@@ -134,61 +256,92 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   const bool vectorised = variant_.capability != Capability::generic;
 
   if (n >= 16 && tensor.is_contiguous()) {
-    // The fill path: all uniforms first, then blocks of 16; a ragged end redraws and redoes the
-    // last 16 values (torch-semantics §3.1).
-    auto fill = [n](auto* data, auto&& draw, auto&& transform) {
-      for (std::int64_t i = 0; i < n; ++i) data[i] = draw();
-      for (std::int64_t b = 0; b + 16 <= n; b += 16) transform(data + b);
-      if (n % 16 != 0) {
-        auto* tail = data + n - 16;
-        for (int i = 0; i < 16; ++i) tail[i] = draw();
-        transform(tail);
+    // The fill path: all uniforms first, then blocks of 16; a ragged end redraws and redoes the last
+    // 16 values (torch-semantics §3.1). The transform of a block reads only the block, so drawing and
+    // transforming a chunk of blocks at a time, or ranges of blocks on threads, gives the same values.
+    const auto count = static_cast<std::size_t>(n);
+    const std::size_t full = count / 16 * 16;
+    const bool stream = streams(tensor);
+    const fill_kernels::Kernels& kernels = fill_kernels::kernels();
+    // Runs transform(words, out, blocks, stream) over the full blocks, draws the ragged end's values,
+    // then transforms 16 fresh values' words and writes them over the last 16 positions. `redraw_ragged`:
+    // PyTorch's scalar template stores the ragged end's values first (the 16-bit blockwise kernel does not).
+    auto fill = [&](auto* data, std::size_t words_per_value, bool redraw_ragged, auto&& transform) {
+      using S = std::remove_pointer_t<decltype(data)>;
+      // A discarded word costs a small fraction of a Box-Muller value.
+      fill_in_parallel(engine_, full, words_per_value, 16, 0.05,
+                       [&](MT19937& source, std::size_t begin, std::size_t end) {
+                         alignas(64) std::uint32_t words[2 * chunk_elements];
+                         for (std::size_t b = begin; b < end; b += chunk_elements) {
+                           const std::size_t m = std::min(chunk_elements, end - b);
+                           source.fill(words, m * words_per_value);
+                           transform(words, data + b, m / 16, stream);
+                         }
+                       });
+      if (count != full) {
+        alignas(64) std::uint32_t words[32];
+        if (redraw_ragged) engine_.discard((count - full) * words_per_value);
+        engine_.fill(words, 16 * words_per_value);
+        S tail[16];
+        transform(words, tail, 1, false);
+        std::copy(tail, tail + 16, data + count - 16);
       }
     };
     const auto mean_f = static_cast<float>(mean);
     const auto std_f = static_cast<float>(std);
-    auto float_transform = [&](float* block) {
+    const bool scalar_fma = behaviour_.normal_scalar_fma;
+    // Float32 Box-Muller of `blocks` blocks of 16 words' uniforms, as the capability computes it.
+    auto float_transform = [&](const std::uint32_t* block_words, float* out, std::size_t blocks, bool s) {
       if (vectorised) {
-        box_muller::avx_mathfun16(block, mean_f, std_f);
+        kernels.normal_avx_mathfun(block_words, out, blocks, mean_f, std_f, s);
       } else {
-        box_muller::glibc_float16(block, mean_f, std_f, behaviour_.normal_scalar_fma);
+        kernels.uniform_float(block_words, out, 16 * blocks, unit_float, false);
+        for (std::size_t b = 0; b < blocks; ++b)
+          box_muller::glibc_float16(out + 16 * b, mean_f, std_f, scalar_fma);
       }
     };
-    auto draw_float = [this] { return uniform24(*this); };
     switch (dtype) {
-      case DType::float32: fill(tensor.data_ptr<float>(), draw_float, float_transform); return;
+      case DType::float32: fill(tensor.data_ptr<float>(), 1, true, float_transform); return;
       case DType::float64:
-        fill(
-            tensor.data_ptr<double>(), [this] { return uniform53(*this); },
-            [&](double* block) {
-              box_muller::glibc_double16(block, mean, std, vectorised || behaviour_.normal_scalar_fma);
-            });
+        fill(tensor.data_ptr<double>(), 2, true,
+             [&](const std::uint32_t* block_words, double* out, std::size_t blocks, bool) {
+               kernels.uniform_double(block_words, out, 16 * blocks, unit_double, false);
+               for (std::size_t b = 0; b < blocks; ++b) {
+                 box_muller::glibc_double16(out + 16 * b, mean, std, vectorised || scalar_fma);
+               }
+             });
         return;
       default:
         dispatch_floating(dtype, [&](auto tag) {
           using T = decltype(tag);
           if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-            T* data = tensor.data_ptr<T>();
+            auto* data = reinterpret_cast<std::uint16_t*>(tensor.raw_data());
+            const fill_kernels::Narrow narrow{.dtype = dtype};
             if (behaviour_.normal_16bit_blockwise) {
-              // Since 2.12: float32 Box-Muller on blocks of 16 fresh draws, each block rounded to T;
+              // Since 2.13: float32 Box-Muller on blocks of 16 fresh draws, each block rounded to T;
               // the ragged end takes the next 16 draws and rewrites the last 16 positions.
-              float block[16];
-              auto emit = [&](T* out) {
-                for (float& u : block) u = uniform24(*this);
-                float_transform(block);
-                for (int i = 0; i < 16; ++i) out[i] = T(block[i]);
-              };
-              for (std::int64_t b = 0; b + 16 <= n; b += 16) emit(data + b);
-              if (n % 16 != 0) emit(data + n - 16);
+              fill(data, 1, false,
+                   [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool s) {
+                     alignas(64) float values[chunk_elements];
+                     float_transform(block_words, values, blocks, false);
+                     kernels.narrow16(values, out, 16 * blocks, narrow, s);
+                   });
             } else {
+              // The scalar template: digits-wide uniforms stored as T, then box_muller::reduced16.
               constexpr int digits = std::is_same_v<T, Half> ? 11 : 8;
-              auto draw = [this] {
-                return T(static_cast<float>(random() & ((1u << digits) - 1u)) * (1.0f / (1u << digits)));
-              };
+              const fill_kernels::UniformFloat draw{.mask = (1u << digits) - 1u,
+                                                    .scale = 1.0f / (1u << digits)};
               const bool rounds_each_op = std::is_same_v<T, BFloat16> || behaviour_.half_math_rounds_each_op;
-              fill(data, draw, [&](T* block) {
-                box_muller::reduced16<T>(block, T(mean), T(std), rounds_each_op, vectorised);
-              });
+              fill(data, 1, true,
+                   [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
+                     alignas(64) float values[chunk_elements];
+                     kernels.uniform_float(block_words, values, 16 * blocks, draw, false);
+                     kernels.narrow16(values, out, 16 * blocks, narrow, false);
+                     for (std::size_t b = 0; b < blocks; ++b) {
+                       box_muller::reduced16<T>(reinterpret_cast<T*>(out + 16 * b), T(mean), T(std),
+                                                rounds_each_op, vectorised);
+                     }
+                   });
             }
           }
         });

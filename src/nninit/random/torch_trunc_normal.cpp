@@ -14,10 +14,16 @@
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
 #include "nninit/random/erfinv.h"
+#include "nninit/random/parallel.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit {
 namespace {
+
+// Elements per thread at least, for the elementwise steps.
+constexpr std::int64_t parallel_grain = std::int64_t{1} << 14;
+// From this many 16-bit elements on, erfinv_'s steps are tabulated over all 65536 inputs.
+constexpr std::int64_t table_elements = std::int64_t{1} << 18;
 
 // The elements of a tensor in logical order, and the reverse.
 template <class T>
@@ -65,22 +71,63 @@ void inverse_cdf(TorchGenerator& gen, const Tensor& tensor, double mean, double 
   const M shift = static_cast<M>(narrow_to<T>(mean));
   const T low = narrow_to<T>(a);
   const T high = narrow_to<T>(b);
-  std::vector<T> values = gather<T>(tensor);
-  for (T& v : values) {
-    T x;  // erfinv_
-    if constexpr (std::is_same_v<M, float>) {
-      x = narrow_to<T>(calc_erfinv(static_cast<M>(v), fused, gen.behaviour().erff_correctly_rounded));
-    } else {
-      x = narrow_to<T>(calc_erfinv(static_cast<M>(v), fused));
-    }
+  const bool correctly_rounded_erf = gen.behaviour().erff_correctly_rounded;
+  // mul_, add_ and clamp_ after erfinv_.
+  auto finish = [&](T x) {
     x = narrow_to<T>(static_cast<M>(x) * scale);  // mul_(std * sqrt(2))
     x = narrow_to<T>(static_cast<M>(x) + shift);  // add_(mean)
     // clamp_(min=a, max=b): max then min; NaN stays NaN.
     if (static_cast<M>(x) < static_cast<M>(low)) x = low;
     if (static_cast<M>(x) > static_cast<M>(high)) x = high;
-    v = x;
+    return x;
+  };
+  auto transform = [&](T v) {
+    if constexpr (std::is_same_v<M, float>) {
+      return finish(narrow_to<T>(calc_erfinv(static_cast<M>(v), fused, correctly_rounded_erf)));
+    } else {
+      return finish(narrow_to<T>(calc_erfinv(static_cast<M>(v), fused)));
+    }
+  };
+  // Each element depends on itself only, so the elements are split over threads (as ATen's erfinv_
+  // is) and, for a contiguous tensor, transformed in place.
+  auto transform_all = [&](T* values, std::int64_t n) {
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+      // A 16-bit value has 65536 possible bits: for a large tensor, transform each once and look it up.
+      if (n >= table_elements) {
+        std::vector<T> table(std::size_t{1} << 16);
+        parallel_for(std::int64_t{1} << 16, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t bits = begin; bits < end; ++bits) {
+            table[static_cast<std::size_t>(bits)] = transform(T::from_bits(static_cast<std::uint16_t>(bits)));
+          }
+        });
+        parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t i = begin; i < end; ++i) values[i] = table[values[i].bits];
+        });
+        return;
+      }
+      parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) values[i] = transform(values[i]);
+      });
+    } else {
+      // float and double: calc_erfinv on batches (several values in flight), then the rest.
+      parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+        const auto count = static_cast<std::size_t>(end - begin);
+        if constexpr (std::is_same_v<T, float>) {
+          calc_erfinv(values + begin, values + begin, count, fused, correctly_rounded_erf);
+        } else {
+          calc_erfinv(values + begin, values + begin, count, fused);
+        }
+        for (std::int64_t i = begin; i < end; ++i) values[i] = finish(values[i]);
+      });
+    }
+  };
+  if (tensor.is_contiguous()) {
+    transform_all(tensor.data_ptr<T>(), tensor.numel());
+  } else {
+    std::vector<T> values = gather<T>(tensor);
+    transform_all(values.data(), static_cast<std::int64_t>(values.size()));
+    scatter(tensor, values);
   }
-  scatter(tensor, values);
 }
 
 template <class T>
