@@ -97,6 +97,24 @@ TEST(Svg, LineChartDrawsWhatItCanAndSaysWhatItCannot) {
   EXPECT_EQ(occurrences(out.substr(gap, out.find("</g>", gap) - gap), "M"), 2u);
 }
 
+TEST(Svg, LogRangeLeavesOutWhatFallsOutsideAndSaysFromWhere) {
+  svg::LineChart chart{.title = "sweep", .log_floor = 1e-4, .log_ceiling = 1e4};
+  chart.series.push_back({.name = "held", .x = {1, 2, 3, 4}, .y = {0.9, 0.8, 0.85, 0.8}});
+  chart.series.push_back({.name = "vanishing", .x = {1, 2, 3, 4}, .y = {0.1, 1e-3, 1e-5, 1e-7}});
+  chart.series.push_back({.name = "exploding", .x = {1, 2, 3, 4}, .y = {10, 1e3, 1e5, 1e7}});
+  const std::string out = svg::line_chart(chart);
+  EXPECT_TRUE(well_formed(out));
+  EXPECT_NE(out.find("vanishing (below 10⁻⁴ at x = 3)"), std::string::npos) << out;
+  EXPECT_NE(out.find("exploding (above 10⁴ at x = 3)"), std::string::npos) << out;
+  // Two points of each drifting series are drawn, four of the held one (as markers).
+  const std::size_t vanishing = out.find("data-name=\"vanishing\"");
+  ASSERT_NE(vanishing, std::string::npos);
+  EXPECT_EQ(occurrences(out.substr(vanishing, out.find("</g>", vanishing) - vanishing), "<circle"), 2u);
+  // The axis spans the range the points need, with headroom, not the 1e-7 .. 1e7 of the data.
+  EXPECT_EQ(out.find("10⁻⁷"), std::string::npos);
+  EXPECT_EQ(out.find("10⁷"), std::string::npos);
+}
+
 TEST(Svg, HistogramWithReference) {
   svg::Histogram h{.title = "0.weight",
                    .edges = {-1, 0, 1, 2},

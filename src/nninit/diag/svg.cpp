@@ -116,6 +116,29 @@ bool plottable(double y, bool log) {
   return std::isfinite(y) && (!log || y > 0.0);
 }
 
+// Outside the log chart's chosen range (LineChart::log_floor, log_ceiling).
+bool out_of_range(double y, const LineChart& chart) {
+  return chart.log_y && ((chart.log_floor > 0.0 && y < chart.log_floor) ||
+                         (chart.log_ceiling > 0.0 && y > chart.log_ceiling));
+}
+
+bool shown(double y, const LineChart& chart) {
+  return plottable(y, chart.log_y) && !out_of_range(y, chart);
+}
+
+// " (below 10⁻⁴ at x = 12)" for the first point outside the chart's range, or "".
+std::string range_note(const Series& s, const LineChart& chart) {
+  for (std::size_t k = 0; k < s.y.size(); ++k) {
+    if (!plottable(s.y[k], chart.log_y) || !out_of_range(s.y[k], chart)) continue;
+    const bool below = chart.log_floor > 0.0 && s.y[k] < chart.log_floor;
+    const double bound = below ? chart.log_floor : chart.log_ceiling;
+    const double x = s.x.empty() ? static_cast<double>(k) : s.x[k];
+    return fmt::format(" ({} {} at x = {:g})", below ? "below" : "above",
+                       power_of_ten_label(static_cast<int>(std::lround(std::log10(bound)))), x);
+  }
+  return "";
+}
+
 }  // namespace
 
 std::span<const std::string_view> palette() {
@@ -211,9 +234,9 @@ std::string line_chart(const LineChart& chart) {
     if (!s.dashed && chart.series.size() >= 4)
       dash = dash_patterns[(i + i / std::size(okabe_ito)) % std::size(dash_patterns)];
     std::size_t drawn = 0;
-    for (double y : s.y) drawn += plottable(y, chart.log_y) ? 1 : 0;
-    std::string label = s.name;
-    if (drawn == 0)
+    for (double y : s.y) drawn += shown(y, chart) ? 1 : 0;
+    std::string label = s.name + range_note(s, chart);
+    if (drawn == 0 && label == s.name)
       label += chart.log_y ? " (no positive values: not shown on a log scale)" : " (no finite values)";
     const double w = 34 + text_width(label, 12) + 22;
     if (lx + w > right && lx > left) {
@@ -233,7 +256,7 @@ std::string line_chart(const LineChart& chart) {
   double y_low = x_low, y_high = -x_low;
   for (const Series& s : chart.series) {
     for (std::size_t i = 0; i < s.y.size(); ++i) {
-      if (!plottable(s.y[i], chart.log_y)) continue;
+      if (!shown(s.y[i], chart)) continue;
       const double xv = s.x.empty() ? static_cast<double>(i) : s.x[i];
       x_low = std::min(x_low, xv);
       x_high = std::max(x_high, xv);
@@ -252,7 +275,8 @@ std::string line_chart(const LineChart& chart) {
   std::vector<std::string> y_labels;
   Scale y;
   if (chart.log_y) {
-    const std::vector<int> decades = log_ticks(y_low, y_high);
+    // A factor 1.4 of headroom, so that a series at 0.97 does not run along the plot area's top border.
+    const std::vector<int> decades = log_ticks(y_low / 1.4, y_high * 1.4);
     for (int e : decades) {
       y_values.push_back(std::pow(10.0, e));
       y_labels.push_back(power_of_ten_label(e));
@@ -286,7 +310,7 @@ std::string line_chart(const LineChart& chart) {
     bool pen_down = false;
     std::size_t points = 0;
     for (std::size_t k = 0; k < s.y.size(); ++k) {
-      if (!plottable(s.y[k], chart.log_y)) {
+      if (!shown(s.y[k], chart)) {
         pen_down = false;
         continue;
       }

@@ -36,6 +36,11 @@ struct LineChart {
   std::string x_label{};
   std::string y_label{};
   bool log_y = true;  // points with y <= 0 or non-finite are left out (the line breaks there)
+  // On a log scale, the range shown (0: the data's own). A point outside it is left out and the series'
+  // legend says where it first leaves it, so that one series that vanishes to 1e-40 or explodes to 1e23 does
+  // not squeeze the others into a few pixels.
+  double log_floor = 0.0;
+  double log_ceiling = 0.0;
   std::vector<Series> series{};
   int width = 1160;
   int height = 420;
