@@ -1,0 +1,408 @@
+#include "nninit/diag/diagnose.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "nninit/core/error.h"
+#include "nninit/diag/trace.h"
+#include "nninit/random/torch_generator.h"
+
+namespace nninit::diag {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// A drift "starts" once a std is off its reference by more than this factor.
+constexpr double kDriftFactor = 2.0;
+
+bool is_float(const Tensor& t) {
+  return t.defined() && t.dtype() != DType::int64;
+}
+
+double std_of(const Tensor& t) {
+  if (!is_float(t)) return kNaN;
+  const TensorStatistics s = statistics(t);
+  return s.non_finite > 0 ? std::numeric_limits<double>::infinity() : s.std;
+}
+
+double rms(const Tensor& t) {
+  double sum = 0.0;
+  const std::vector<double> values = t.to_doubles();
+  for (double v : values) sum += v * v;
+  return values.empty() ? kNaN : std::sqrt(sum / static_cast<double>(values.size()));
+}
+
+double ratio(double numerator, double denominator) {
+  if (!std::isfinite(denominator) || denominator == 0.0 || std::isnan(numerator)) return kNaN;
+  return numerator / denominator;
+}
+
+// The module calls that contain no other module call: the layers a signal passes through.
+std::vector<std::size_t> leaf_calls(const Trace& trace) {
+  const std::vector<ModuleCall>& calls = trace.calls();
+  std::vector<std::size_t> leaves;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const bool has_child = i + 1 < calls.size() && calls[i + 1].depth > calls[i].depth;
+    if (!has_child) leaves.push_back(i);
+  }
+  return leaves;
+}
+
+// The first index of the unbroken run of entries ending at `crossing` whose value is off by more than the
+// drift factor in the flag's direction.
+std::size_t drift_start(const std::vector<double>& relative, std::size_t crossing, SignalTrend trend) {
+  const auto off = [&](double r) {
+    if (std::isnan(r)) return false;
+    return trend == SignalTrend::vanishing ? r < 1.0 / kDriftFactor : r > kDriftFactor;
+  };
+  std::size_t start = crossing;
+  while (start > 0 && off(relative[start - 1])) --start;
+  return start;
+}
+
+// Finds the first entry beyond the bounds in `relative` (std / reference, in signal order) and describes it.
+std::optional<SignalFlag> find_flag(const std::vector<double>& relative,
+                                    const std::vector<std::string>& names, SignalDirection direction,
+                                    double bound) {
+  for (std::size_t i = 0; i < relative.size(); ++i) {
+    const double r = relative[i];
+    if (std::isnan(r)) continue;
+    std::optional<SignalTrend> trend;
+    if (r < 1.0 / bound) trend = SignalTrend::vanishing;
+    if (r > bound || std::isinf(r)) trend = SignalTrend::exploding;
+    if (!trend) continue;
+    SignalFlag flag;
+    flag.direction = direction;
+    flag.trend = *trend;
+    flag.crosses_at = names[i];
+    flag.starts_at = names[drift_start(relative, i, *trend)];
+    flag.factor = r;
+    return flag;
+  }
+  return std::nullopt;
+}
+
+std::string describe(const SignalFlag& flag) {
+  const std::string_view what = flag.direction == SignalDirection::forward    ? "activation std"
+                                : flag.direction == SignalDirection::backward ? "gradient std"
+                                                                              : "gradient std over time";
+  const std::string reference = flag.direction == SignalDirection::forward    ? "the input's"
+                                : flag.direction == SignalDirection::backward ? "the output gradient's"
+                                                                              : "the last step's";
+  const std::string factor = std::isinf(flag.factor) ? std::string("is no longer finite")
+                                                     : fmt::format("is {:.3g} x {}", flag.factor, reference);
+  return fmt::format("{} signal {}: the {} {} at {}; the drift starts at {}",
+                     signal_direction_name(flag.direction), signal_trend_name(flag.trend), what, factor,
+                     flag.crosses_at, flag.starts_at);
+}
+
+// Per time step std of one (steps, batch, H) slice.
+std::vector<double> per_step_std(const Tensor& states) {
+  std::vector<double> out;
+  for (std::int64_t t = 0; t < states.size(0); ++t) out.push_back(std_of(states.select(0, t)));
+  return out;
+}
+
+bool is_embedding(const nn::Module& module) {
+  return module.type_name() == "Embedding" || module.type_name() == "EmbeddingBag";
+}
+
+// The first module, in pre-order, that is not a container: the layer the input meets first in the usual
+// Sequential chain.
+const nn::Module* first_layer(const nn::Module& model) {
+  const nn::Module* current = &model;
+  while (!current->own_children().empty() &&
+         (current->type_name() == "Sequential" || current->type_name() == "ModuleList")) {
+    current = current->own_children().front().second.get();
+  }
+  return current;
+}
+
+}  // namespace
+
+std::string_view signal_direction_name(SignalDirection direction) {
+  switch (direction) {
+    case SignalDirection::forward: return "forward";
+    case SignalDirection::backward: return "backward";
+    case SignalDirection::through_time: return "through time";
+  }
+  return "?";
+}
+
+std::string_view signal_trend_name(SignalTrend trend) {
+  return trend == SignalTrend::vanishing ? "vanishing" : "exploding";
+}
+
+std::vector<Tensor> random_inputs(nn::Module& model, const std::vector<Shape>& shapes, Generator& generator) {
+  std::vector<Tensor> inputs;
+  const nn::Module* first = first_layer(model);
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    if (i == 0 && is_embedding(*first)) {
+      const Tensor& weight = first->parameter("weight");
+      const auto range = static_cast<std::uint64_t>(weight.size(0));
+      auto* torch_generator = dynamic_cast<TorchGenerator*>(&generator);
+      if (torch_generator == nullptr) throw ValueError("random_inputs: integer inputs need a TorchGenerator");
+      Tensor indices = Tensor::empty(shapes[i], DType::int64);
+      auto* data = indices.data_ptr<std::int64_t>();
+      // torch.randint(0, n, shape) for n < 2^32: one 32-bit draw per element, reduced modulo n.
+      for (std::int64_t k = 0; k < indices.numel(); ++k)
+        data[k] = static_cast<std::int64_t>(torch_generator->random() % range);
+      inputs.push_back(indices);
+    } else {
+      Tensor x = Tensor::empty(shapes[i]);
+      generator.normal_(x, 0.0, 1.0);
+      inputs.push_back(x);
+    }
+  }
+  return inputs;
+}
+
+Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const DiagnoseOptions& options) {
+  Diagnosis d;
+  d.train = options.train;
+  for (const Tensor& t : inputs) d.input_shapes.push_back(t.sizes());
+  d.input_std = kNaN;
+  for (const Tensor& t : inputs) {
+    if (is_float(t)) {
+      d.input_std = std_of(t);
+      break;
+    }
+  }
+
+  const bool was_training = model.is_training();
+  model.train(options.train);
+  Trace trace;
+  try {
+    trace = run_forward(model, inputs);
+  } catch (...) {
+    model.train(was_training);
+    throw;
+  }
+  model.train(was_training);
+
+  // The random output gradient.
+  TorchGenerator gradient_generator;
+  gradient_generator.manual_seed(options.gradient_seed);
+  std::vector<Tensor> grad_outputs;
+  for (const Tensor& out : trace.outputs()) {
+    if (!is_float(out)) {
+      grad_outputs.emplace_back();
+      continue;
+    }
+    Tensor g = Tensor::empty(out.sizes());
+    gradient_generator.normal_(g, 0.0, 1.0);
+    grad_outputs.push_back(g);
+  }
+  d.gradient_note = fmt::format(
+      "backward from a random gradient at each float output: independent N(0, 1) elements (unit variance), "
+      "seed {}",
+      options.gradient_seed);
+  const Gradients gradients = run_backward(trace, grad_outputs);
+
+  // The gradient of every value: a module output's, or a model input's.
+  const std::vector<ModuleCall>& calls = trace.calls();
+  std::map<ValueId, Tensor> value_grad;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    for (std::size_t j = 0; j < calls[i].outputs.size() && j < gradients.call_outputs[i].size(); ++j)
+      value_grad.emplace(calls[i].outputs[j], gradients.call_outputs[i][j]);
+  }
+  for (std::size_t j = 0; j < calls[0].inputs.size() && j < gradients.inputs.size(); ++j)
+    value_grad.emplace(calls[0].inputs[j], gradients.inputs[j]);
+
+  // Layers, forward.
+  const std::vector<std::size_t> leaves = leaf_calls(trace);
+  double previous_std = d.input_std;
+  for (std::size_t index : leaves) {
+    const ModuleCall& call = calls[index];
+    LayerDiagnosis layer;
+    layer.name = call.name.empty() ? call.module->type_name() : call.name;
+    layer.type = call.module->type_name();
+    layer.depth = call.depth;
+    const Tensor output = call.outputs.empty() ? Tensor() : trace.value(call.outputs.front());
+    if (output.defined()) {
+      layer.output_shape = output.sizes();
+      if (is_float(output)) layer.output = statistics(output);
+    }
+    const double output_std = is_float(output) ? std_of(output) : kNaN;
+    layer.std_ratio = ratio(output_std, previous_std);
+    if (!std::isnan(output_std)) previous_std = output_std;
+    const auto out_grad = output.defined() ? value_grad.find(call.outputs.front()) : value_grad.end();
+    layer.output_grad_std = out_grad != value_grad.end() ? std_of(out_grad->second) : kNaN;
+    const auto in_grad = call.inputs.empty() ? value_grad.end() : value_grad.find(call.inputs.front());
+    layer.input_grad_std = in_grad != value_grad.end() && is_float(trace.value(call.inputs.front()))
+                               ? std_of(in_grad->second)
+                               : kNaN;
+    layer.grad_ratio = ratio(layer.input_grad_std, layer.output_grad_std);
+    d.layers.push_back(std::move(layer));
+  }
+
+  // Parameters.
+  for (const nn::NamedTensor& p : model.named_parameters()) {
+    ParameterDiagnosis row;
+    row.name = p.name;
+    row.shape = p.tensor.sizes();
+    row.value = statistics(p.tensor);
+    const Tensor& grad = gradients.parameter(p.name);
+    row.grad = statistics(grad);
+    row.grad_to_weight = ratio(rms(grad), rms(p.tensor));
+    d.parameters.push_back(std::move(row));
+  }
+
+  // Recurrent layers over time.
+  for (std::size_t r = 0; r < trace.recurrent().size(); ++r) {
+    const RecurrentStates& states = trace.recurrent()[r];
+    const ModuleCall& call = calls[states.call];
+    for (std::int64_t l = 0; l < states.num_layers; ++l) {
+      for (std::int64_t dir = 0; dir < states.num_directions; ++dir) {
+        const std::int64_t slot = l * states.num_directions + dir;
+        RecurrentDiagnosis rec;
+        rec.name = call.name.empty() ? call.module->type_name() : call.name;
+        rec.type = call.module->type_name();
+        rec.layer = l;
+        rec.direction = dir;
+        rec.hidden_std = per_step_std(states.hidden.select(0, slot));
+        if (r < gradients.recurrent_hidden.size() && gradients.recurrent_hidden[r].defined())
+          rec.grad_std = per_step_std(gradients.recurrent_hidden[r].select(0, slot));
+        d.recurrent.push_back(std::move(rec));
+      }
+    }
+  }
+
+  // Flags: forward in call order, backward in the order the gradient flows.
+  std::vector<double> forward_relative;
+  std::vector<std::string> forward_names;
+  double forward_reference = d.input_std;
+  for (const LayerDiagnosis& layer : d.layers) {
+    const double s = layer.output.non_finite > 0 ? std::numeric_limits<double>::infinity() : layer.output.std;
+    if (layer.output.count == 0) continue;
+    if (std::isnan(forward_reference)) forward_reference = s;  // integer inputs: the first layer's output
+    forward_relative.push_back(ratio(s, forward_reference));
+    forward_names.push_back(layer.name);
+  }
+  if (auto flag = find_flag(forward_relative, forward_names, SignalDirection::forward, options.signal_bound))
+    d.flags.push_back(std::move(*flag));
+
+  std::vector<double> backward_relative;
+  std::vector<std::string> backward_names;
+  double backward_reference = kNaN;
+  for (auto it = d.layers.rbegin(); it != d.layers.rend(); ++it) {
+    if (std::isnan(backward_reference) && !std::isnan(it->output_grad_std))
+      backward_reference = it->output_grad_std;
+    if (std::isnan(it->input_grad_std)) continue;
+    backward_relative.push_back(ratio(it->input_grad_std, backward_reference));
+    backward_names.push_back(it->name);
+  }
+  if (auto flag =
+          find_flag(backward_relative, backward_names, SignalDirection::backward, options.signal_bound))
+    d.flags.push_back(std::move(*flag));
+
+  for (const RecurrentDiagnosis& rec : d.recurrent) {
+    if (rec.grad_std.size() < 2) continue;
+    // Back through time: from the last step to the first.
+    std::vector<double> relative;
+    std::vector<std::string> names;
+    for (std::size_t t = rec.grad_std.size(); t-- > 0;) {
+      relative.push_back(ratio(rec.grad_std[t], rec.grad_std.back()));
+      names.push_back(
+          fmt::format("{} layer {}{} step {}", rec.name, rec.layer, rec.direction == 1 ? " reverse" : "", t));
+    }
+    if (auto flag = find_flag(relative, names, SignalDirection::through_time, options.signal_bound))
+      d.flags.push_back(std::move(*flag));
+  }
+  for (SignalFlag& flag : d.flags) flag.message = describe(flag);
+
+  d.symmetries = find_symmetries(model);
+
+  // Samples for histograms: the first, a middle and the last layer with parameters.
+  std::vector<std::size_t> weighted;
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    if (!calls[leaves[i]].module->named_parameters(false).empty() &&
+        is_float(trace.value(calls[leaves[i]].outputs.front())))
+      weighted.push_back(i);
+  }
+  std::vector<std::size_t> picks;
+  if (!weighted.empty()) {
+    picks = {weighted.front(), weighted[weighted.size() / 2], weighted.back()};
+    picks.erase(std::unique(picks.begin(), picks.end()), picks.end());
+  }
+  for (std::size_t i : picks) {
+    const ModuleCall& call = calls[leaves[i]];
+    d.samples.emplace_back(d.layers[i].name, trace.value(call.outputs.front()).clone());
+  }
+  return d;
+}
+
+namespace {
+
+std::string shape_text(const Shape& shape) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", shape[i]);
+  return out + (shape.size() == 1 ? ",)" : ")");
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "-";
+  return fmt::format("{:.4g}", v);
+}
+
+}  // namespace
+
+std::string format_diagnosis(const Diagnosis& d) {
+  std::string out;
+  std::string inputs;
+  for (const Shape& s : d.input_shapes) inputs += (inputs.empty() ? "" : ", ") + shape_text(s);
+  out += fmt::format("input {} (std {}), {} mode\n{}\n\n", inputs, number(d.input_std),
+                     d.train ? "train" : "eval", d.gradient_note);
+
+  std::size_t width = 5;
+  for (const LayerDiagnosis& l : d.layers)
+    width = std::max(width, l.name.size() + 2 * static_cast<std::size_t>(std::max(0, l.depth - 1)));
+  out += fmt::format("{:<{}}  {:<22} {:>10} {:>10} {:>10} {:>10} {:>6} {:>8}  {:>10} {:>8}\n", "layer", width,
+                     "type", "mean", "std", "min", "max", "zeros", "ratio", "grad std", "ratio");
+  for (const LayerDiagnosis& l : d.layers) {
+    const std::string indent(2 * static_cast<std::size_t>(std::max(0, l.depth - 1)), ' ');
+    out +=
+        fmt::format("{:<{}}  {:<22} {:>10} {:>10} {:>10} {:>10} {:>6} {:>8}  {:>10} {:>8}\n", indent + l.name,
+                    width, l.type, number(l.output.mean), number(l.output.std), number(l.output.min),
+                    number(l.output.max), fmt::format("{:.0f}%", 100.0 * l.output.zero_fraction),
+                    number(l.std_ratio), number(l.input_grad_std), number(l.grad_ratio));
+  }
+  out +=
+      "\n(ratio: output std over the previous layer's; grad std: the gradient reaching the layer's input,\n"
+      " ratio: over the gradient reaching its output)\n\n";
+
+  std::size_t pwidth = 9;
+  for (const ParameterDiagnosis& p : d.parameters) pwidth = std::max(pwidth, p.name.size());
+  out += fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>12}\n", "parameter", pwidth, "shape", "std", "grad std",
+                     "grad/weight");
+  for (const ParameterDiagnosis& p : d.parameters) {
+    out += fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>12}\n", p.name, pwidth, shape_text(p.shape),
+                       number(p.value.std), number(p.grad.std), number(p.grad_to_weight));
+  }
+
+  for (const RecurrentDiagnosis& r : d.recurrent) {
+    const auto first_last = [](const std::vector<double>& v) {
+      return v.empty() ? std::string("-") : fmt::format("{} -> {}", number(v.front()), number(v.back()));
+    };
+    out += fmt::format("\n{} ({}) layer {}{}: hidden std over {} steps {}, gradient std {}", r.name, r.type,
+                       r.layer, r.direction == 1 ? " reverse" : "", r.hidden_std.size(),
+                       first_last(r.hidden_std), first_last(r.grad_std));
+  }
+  if (!d.recurrent.empty()) out += "\n";
+
+  out += "\n";
+  if (d.flags.empty()) {
+    out += "signal: no vanishing or exploding activations or gradients (within a factor 100)\n";
+  }
+  for (const SignalFlag& f : d.flags) out += fmt::format("flag: {}\n", f.message);
+  if (d.symmetries.empty()) {
+    out += "symmetry: no hidden units start identical\n";
+  }
+  for (const SymmetryFinding& s : d.symmetries) out += fmt::format("symmetry: {}\n", s.message);
+  return out;
+}
+
+}  // namespace nninit::diag

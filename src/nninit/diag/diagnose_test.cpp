@@ -1,0 +1,186 @@
+#include "nninit/diag/diagnose.h"
+
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "nninit/diag/diag_test_support.h"
+#include "nninit/random/torch_generator.h"
+#include "nninit/spec/model_expression.h"
+#include "nninit/spec/rule.h"
+#include "nninit/spec/rules.h"
+
+namespace nninit::diag {
+namespace {
+
+using testing::randn;
+
+// A Sequential of `depth` Linear(width, width) layers, each followed by `activation`.
+std::string deep_mlp(int depth, int width, const std::string& activation) {
+  std::string text = "Sequential(";
+  for (int i = 0; i < depth; ++i)
+    text += fmt::format("{}Linear({}, {}), {}()", i ? ", " : "", width, width, activation);
+  return text + ")";
+}
+
+nn::ModulePtr build(const std::string& expression, std::vector<std::string> rules = {}) {
+  TorchGenerator g(0);
+  nn::ModulePtr model = spec::build_model(expression, g);
+  std::vector<spec::Rule> parsed;
+  for (const std::string& r : rules) parsed.push_back(spec::parse_rule(r));
+  if (!parsed.empty()) spec::apply_rules(*model, parsed, g);
+  return model;
+}
+
+Diagnosis run(nn::Module& model, Shape input) {
+  TorchGenerator g(1);
+  return diagnose(model, {randn(std::move(input), g)});
+}
+
+const SignalFlag* find(const Diagnosis& d, SignalDirection direction) {
+  for (const SignalFlag& f : d.flags) {
+    if (f.direction == direction) return &f;
+  }
+  return nullptr;
+}
+
+TEST(Diagnose, ReportsEveryLayerWithStatisticsAndRatios) {
+  nn::ModulePtr model = build("Sequential(Linear(64, 128), ReLU(), Linear(128, 10))",
+                              {"Linear.weight=kaiming_normal_(nonlinearity='relu')", "Linear.bias=zeros_()"});
+  const Diagnosis d = run(*model, {256, 64});
+  ASSERT_EQ(d.layers.size(), 3u);
+  EXPECT_EQ(d.layers[0].name, "0");
+  EXPECT_EQ(d.layers[1].type, "ReLU");
+  EXPECT_EQ(d.layers[2].output_shape, (Shape{256, 10}));
+  // Kaiming keeps E[y^2] = 2 E[x^2]: the pre-activation std is about sqrt(2) for a unit input.
+  EXPECT_NEAR(d.layers[0].output.std, std::sqrt(2.0), 0.15);
+  EXPECT_NEAR(d.layers[0].std_ratio, d.layers[0].output.std / d.input_std, 1e-12);
+  // About half of the ReLU's outputs are exact zeros.
+  EXPECT_NEAR(d.layers[1].output.zero_fraction, 0.5, 0.05);
+  EXPECT_NEAR(d.layers[1].std_ratio, d.layers[1].output.std / d.layers[0].output.std, 1e-12);
+  // The gradient of a unit-variance output gradient through a Linear: std(g W) = std(g) * sqrt(fan_out) *
+  // std(W).
+  EXPECT_NEAR(d.layers[2].output_grad_std, 1.0, 0.05);
+  EXPECT_GT(d.layers[2].input_grad_std, 0.0);
+  EXPECT_NEAR(d.layers[2].grad_ratio, d.layers[2].input_grad_std / d.layers[2].output_grad_std, 1e-12);
+  ASSERT_EQ(d.parameters.size(), 4u);
+  EXPECT_EQ(d.parameters[0].name, "0.weight");
+  EXPECT_GT(d.parameters[0].grad.std, 0.0);
+  EXPECT_TRUE(std::isfinite(d.parameters[0].grad_to_weight));
+  EXPECT_TRUE(std::isnan(d.parameters[1].grad_to_weight)) << "a zero bias has no grad-to-weight ratio";
+  EXPECT_TRUE(d.flags.empty());
+  EXPECT_TRUE(d.symmetries.empty());
+  EXPECT_FALSE(d.samples.empty());
+}
+
+TEST(Diagnose, DoesNotChangeTheModel) {
+  nn::ModulePtr model = build("Sequential(Linear(8, 8), BatchNorm1d(8), ReLU(), Linear(8, 2))");
+  const std::vector<nn::NamedTensor> before = model->state_dict();
+  std::vector<std::vector<double>> values;
+  for (const nn::NamedTensor& t : before) values.push_back(t.tensor.to_doubles());
+  TorchGenerator g(3);
+  diagnose(*model, {randn({16, 8}, g)}, {.train = true});
+  const std::vector<nn::NamedTensor> after = model->state_dict();
+  for (std::size_t i = 0; i < after.size(); ++i)
+    EXPECT_EQ(after[i].tensor.to_doubles(), values[i]) << after[i].name;
+  EXPECT_TRUE(model->is_training());  // PyTorch's default mode, restored
+}
+
+TEST(Diagnose, PyTorchDefaultWeightsInDeepReluNetworkVanishFromTheFirstReLU) {
+  // PyTorch's default gives Var(W) = 1/(3 fan_in): each Linear-ReLU pair multiplies the std by about
+  // sqrt(1/3) * sqrt(1/2) = 0.41 (lint.h), 0.41^10 = 1.3e-4. (PyTorch's default biases, U(+-1/sqrt(fan_in)),
+  // would hold the activations near their own std, 0.05 here: the signal is then mostly bias.)
+  nn::ModulePtr model = build(deep_mlp(10, 128, "ReLU"), {"Linear.bias=zeros_()"});
+  const Diagnosis d = run(*model, {256, 128});
+  const SignalFlag* forward = find(d, SignalDirection::forward);
+  ASSERT_NE(forward, nullptr) << format_diagnosis(d);
+  EXPECT_EQ(forward->trend, SignalTrend::vanishing);
+  EXPECT_EQ(forward->starts_at, "1") << "Linear 0 keeps 0.58 of the std; its ReLU takes it below one half";
+  EXPECT_LT(forward->factor, 0.01);
+  EXPECT_NE(forward->message.find("vanishing"), std::string::npos);
+  const SignalFlag* backward = find(d, SignalDirection::backward);
+  ASSERT_NE(backward, nullptr);
+  EXPECT_EQ(backward->trend, SignalTrend::vanishing);
+}
+
+TEST(Diagnose, KaimingKeepsADeepReluNetworkFlagFree) {
+  nn::ModulePtr model = build(deep_mlp(10, 128, "ReLU"),
+                              {"Linear.weight=kaiming_normal_(nonlinearity='relu')", "Linear.bias=zeros_()"});
+  const Diagnosis d = run(*model, {256, 128});
+  EXPECT_TRUE(d.flags.empty()) << format_diagnosis(d);
+  // Every Linear output keeps a std near sqrt(2) (within sampling noise over ten layers).
+  for (std::size_t i = 0; i < d.layers.size(); i += 2)
+    EXPECT_NEAR(d.layers[i].output.std, std::sqrt(2.0), 0.4);
+}
+
+TEST(Diagnose, LargeNormalExplodesAndNamesWhereItStarts) {
+  nn::ModulePtr model = build(deep_mlp(6, 256, "ReLU"), {"Linear.weight=normal_(std=1.0)"});
+  const Diagnosis d = run(*model, {64, 256});
+  const SignalFlag* forward = find(d, SignalDirection::forward);
+  ASSERT_NE(forward, nullptr);
+  EXPECT_EQ(forward->trend, SignalTrend::exploding);
+  EXPECT_EQ(forward->starts_at, "0") << "std(W) = 1 with fan_in 256 multiplies the std by 16 at once";
+  EXPECT_EQ(forward->crosses_at, "2") << "16 x 0.58 x 16 = 150 > 100 at the second Linear";
+}
+
+TEST(Diagnose, ZeroWeightsAreFoundSymmetric) {
+  nn::ModulePtr model =
+      build("Sequential(Linear(16, 32), Tanh(), Linear(32, 4))", {"Linear.weight=zeros_()"});
+  const Diagnosis d = run(*model, {32, 16});
+  ASSERT_FALSE(d.symmetries.empty());
+  EXPECT_EQ(d.symmetries.front().parameter, "0.weight");
+  EXPECT_EQ(d.parameters[0].grad.std, 0.0) << "zero outgoing weights pass no gradient back to layer 0";
+}
+
+TEST(Diagnose, RecurrentLayersOverTime) {
+  nn::ModulePtr model = build("LSTM(8, 16, num_layers=2, bidirectional=True)");
+  const Diagnosis d = run(*model, {12, 4, 8});
+  ASSERT_EQ(d.recurrent.size(), 4u);  // 2 layers x 2 directions
+  for (const RecurrentDiagnosis& r : d.recurrent) {
+    EXPECT_EQ(r.hidden_std.size(), 12u);
+    EXPECT_EQ(r.grad_std.size(), 12u);
+    for (double s : r.hidden_std) EXPECT_GT(s, 0.0);
+    for (double s : r.grad_std) EXPECT_GT(s, 0.0);
+  }
+  EXPECT_EQ(d.recurrent[1].direction, 1);
+  EXPECT_NE(format_diagnosis(d).find("hidden std over 12 steps"), std::string::npos);
+}
+
+TEST(Diagnose, TransformerEncoderLayersAreReportedInside) {
+  nn::ModulePtr model =
+      build("TransformerEncoder(TransformerEncoderLayer(16, 2, 32, dropout=0.0), num_layers=2)");
+  const Diagnosis d = run(*model, {5, 3, 16});
+  bool saw_linear1 = false;
+  for (const LayerDiagnosis& l : d.layers) saw_linear1 |= l.name == "layers.1.linear1";
+  EXPECT_TRUE(saw_linear1);
+  EXPECT_TRUE(d.flags.empty()) << format_diagnosis(d);  // LayerNorm keeps every block at unit scale
+}
+
+TEST(Diagnose, RandomIndicesForEmbeddingsAreTorchRandint) {
+  // torch.manual_seed(7); torch.randint(0, 100, (12,)).tolist() in PyTorch 1.13 and 2.x.
+  const std::vector<double> expected = {15, 92, 21, 86, 83, 47, 87, 79, 88, 61, 58, 31};
+  nn::ModulePtr model = build("Sequential(Embedding(100, 4), Flatten(), Linear(48, 2))");
+  TorchGenerator g(7);
+  const std::vector<Tensor> inputs = random_inputs(*model, {{1, 12}}, g);
+  ASSERT_EQ(inputs.size(), 1u);
+  EXPECT_EQ(inputs[0].dtype(), DType::int64);
+  EXPECT_EQ(inputs[0].to_doubles(), expected);
+  const Diagnosis d = diagnose(*model, inputs);
+  EXPECT_TRUE(std::isnan(d.input_std));
+  EXPECT_TRUE(std::isnan(d.layers.front().input_grad_std));
+}
+
+TEST(Diagnose, WrongInputShapeIsAnErrorNamingTheLayer) {
+  nn::ModulePtr model = build("Sequential(Linear(8, 4), ReLU())");
+  TorchGenerator g(0);
+  try {
+    diagnose(*model, {randn({2, 9}, g)});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("9"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace nninit::diag
