@@ -11,41 +11,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_test_support.h"
 #include "nninit/io/safetensors.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& arguments) {
-  const std::string command = std::string(NNINIT_BINARY) + " " + arguments + " 2>&1";
-  Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    directory_ =
-        fs::temp_directory_path() / ("nninit-cli-test-" + std::to_string(::getpid()) + "-" +
-                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-  std::string path(const std::string& name) const { return (directory_ / name).string(); }
-  fs::path directory_;
-};
+using nninit::cli_test::Cli;
+using nninit::cli_test::Result;
+using nninit::cli_test::run;
 
 TEST_F(Cli, VersionAndHelp) {
   EXPECT_EQ(run("--version").status, 0);
@@ -137,7 +111,7 @@ TEST_F(Cli, InspectReportsAndRejectsCorruptFiles) {
 // `nninit fill` against PyTorch 1.13 itself, for expressions covering each path (fill and small normal,
 // the uniform FMA, bf16, trunc_normal_'s inverse CDF, the default capability).
 TEST_F(Cli, FillEqualsPyTorch) {
-  if (!fs::exists("/usr/bin/python3") || std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) {
+  if (!nninit::cli_test::have_torch()) {
     GTEST_SKIP() << "PyTorch 1.13 (/usr/bin/python3 with python3-torch) is not installed";
   }
   struct Case {

@@ -2,10 +2,12 @@
 """Opens the report page in headless Chromium and checks that its charts rendered.
 
     check_report.py --sample PROGRAM --workdir DIR [--broken=paths|markup]
+    check_report.py --nninit NNINIT --workdir DIR
 
-1. PROGRAM writes the page (with --broken, a deliberately broken one).
+1. PROGRAM writes the page (with --broken, a deliberately broken one); or, with --nninit, the real
+   command writes it: `nninit diagnose mlp --probe --depth-sweep --report PAGE` (every section present).
 2. The page must be well-formed XML (it is written to be; a browser forgives what a parser does not).
-3. Chromium loads it twice, the way the issue prescribes: --screenshot (a PNG of a 1280x4000 window) and
+3. Chromium loads it twice, the way the issue prescribes: --screenshot (a PNG of a 1280x7000 window) and
    --dump-dom (the DOM after the page's script recorded each chart's box in data-plot-box).
 4. For every <svg class="chart">, the part of the screenshot inside its plot area must hold at least
    MIN_PIXELS pixels of each colour it claims to draw (data-colors): lines, markers and bars, not the legend
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
 
+WINDOW_HEIGHT = 7000  # tall enough for the diagnose page with every section
 MIN_PIXELS = 40  # a line 2.5 px wide across a few hundred px gives thousands; a legend swatch is outside
 TOLERANCE = 30  # per channel: anti-aliased edges drift from the exact colour, the core of a stroke does not
 SKIP = 77
@@ -57,7 +60,7 @@ def run_chromium(binary, url, extra, timeout=120):
         command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                    "--hide-scrollbars", "--force-device-scale-factor=1", f"--user-data-dir={profile}",
-                   "--window-size=1280,4000"] + extra + [url]
+                   f"--window-size=1280,{WINDOW_HEIGHT}"] + extra + [url]
         return subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
 
 
@@ -114,7 +117,9 @@ def check_pixels(screenshot, charts):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sample", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--sample")
+    source.add_argument("--nninit")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--broken", choices=["paths", "markup"])
     args = parser.parse_args()
@@ -135,8 +140,13 @@ def main():
     for stale in (page, screenshot):
         if os.path.exists(stale):
             os.remove(stale)
-    command = [args.sample, page] + ([f"--broken={args.broken}"] if args.broken else [])
-    subprocess.run(command, check=True)
+    if args.nninit:
+        command = [args.nninit, "diagnose", "mlp", "--seed", "0", "--probe", "--steps", "60", "--depth-sweep",
+                   "--report", page]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    else:
+        command = [args.sample, page] + ([f"--broken={args.broken}"] if args.broken else [])
+        subprocess.run(command, check=True)
 
     failures = []
     with open(page, encoding="utf-8") as f:

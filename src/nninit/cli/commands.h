@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nninit/core/dtype.h"
+#include "nninit/diag/lsuv.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/torch_variant.h"
 #include "nninit/spec/rule.h"
@@ -42,13 +43,42 @@ struct InitOptions {
   std::string dtype;  // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::vector<std::string> rules;
   std::string preset;
+  std::string input;  // the batch shape LSUV runs on (default: the built-in model's)
   std::string output;
+  bool json = false;
+};
+
+struct DiagnoseOptions {
+  std::string model;
+  GeneratorOptions generator;
+  std::vector<std::string> rules;
+  std::string preset;
+  std::string input;       // "64,784", several separated by ';' (default: the built-in model's)
+  std::string input_file;  // a safetensors file: its tensors, in file order, are the model's inputs
+  bool train = false;
+  std::string report;  // an HTML file to write
+  bool probe = false;
+  std::string optimizer = "sgd";
+  int steps = 300;
+  bool depth_sweep = false;
+  bool json = false;
+};
+
+struct CheckOptions {
+  std::string model;
+  GeneratorOptions generator;
+  std::vector<std::string> rules;
+  std::string preset;
+  std::string input;  // for --preset lsuv
   bool json = false;
 };
 
 int run_fill(const FillOptions& options);
 int run_init(const InitOptions& options);
 int run_inspect(const InspectOptions& options);
+int run_diagnose(const DiagnoseOptions& options);
+// Exit status 1 when the lint finds errors.
+int run_check(const CheckOptions& options);
 
 // A failure that is not the user's input (exit status 1), e.g. the output cannot be written.
 class Failure : public std::runtime_error {
@@ -68,9 +98,16 @@ struct PreparedModel {
   nn::ModulePtr model;
   std::vector<spec::Rule> rules;
   std::optional<spec::RuleReport> report;
+  std::optional<diag::LsuvReport> lsuv;
 };
+// `input` is the --input option: the batch shapes LSUV runs on, default_input_shape when empty.
 PreparedModel prepare_model(const std::string& model_argument, const GeneratorOptions& generator_options,
-                            const std::vector<std::string>& rule_texts, const std::string& preset);
+                            const std::vector<std::string>& rule_texts, const std::string& preset,
+                            const std::string& input = {});
+// "64,784" or "8,10,32;8,12,32": one shape per model input.
+std::vector<Shape> parse_input_shapes(const std::string& text);
+// The terminal lines of an LSUV run: each layer's std before and after, and what was skipped.
+std::string describe_lsuv(const diag::LsuvReport& report);
 // The rules of a named preset for this model (UsageError for an unknown name).
 std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& model);
 

@@ -10,6 +10,7 @@
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
+#include "nninit/diag/diagnose.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/spec/model_expression.h"
@@ -17,8 +18,26 @@
 
 namespace nninit::cli {
 
+std::vector<Shape> parse_input_shapes(const std::string& text) {
+  std::vector<Shape> shapes;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = text.find(';', begin);
+    const std::string part = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    try {
+      shapes.push_back(parse_shape(part));
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("--input: {}", e.what()));
+    }
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return shapes;
+}
+
 PreparedModel prepare_model(const std::string& model_argument, const GeneratorOptions& generator_options,
-                            const std::vector<std::string>& rule_texts, const std::string& preset) {
+                            const std::vector<std::string>& rule_texts, const std::string& preset,
+                            const std::string& input) {
   PreparedModel prepared;
   prepared.variant = configure_default_generator(generator_options);
   prepared.expression = resolve_model(model_argument, &prepared.default_input_shape);
@@ -33,14 +52,28 @@ PreparedModel prepare_model(const std::string& model_argument, const GeneratorOp
     prepared.report =
         spec::apply_rules(*prepared.model, prepared.rules, default_generator(), prepared.variant.version);
   }
+  if (preset == "lsuv") {
+    // LSUV needs a batch: drawn, like diagnose's, from the default generator after the rules.
+    const std::string shapes = input.empty() ? prepared.default_input_shape : input;
+    if (shapes.empty()) {
+      throw UsageError(
+          "--preset lsuv scales each layer on a batch: give its shape with --input, e.g. --input 64,784");
+    }
+    const std::vector<Tensor> batch =
+        diag::random_inputs(*prepared.model, parse_input_shapes(shapes), default_generator());
+    prepared.lsuv = diag::lsuv_(*prepared.model, batch, default_generator());
+  }
   return prepared;
 }
 
 int run_init(const InitOptions& options) {
-  const std::optional<DType> dtype =
-      options.dtype.empty() ? std::nullopt : std::optional<DType>(parse_dtype(options.dtype));
-  PreparedModel prepared = prepare_model(options.model, options.generator, options.rules, options.preset);
-  if (dtype) prepared.model->to(*dtype);
+  // Parsed before anything is built, so that a bad --dtype fails first. (A plain flag and value rather than
+  // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
+  const bool convert = !options.dtype.empty();
+  const DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
+  PreparedModel prepared =
+      prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
+  if (convert) prepared.model->to(dtype);
   const std::vector<nn::NamedTensor> state = prepared.model->state_dict();
 
   if (!options.output.empty()) {
@@ -69,7 +102,7 @@ int run_init(const InitOptions& options) {
     out["seed"] = options.generator.seed;
     out["torch_version"] = prepared.variant.version.str();
     out["capability"] = capability_name(prepared.variant.capability);
-    out["dtype"] = dtype ? nlohmann::ordered_json(dtype_name(*dtype)) : nlohmann::ordered_json(nullptr);
+    out["dtype"] = convert ? nlohmann::ordered_json(dtype_name(dtype)) : nlohmann::ordered_json(nullptr);
     out["output"] =
         options.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options.output);
     nlohmann::ordered_json rules = nlohmann::ordered_json::array();
@@ -78,6 +111,18 @@ int run_init(const InitOptions& options) {
                        {"initialised", prepared.report ? prepared.report->matches[i] : 0}});
     }
     out["rules"] = rules;
+    out["lsuv"] = nlohmann::ordered_json(nullptr);
+    if (prepared.lsuv) {
+      nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+      for (const diag::LsuvLayer& l : prepared.lsuv->layers) {
+        layers.push_back({{"parameter", l.parameter},
+                          {"initial_std", l.initial_std},
+                          {"final_std", l.final_std},
+                          {"iterations", l.iterations},
+                          {"converged", l.converged}});
+      }
+      out["lsuv"] = {{"layers", layers}};
+    }
     out["tensors"] = to_json(summaries);
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
   } else {
@@ -91,6 +136,7 @@ int run_init(const InitOptions& options) {
       }
       std::fputs("\n", stdout);
     }
+    if (prepared.lsuv) std::fputs((describe_lsuv(*prepared.lsuv) + "\n").c_str(), stdout);
     const std::string title =
         fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
                     prepared.variant.version.str(), capability_name(prepared.variant.capability));

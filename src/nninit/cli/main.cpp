@@ -16,6 +16,15 @@ namespace {
 constexpr int exit_failure = 1;
 constexpr int exit_bad_input = 2;
 
+constexpr const char* kModelHelp =
+    "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a file holding "
+    "one, "
+    "or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm";
+constexpr const char* kRuleHelp =
+    "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)";
+constexpr const char* kPresetHelp =
+    "A named initialisation: auto (the chapter's rules, layer by layer) or lsuv (Mishkin and Matas 2015)";
+
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");
   command.add_option("--rng", options.rng, "Random engine: torch (PyTorch's mt19937 streams)");
@@ -57,20 +66,47 @@ int main(int argc, char** argv) {
   nninit::cli::InitOptions init;
   CLI::App* init_command =
       app.add_subcommand("init", "Initialise a PyTorch model expression and write its state_dict");
-  init_command
-      ->add_option("model", init.model,
-                   "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a "
-                   "file holding "
-                   "one, or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm")
-      ->required();
+  init_command->add_option("model", init.model, kModelHelp)->required();
   init_command->add_option("-o,--output", init.output, "Write the state_dict to this safetensors file");
   init_command->add_option("--dtype", init.dtype,
                            "Convert the model to float32, float64, float16 or bfloat16");
-  init_command->add_option("--init", init.rules,
-                           "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)");
-  init_command->add_option("--preset", init.preset, "A named rule set: auto");
+  init_command->add_option("--init", init.rules, kRuleHelp);
+  init_command->add_option("--preset", init.preset, kPresetHelp);
+  init_command->add_option("--input", init.input, "The batch shape --preset lsuv runs on, e.g. 64,784");
   init_command->add_flag("--json", init.json, "Print one JSON document");
   add_generator_options(*init_command, init.generator);
+
+  nninit::cli::DiagnoseOptions diagnose;
+  CLI::App* diagnose_command = app.add_subcommand(
+      "diagnose", "Activation and gradient statistics layer by layer, symmetry, lint; report, probe, sweep");
+  diagnose_command->add_option("model", diagnose.model, kModelHelp)->required();
+  diagnose_command->add_option("--input", diagnose.input,
+                               "Input shape, e.g. 64,784 (several inputs: 8,10,32;8,12,32); default: the "
+                               "built-in model's");
+  diagnose_command->add_option("--input-file", diagnose.input_file,
+                               "A safetensors file whose tensors, in file order, are the model's inputs");
+  diagnose_command->add_option("--init", diagnose.rules, kRuleHelp);
+  diagnose_command->add_option("--preset", diagnose.preset, kPresetHelp);
+  diagnose_command->add_flag("--train", diagnose.train, "Run in train mode (BatchNorm batch statistics)");
+  diagnose_command->add_option("--report", diagnose.report, "Write a self-contained HTML report here");
+  diagnose_command->add_flag("--probe", diagnose.probe,
+                             "Train copies of the model under several initialisations and compare losses");
+  diagnose_command->add_option("--optimizer", diagnose.optimizer, "The probe's optimizer: sgd or adam");
+  diagnose_command->add_option("--steps", diagnose.steps, "The probe's training steps (default 300)");
+  diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
+                             "Also run a 50-layer tanh and ReLU network under seven initialisations");
+  diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");
+  add_generator_options(*diagnose_command, diagnose.generator);
+
+  nninit::cli::CheckOptions check;
+  CLI::App* check_command = app.add_subcommand(
+      "check", "Lint the initialisation against the architecture (exit status 1 on errors)");
+  check_command->add_option("model", check.model, kModelHelp)->required();
+  check_command->add_option("--init", check.rules, kRuleHelp);
+  check_command->add_option("--preset", check.preset, kPresetHelp);
+  check_command->add_option("--input", check.input, "The batch shape --preset lsuv runs on");
+  check_command->add_flag("--json", check.json, "Print one JSON document");
+  add_generator_options(*check_command, check.generator);
 
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =
@@ -96,6 +132,8 @@ int main(int argc, char** argv) {
     if (*fill_command) return nninit::cli::run_fill(fill);
     if (*init_command) return nninit::cli::run_init(init);
     if (*inspect_command) return nninit::cli::run_inspect(inspect);
+    if (*diagnose_command) return nninit::cli::run_diagnose(diagnose);
+    if (*check_command) return nninit::cli::run_check(check);
   } catch (const nninit::cli::UsageError& e) {
     print_error(e.what());
     return exit_bad_input;

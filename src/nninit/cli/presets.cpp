@@ -12,8 +12,19 @@ std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& mode
   if (preset == "auto") {
     return diag::auto_rules(model);
   }
-  if (preset == "lsuv") return {};  // applied by the command after construction (it needs a forward pass)
+  if (preset == "lsuv") return {};  // prepare_model runs it after the rules: it needs a forward pass
   throw UsageError(fmt::format("--preset: unknown preset '{}'; expected auto or lsuv", preset));
+}
+
+std::string describe_lsuv(const diag::LsuvReport& report) {
+  std::string out = "LSUV (orthogonal start, then each layer's output scaled to std 1):\n";
+  for (const diag::LsuvLayer& l : report.layers) {
+    out += fmt::format("  {:<24} output std {:.4g} -> {:.4g} in {} division(s){}\n", l.parameter,
+                       l.initial_std, l.final_std, l.iterations, l.converged ? "" : " (not converged)");
+  }
+  for (const diag::LsuvSkip& s : report.skipped)
+    out += fmt::format("  {:<24} left as it is: {}\n", s.path, s.reason);
+  return out;
 }
 
 }  // namespace nninit::cli

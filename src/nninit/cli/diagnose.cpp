@@ -1,0 +1,393 @@
+// nninit diagnose MODEL and nninit check MODEL: what an initialisation does to the network, measured
+// (diag/diagnose.h) and judged against the architecture (diag/lint.h), with the HTML report
+// (diag/report.h), the training probe (diag/probe.h) and the depth sweep (diag/depth_sweep.h).
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "nninit/cli/commands.h"
+#include "nninit/cli/options.h"
+#include "nninit/core/error.h"
+#include "nninit/diag/auto_preset.h"
+#include "nninit/diag/depth_sweep.h"
+#include "nninit/diag/diagnose.h"
+#include "nninit/diag/lint.h"
+#include "nninit/diag/probe.h"
+#include "nninit/diag/report.h"
+#include "nninit/io/safetensors.h"
+#include "nninit/random/torch_generator.h"
+#include "nninit/spec/model_expression.h"
+
+namespace nninit::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json number(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+Json shape_json(const Shape& shape) {
+  return Json(std::vector<std::int64_t>(shape.begin(), shape.end()));
+}
+
+Json statistics_json(const diag::TensorStatistics& s) {
+  return {{"mean", number(s.mean)},
+          {"std", number(s.std)},
+          {"min", number(s.min)},
+          {"max", number(s.max)},
+          {"zero_fraction", s.zero_fraction},
+          {"non_finite", s.non_finite}};
+}
+
+Json findings_json(const std::vector<diag::Finding>& findings) {
+  Json out = Json::array();
+  for (const diag::Finding& f : findings) {
+    out.push_back({{"severity", diag::severity_name(f.severity)},
+                   {"check", f.check},
+                   {"path", f.path},
+                   {"message", f.message},
+                   {"effect", f.effect},
+                   {"fix", f.fix},
+                   {"reason", f.reason}});
+  }
+  return out;
+}
+
+Json lsuv_json(const diag::LsuvReport& report) {
+  Json layers = Json::array();
+  for (const diag::LsuvLayer& l : report.layers) {
+    layers.push_back({{"layer", l.path},
+                      {"parameter", l.parameter},
+                      {"initial_std", number(l.initial_std)},
+                      {"final_std", number(l.final_std)},
+                      {"iterations", l.iterations},
+                      {"converged", l.converged}});
+  }
+  Json skipped = Json::array();
+  for (const diag::LsuvSkip& s : report.skipped) skipped.push_back({{"layer", s.path}, {"reason", s.reason}});
+  return {{"layers", layers}, {"skipped", skipped}};
+}
+
+Json diagnosis_json(const diag::Diagnosis& d) {
+  Json inputs = Json::array();
+  for (const Shape& s : d.input_shapes) inputs.push_back(shape_json(s));
+  Json layers = Json::array();
+  for (const diag::LayerDiagnosis& l : d.layers) {
+    layers.push_back({{"name", l.name},
+                      {"type", l.type},
+                      {"depth", l.depth},
+                      {"output_shape", shape_json(l.output_shape)},
+                      {"output", statistics_json(l.output)},
+                      {"std_ratio", number(l.std_ratio)},
+                      {"output_grad_std", number(l.output_grad_std)},
+                      {"input_grad_std", number(l.input_grad_std)},
+                      {"grad_ratio", number(l.grad_ratio)}});
+  }
+  Json parameters = Json::array();
+  for (const diag::ParameterDiagnosis& p : d.parameters) {
+    parameters.push_back({{"name", p.name},
+                          {"shape", shape_json(p.shape)},
+                          {"value", statistics_json(p.value)},
+                          {"grad", statistics_json(p.grad)},
+                          {"grad_to_weight", number(p.grad_to_weight)}});
+  }
+  Json recurrent = Json::array();
+  for (const diag::RecurrentDiagnosis& r : d.recurrent) {
+    Json hidden = Json::array(), grads = Json::array();
+    for (double v : r.hidden_std) hidden.push_back(number(v));
+    for (double v : r.grad_std) grads.push_back(number(v));
+    recurrent.push_back({{"name", r.name},
+                         {"type", r.type},
+                         {"layer", r.layer},
+                         {"direction", r.direction},
+                         {"hidden_std", hidden},
+                         {"grad_std", grads}});
+  }
+  Json flags = Json::array();
+  for (const diag::SignalFlag& f : d.flags) {
+    flags.push_back({{"direction", diag::signal_direction_name(f.direction)},
+                     {"trend", diag::signal_trend_name(f.trend)},
+                     {"starts_at", f.starts_at},
+                     {"crosses_at", f.crosses_at},
+                     {"factor", number(f.factor)},
+                     {"message", f.message}});
+  }
+  Json symmetries = Json::array();
+  for (const diag::SymmetryFinding& s : d.symmetries) {
+    symmetries.push_back({{"layer", s.layer},
+                          {"parameter", s.parameter},
+                          {"units", s.units},
+                          {"groups", s.groups},
+                          {"stays_identical", s.stays_identical},
+                          {"message", s.message}});
+  }
+  return {{"inputs", inputs},
+          {"input_std", number(d.input_std)},
+          {"mode", d.train ? "train" : "eval"},
+          {"gradient", d.gradient_note},
+          {"layers", layers},
+          {"parameters", parameters},
+          {"recurrent", recurrent},
+          {"flags", flags},
+          {"symmetries", symmetries}};
+}
+
+Json probe_json(const diag::ProbeResult& r) {
+  Json candidates = Json::array();
+  for (const diag::CandidateResult& c : r.candidates) {
+    Json curve = Json::array();
+    for (std::size_t i = 0; i < c.steps.size(); ++i) curve.push_back({c.steps[i], number(c.losses[i])});
+    candidates.push_back({{"label", c.label},
+                          {"initial_loss", number(c.initial_loss)},
+                          {"diverged_at", c.diverged_at ? Json(*c.diverged_at) : Json(nullptr)},
+                          {"steps_run", c.steps_run},
+                          {"train_loss", number(c.train_loss)},
+                          {"held_out_loss", number(c.held_out_loss)},
+                          {"held_out_accuracy", number(c.held_out_accuracy)},
+                          {"identical_units_initial", c.identical_units_initial},
+                          {"identical_units_final", c.identical_units_final},
+                          {"max_abs_weight_initial", number(c.max_abs_weight_initial)},
+                          {"max_abs_weight_final", number(c.max_abs_weight_final)},
+                          {"curve", curve}});
+  }
+  return {{"data", r.data},
+          {"optimizer", r.options.optimizer == diag::Optimizer::sgd ? "sgd" : "adam"},
+          {"learning_rate", r.options.learning_rate},
+          {"steps", r.options.steps},
+          {"chance_loss", number(r.chance_loss)},
+          {"candidates", candidates}};
+}
+
+Json sweep_json(const diag::DepthSweep& sweep) {
+  Json schemes = Json::array();
+  for (const diag::SweepScheme& s : sweep.schemes) {
+    Json act = Json::array(), grad = Json::array();
+    for (double v : s.activation_std) act.push_back(number(v));
+    for (double v : s.gradient_std) grad.push_back(number(v));
+    schemes.push_back({{"name", s.name}, {"init", s.init}, {"activation_std", act}, {"gradient_std", grad}});
+  }
+  return {{"activation", diag::sweep_activation_name(sweep.activation)},
+          {"depth", sweep.options.depth},
+          {"width", sweep.options.width},
+          {"batch", sweep.options.batch},
+          {"schemes", schemes}};
+}
+
+std::string shape_text(const Shape& shape) {
+  std::string out;
+  for (std::size_t i = 0; i < shape.size(); ++i) out += fmt::format("{}{}", i ? "x" : "", shape[i]);
+  return out;
+}
+
+// The model's inputs: the file's tensors, or a random batch of the given (or default) shapes.
+std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& prepared) {
+  if (!options.input_file.empty()) {
+    if (!options.input.empty()) throw UsageError("--input and --input-file exclude each other");
+    io::SafetensorsContents contents;
+    try {
+      contents = io::read_safetensors(options.input_file);
+    } catch (const IoError& e) {
+      throw Failure(e.what());
+    }
+    if (contents.tensors.empty())
+      throw UsageError(fmt::format("--input-file {}: holds no tensor", options.input_file));
+    std::vector<Tensor> inputs;
+    for (auto& [name, tensor] : contents.tensors) {
+      inputs.push_back(tensor.dtype() == DType::int64 ? tensor : tensor.to(DType::float32));
+    }
+    return inputs;
+  }
+  const std::string shapes = options.input.empty() ? prepared.default_input_shape : options.input;
+  if (shapes.empty()) {
+    throw UsageError(
+        "diagnose needs the input's shape: give --input SHAPE (e.g. --input 64,784) or --input-file");
+  }
+  return diag::random_inputs(*prepared.model, parse_input_shapes(shapes), default_generator());
+}
+
+// The probe's candidates: the chapter's five, and the user's own initialisation when one was given.
+std::vector<diag::Candidate> probe_candidates(nn::Module& prototype, const DiagnoseOptions& options,
+                                              const PreparedModel& prepared,
+                                              const std::vector<Shape>& shapes) {
+  std::vector<diag::Candidate> candidates = diag::standard_candidates(prototype);
+  if (prepared.rules.empty() && !prepared.lsuv) return candidates;
+  diag::Candidate mine;
+  mine.label = options.preset.empty() ? "--init rules" : fmt::format("--preset {}", options.preset);
+  mine.description = "the initialisation given on the command line";
+  mine.rules = prepared.rules;
+  if (prepared.lsuv) {
+    mine.initialize = [shapes](nn::Module& model, Generator& generator) {
+      diag::lsuv_(model, diag::random_inputs(model, shapes, generator), generator);
+    };
+  }
+  candidates.push_back(std::move(mine));
+  return candidates;
+}
+
+}  // namespace
+
+int run_diagnose(const DiagnoseOptions& options) {
+  if (options.steps < 1) throw UsageError(fmt::format("--steps must be at least 1, got {}", options.steps));
+  if (options.optimizer != "sgd" && options.optimizer != "adam") {
+    throw UsageError(
+        fmt::format("--optimizer: unknown optimizer '{}'; expected sgd or adam", options.optimizer));
+  }
+  PreparedModel prepared =
+      prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
+  const std::vector<Tensor> inputs = model_inputs(options, prepared);
+  const std::uint64_t seed = parse_seed(options.generator.seed);
+  const diag::Diagnosis diagnosis =
+      diag::diagnose(*prepared.model, inputs, {.gradient_seed = seed, .train = options.train});
+  const std::vector<diag::Finding> findings = diag::check_initialization(*prepared.model);
+
+  std::optional<diag::ProbeResult> probe;
+  if (options.probe) {
+    // The prototype is the model as PyTorch builds it; every candidate initialises its own copy.
+    TorchGenerator build_generator(seed);
+    const nn::ModulePtr prototype =
+        spec::build_model(prepared.expression, build_generator, {.version = prepared.variant.version});
+    std::vector<Shape> shapes;
+    for (const Tensor& t : inputs) shapes.push_back(t.sizes());
+    const std::vector<diag::Candidate> candidates = probe_candidates(*prototype, options, prepared, shapes);
+    probe = diag::run_probe(
+        *prototype, shapes.front(), candidates,
+        {.steps = options.steps,
+         .optimizer = options.optimizer == "adam" ? diag::Optimizer::adam : diag::Optimizer::sgd,
+         .seed = seed},
+        {.seed = seed});
+  }
+  std::vector<diag::DepthSweep> sweeps;
+  if (options.depth_sweep) {
+    for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
+      sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
+  }
+
+  if (!options.report.empty()) {
+    diag::ReportData report;
+    report.title = "nninit diagnose";
+    report.model = prepared.expression;
+    std::string input_text;
+    for (const Tensor& t : inputs) input_text += (input_text.empty() ? "" : ", ") + shape_text(t.sizes());
+    report.summary = {
+        {"seed", options.generator.seed},
+        {"generator", fmt::format("PyTorch {} ({})", prepared.variant.version.str(),
+                                  capability_name(prepared.variant.capability))},
+        {"input", options.input_file.empty()
+                      ? fmt::format("{}, drawn as torch.randn after construction (std {:.4g})", input_text,
+                                    diagnosis.input_std)
+                      : fmt::format("{} from {}", input_text, options.input_file)},
+        {"gradient", diagnosis.gradient_note},
+        {"mode", options.train ? "train" : "eval"},
+    };
+    for (const std::string& r : options.rules) report.summary.emplace_back("--init", r);
+    if (!options.preset.empty()) report.summary.emplace_back("--preset", options.preset);
+    if (diagnosis.flags.empty())
+      report.summary.emplace_back("signal", "no vanishing or exploding signal (factor 100)");
+    for (const diag::SignalFlag& f : diagnosis.flags) report.summary.emplace_back("signal", f.message);
+    if (diagnosis.symmetries.empty())
+      report.summary.emplace_back("symmetry", "no hidden units start identical");
+    for (const diag::SymmetryFinding& s : diagnosis.symmetries)
+      report.summary.emplace_back("symmetry", s.message);
+
+    for (const nn::NamedTensor& p : prepared.model->named_parameters())
+      report.parameters.push_back(diag::parameter_row(p.name, p.tensor));
+
+    diag::svg::LineChart profile;
+    profile.title = "Activation and gradient std by layer";
+    profile.x_label = "layer (call order)";
+    profile.y_label = "std";
+    diag::svg::Series activations{.name = "activation std (layer output)"};
+    diag::svg::Series gradients{.name = "gradient std (at the layer's input)"};
+    for (std::size_t i = 0; i < diagnosis.layers.size(); ++i) {
+      activations.x.push_back(static_cast<double>(i));
+      activations.y.push_back(diagnosis.layers[i].output.std);
+      gradients.x.push_back(static_cast<double>(i));
+      gradients.y.push_back(diagnosis.layers[i].input_grad_std);
+    }
+    profile.series = {activations, gradients};
+    report.depth_profile = profile;
+    for (const auto& [name, sample] : diagnosis.samples)
+      report.histograms.push_back(diag::histogram_of(fmt::format("output of {}", name), sample));
+
+    report.lint_ran = true;
+    report.findings = findings;
+    if (probe) report.training = diag::loss_chart(*probe);
+    for (const diag::DepthSweep& sweep : sweeps) {
+      report.depth_sweep.push_back(diag::activation_chart(sweep));
+      report.depth_sweep.push_back(diag::gradient_chart(sweep));
+    }
+    if (!sweeps.empty()) {
+      report.depth_sweep_note = fmt::format(
+          "{} layers of Linear({}, {}) with zero biases, each followed by the activation; a batch of {} N(0, "
+          "1) "
+          "inputs and an N(0, 1) gradient at the last layer (seed {}).",
+          sweeps.front().options.depth, sweeps.front().options.width, sweeps.front().options.width,
+          sweeps.front().options.batch, options.generator.seed);
+    }
+    try {
+      diag::write_report(report, options.report);
+    } catch (const IoError& e) {
+      throw Failure(e.what());
+    }
+  }
+
+  if (options.json) {
+    Json out;
+    out["model"] = prepared.expression;
+    out["seed"] = options.generator.seed;
+    out["torch_version"] = prepared.variant.version.str();
+    out["capability"] = capability_name(prepared.variant.capability);
+    out["diagnosis"] = diagnosis_json(diagnosis);
+    out["findings"] = findings_json(findings);
+    out["lsuv"] = prepared.lsuv ? lsuv_json(*prepared.lsuv) : Json(nullptr);
+    out["probe"] = probe ? probe_json(*probe) : Json(nullptr);
+    Json sweep_out = Json::array();
+    for (const diag::DepthSweep& s : sweeps) sweep_out.push_back(sweep_json(s));
+    out["depth_sweep"] = sweep_out;
+    out["report"] = options.report.empty() ? Json(nullptr) : Json(options.report);
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    return 0;
+  }
+
+  std::string text = fmt::format("{}\n\n", prepared.model->repr());
+  if (prepared.lsuv) text += describe_lsuv(*prepared.lsuv) + "\n";
+  text += diag::format_diagnosis(diagnosis);
+  text += "\n" + diag::format_findings(findings);
+  if (probe) text += "\ntraining probe\n" + diag::format_probe(*probe);
+  for (const diag::DepthSweep& sweep : sweeps) {
+    text += fmt::format("\ndepth sweep, {} layers of {} (activation std at layers 1, {}, {}):\n",
+                        sweep.options.depth, diag::sweep_activation_name(sweep.activation),
+                        sweep.options.depth / 2, sweep.options.depth);
+    for (const diag::SweepScheme& s : sweep.schemes) {
+      const auto at = [&](std::size_t i) { return fmt::format("{:.3g}", s.activation_std[i]); };
+      text += fmt::format("  {:<26} {:>10} {:>10} {:>10}\n", s.name, at(0),
+                          at(s.activation_std.size() / 2 - 1), at(s.activation_std.size() - 1));
+    }
+  }
+  if (!options.report.empty()) text += fmt::format("\nwrote {}\n", options.report);
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
+int run_check(const CheckOptions& options) {
+  PreparedModel prepared =
+      prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
+  const std::vector<diag::Finding> findings = diag::check_initialization(*prepared.model);
+  if (options.json) {
+    Json out;
+    out["model"] = prepared.expression;
+    out["findings"] = findings_json(findings);
+    out["errors"] = diag::count(findings, diag::Severity::error);
+    out["warnings"] = diag::count(findings, diag::Severity::warning);
+    out["infos"] = diag::count(findings, diag::Severity::info);
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+  } else {
+    std::fputs(diag::format_findings(findings).c_str(), stdout);
+  }
+  return diag::has_errors(findings) ? 1 : 0;
+}
+
+}  // namespace nninit::cli
