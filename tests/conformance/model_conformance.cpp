@@ -438,29 +438,5 @@ class Runner {
 }  // namespace nninit::conformance
 
 int main(int argc, char** argv) {
-  std::vector<std::string> files;
-  int max_reports = 20;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--max-reports" && i + 1 < argc) {
-      max_reports = std::stoi(argv[++i]);
-    } else {
-      files.push_back(arg);
-    }
-  }
-  if (files.empty()) {
-    std::cerr << "usage: nninit_model_conformance [--max-reports N] MODEL_ORACLE.jsonl...\n";
-    return 2;
-  }
-  nninit::conformance::Runner runner(max_reports);
-  bool ok = true;
-  try {
-    for (const std::string& file : files) ok = runner.run(file) && ok;
-  } catch (const std::exception& e) {
-    std::cerr << "nninit_model_conformance: " << e.what() << "\n";
-    return 2;
-  }
-  fmt::print("model conformance: {} generated cases from {} oracle run(s), {} mismatching\n",
-             runner.total_cases(), files.size(), runner.total_failures());
-  return ok ? 0 : 1;
+  return nninit::conformance::run_oracle_files<nninit::conformance::Runner>(argc, argv, "model");
 }

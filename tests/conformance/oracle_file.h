@@ -3,8 +3,11 @@
 // and the comparison of PyTorch's errors with nninit's.
 #pragma once
 
+#include <exception>
 #include <fstream>
+#include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -51,5 +54,38 @@ std::string_view warning_category_name(WarningCategory category);
 std::string normalized_message(std::string message);
 // True when nninit's error has PyTorch's type and carries PyTorch's message.
 bool same_error(const Error& ours, const Json& theirs);
+
+// The command line the bit-exact runners share: `PROGRAM [--max-reports N] ORACLE.jsonl...`. Runs every file
+// through a Runner(max_reports) (run(path) -> bool, total_cases(), total_failures()), prints
+// "SUITE conformance: N generated cases from K oracle run(s), M mismatching" and returns the exit status:
+// 0 all equal, 1 a mismatch, 2 bad usage or an unreadable file.
+template <class Runner>
+int run_oracle_files(int argc, char** argv, std::string_view suite) {
+  std::vector<std::string> files;
+  int max_reports = 20;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--max-reports" && i + 1 < argc) {
+      max_reports = std::stoi(argv[++i]);
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.empty()) {
+    std::cerr << "usage: nninit_" << suite << "_conformance [--max-reports N] ORACLE.jsonl...\n";
+    return 2;
+  }
+  Runner runner(max_reports);
+  bool ok = true;
+  try {
+    for (const std::string& file : files) ok = runner.run(file) && ok;
+  } catch (const std::exception& e) {
+    std::cerr << "nninit_" << suite << "_conformance: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << suite << " conformance: " << runner.total_cases() << " generated cases from " << files.size()
+            << " oracle run(s), " << runner.total_failures() << " mismatching\n";
+  return ok ? 0 : 1;
+}
 
 }  // namespace nninit::conformance
