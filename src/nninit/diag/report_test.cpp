@@ -115,6 +115,15 @@ TEST(Svg, LogRangeLeavesOutWhatFallsOutsideAndSaysFromWhere) {
   EXPECT_EQ(out.find("10⁷"), std::string::npos);
 }
 
+TEST(Svg, CountedAxesHaveWholeTicks) {
+  svg::LineChart chart{.title = "by layer", .log_y = false};
+  chart.series.push_back({.name = "std", .y = {1.0, 0.5, 0.25, 0.125, 0.0625}});  // x = 0 .. 4
+  const std::string out = svg::line_chart(chart);
+  EXPECT_EQ(out.find(">0.5<"), std::string::npos) << "a half-layer tick";
+  EXPECT_EQ(out.find(">1.5<"), std::string::npos);
+  EXPECT_NE(out.find(">3<"), std::string::npos) << out;
+}
+
 TEST(Svg, HistogramWithReference) {
   svg::Histogram h{.title = "0.weight",
                    .edges = {-1, 0, 1, 2},

@@ -269,7 +269,16 @@ std::string line_chart(const LineChart& chart) {
     y_low = chart.log_y ? 0.1 : 0.0;
     y_high = 1;
   }
-  const std::vector<double> xt = linear_ticks(x_low, x_high, 10);
+  // Layers and steps are counted: when every x is a whole number, so is every tick (no "layer 2.5").
+  bool whole_x = true;
+  for (const Series& s : chart.series) {
+    for (std::size_t i = 0; i < s.x.size(); ++i) whole_x = whole_x && s.x[i] == std::floor(s.x[i]);
+  }
+  std::vector<double> xt = linear_ticks(x_low, x_high, 10);
+  if (whole_x) {
+    std::erase_if(xt, [](double t) { return t != std::floor(t); });
+    if (xt.empty()) xt = {x_low, x_high};
+  }
   const Scale x{std::min(xt.front(), x_low), std::max(xt.back(), x_high), box.left, box.right, false};
   std::vector<double> y_values;
   std::vector<std::string> y_labels;
