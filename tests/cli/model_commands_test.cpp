@@ -137,6 +137,17 @@ TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
       << "the page must not fetch anything";
 }
 
+TEST_F(Cli, DiagnoseReportShowsRecurrentLayersOverTime) {
+  const std::string report = path("lstm.html");
+  const Result r = run("diagnose lstm --report " + report);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(report);
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(html, "Recurrent layers over time"));
+  EXPECT_TRUE(contains(html, "LSTM layer 1: std by time step")) << "one chart per layer";
+  EXPECT_TRUE(contains(html, "gradient reaching h_t"));
+}
+
 TEST_F(Cli, DiagnoseInputsFromAFile) {
   const nninit::Tensor x = nninit::Tensor::full({4, 784}, 0.5);
   const std::vector<nninit::io::NamedTensor> tensors = {{"x", x}};

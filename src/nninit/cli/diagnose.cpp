@@ -309,6 +309,17 @@ int run_diagnose(const DiagnoseOptions& options) {
     }
     profile.series = {activations, gradients};
     report.depth_profile = profile;
+    for (const diag::RecurrentDiagnosis& r : diagnosis.recurrent) {
+      diag::svg::LineChart chart;
+      const std::string who = r.name == r.type ? r.name : fmt::format("{} ({})", r.name, r.type);
+      chart.title =
+          fmt::format("{} layer {}{}: std by time step", who, r.layer, r.direction == 1 ? " reverse" : "");
+      chart.x_label = "time step";
+      chart.y_label = "std";
+      chart.series = {{.name = "hidden state h_t", .y = r.hidden_std},
+                      {.name = "gradient reaching h_t", .y = r.grad_std}};
+      report.over_time.push_back(std::move(chart));
+    }
     for (const auto& [name, sample] : diagnosis.samples)
       report.histograms.push_back(diag::histogram_of(fmt::format("output of {}", name), sample));
 

@@ -166,6 +166,7 @@ std::string render_report(const ReportData& data) {
   };
   link(!data.parameters.empty(), "parameters", "Parameters");
   link(data.depth_profile.has_value(), "depth-profile", "Std by depth");
+  link(!data.over_time.empty(), "over-time", "Over time");
   link(!data.histograms.empty(), "histograms", "Histograms");
   link(data.lint_ran, "findings", "Findings");
   link(data.training.has_value(), "training", "Training probe");
@@ -180,6 +181,13 @@ std::string render_report(const ReportData& data) {
         "<h2 id=\"depth-profile\">Activation and gradient std by depth</h2>\n"
         "<p class=\"note\">Log scale: a straight line is a constant factor per layer.</p>\n";
     body += svg::line_chart(*data.depth_profile);
+  }
+  if (!data.over_time.empty()) {
+    body +=
+        "<h2 id=\"over-time\">Recurrent layers over time</h2>\n"
+        "<p class=\"note\">The hidden state's std and the std of the gradient reaching it, per time "
+        "step.</p>\n";
+    for (const svg::LineChart& chart : data.over_time) body += svg::line_chart(chart);
   }
   if (!data.histograms.empty()) {
     body += "<h2 id=\"histograms\">Histograms</h2>\n<div class=\"charts\">\n";

@@ -2,7 +2,7 @@
 // network, no script needed to display) with, each where the data has it:
 //   - a summary (model, seed, generator, input shape, ...);
 //   - the parameter table: name, shape, fan_in, fan_out, mean, std, min, max and the reference stds;
-//   - activation and gradient std by depth (log scale);
+//   - activation and gradient std by depth (log scale), and by time step for recurrent layers;
 //   - histograms of a few parameters (or activations);
 //   - the lint findings (lint.h);
 //   - the training probe's loss curves;
@@ -48,6 +48,7 @@ struct ReportData {
   std::vector<std::pair<std::string, std::string>> summary{};  // (key, value) lines
   std::vector<ParameterRow> parameters{};
   std::optional<svg::LineChart> depth_profile{};  // activation and gradient std by depth
+  std::vector<svg::LineChart> over_time{};        // recurrent layers: hidden and gradient std by time step
   std::vector<svg::Histogram> histograms{};
   // The lint's findings; shown when `lint_ran` (so that "no findings" is said too).
   bool lint_ran = false;
