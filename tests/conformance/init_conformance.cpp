@@ -28,35 +28,6 @@ struct StepOutcome {
   std::unique_ptr<Error> error;
 };
 
-// Element-wise |ours - theirs| <= tolerance * scale, where the scale is the largest magnitude in PyTorch's
-// result (at least 1): orthogonal_(gain=g) multiplies Q, and the difference between two QRs, by g.
-bool close_within(const Tensor& ours, const std::string& theirs_hex, double tolerance) {
-  const std::vector<double> values = ours.to_doubles();
-  const std::size_t width = 2 * itemsize(ours.dtype());
-  if (theirs_hex.size() != values.size() * width) return false;
-  std::vector<double> theirs(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    std::uint64_t bits = 0;
-    for (std::size_t b = 0; b < width / 2; ++b) {
-      bits |= std::stoull(theirs_hex.substr(i * width + 2 * b, 2), nullptr, 16) << (8 * b);
-    }
-    if (ours.dtype() == DType::float64) {
-      std::memcpy(&theirs[i], &bits, 8);
-    } else {
-      float f;
-      const auto b32 = static_cast<std::uint32_t>(bits);
-      std::memcpy(&f, &b32, 4);
-      theirs[i] = f;
-    }
-  }
-  double scale = 1.0;
-  for (double t : theirs) scale = std::max(scale, std::fabs(t));
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!(std::fabs(values[i] - theirs[i]) <= tolerance * scale)) return false;
-  }
-  return true;
-}
-
 // " at element i: nninit <hex>, PyTorch <hex>" for the first differing element.
 std::string first_difference(const Tensor& ours, const std::string& theirs) {
   const std::string mine = tensor_hex(ours);

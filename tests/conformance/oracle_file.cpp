@@ -1,5 +1,8 @@
 #include "oracle_file.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <regex>
 
 #include <fmt/format.h>
@@ -80,6 +83,34 @@ Tensor apply_view_ops(Tensor tensor, const Json& ops) {
     }
   }
   return tensor;
+}
+
+bool close_within(const Tensor& ours, const std::string& theirs_hex, double tolerance) {
+  if (ours.dtype() != DType::float32 && ours.dtype() != DType::float64) return false;
+  const std::vector<double> values = ours.to_doubles();
+  const std::size_t width = 2 * itemsize(ours.dtype());
+  if (theirs_hex.size() != values.size() * width) return false;
+  std::vector<double> theirs(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::uint64_t bits = 0;
+    for (std::size_t b = 0; b < width / 2; ++b) {
+      bits |= std::stoull(theirs_hex.substr(i * width + 2 * b, 2), nullptr, 16) << (8 * b);
+    }
+    if (ours.dtype() == DType::float64) {
+      std::memcpy(&theirs[i], &bits, 8);
+    } else {
+      float f;
+      const auto b32 = static_cast<std::uint32_t>(bits);
+      std::memcpy(&f, &b32, 4);
+      theirs[i] = f;
+    }
+  }
+  double scale = 1.0;
+  for (double t : theirs) scale = std::max(scale, std::fabs(t));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!(std::fabs(values[i] - theirs[i]) <= tolerance * scale)) return false;
+  }
+  return true;
 }
 
 std::string tensor_hex(const Tensor& tensor) {

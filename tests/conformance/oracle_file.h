@@ -44,6 +44,11 @@ std::uint64_t seed_from_json(const Json& value);
 // Applies the oracle's view ops (["t"], ["transpose", a, b], ["permute", [...]], ["slice", d, start, stop,
 // step], ["select", d, i]).
 Tensor apply_view_ops(Tensor tensor, const Json& ops);
+// Element-wise |ours - theirs| <= tolerance * scale, where the scale is the largest magnitude in PyTorch's
+// result (at least 1): orthogonal_(gain=g) multiplies Q, and the difference between two QRs, by g. False for
+// dtypes other than float32 and float64, and for a hex string of another length.
+bool close_within(const Tensor& ours, const std::string& theirs_hex, double tolerance);
+
 // Element bytes in logical order as lowercase hex, as the oracle writes them.
 std::string tensor_hex(const Tensor& tensor);
 std::string bytes_hex(const std::vector<std::uint8_t>& bytes);
