@@ -35,6 +35,21 @@ std::string_view last_component(std::string_view path) {
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
 }
 
+// The RNNBase options of RNN, LSTM and GRU, whose own options share these fields.
+template <class Options>
+RNNBaseOptions base_options(RNNMode mode, const Options& o, std::int64_t proj_size) {
+  return {.mode = mode,
+          .input_size = o.input_size,
+          .hidden_size = o.hidden_size,
+          .num_layers = o.num_layers,
+          .bias = o.bias,
+          .batch_first = o.batch_first,
+          .dropout = o.dropout,
+          .bidirectional = o.bidirectional,
+          .proj_size = proj_size,
+          .dtype = o.dtype};
+}
+
 }  // namespace
 
 std::string_view rnn_nonlinearity_name(RNNNonlinearity nonlinearity) {
@@ -119,46 +134,15 @@ std::string RNNBase::extra_repr() const {
 }
 
 RNN::RNN(RNNOptions o, Generator& generator)
-    : Layer("RNN",
-            {.mode = o.nonlinearity == RNNNonlinearity::relu ? RNNMode::rnn_relu : RNNMode::rnn_tanh,
-             .input_size = o.input_size,
-             .hidden_size = o.hidden_size,
-             .num_layers = o.num_layers,
-             .bias = o.bias,
-             .batch_first = o.batch_first,
-             .dropout = o.dropout,
-             .bidirectional = o.bidirectional,
-             .proj_size = 0,
-             .dtype = o.dtype},
-            generator) {}
+    : Layer(
+          "RNN",
+          base_options(o.nonlinearity == RNNNonlinearity::relu ? RNNMode::rnn_relu : RNNMode::rnn_tanh, o, 0),
+          generator) {}
 
 LSTM::LSTM(LSTMOptions o, Generator& generator)
-    : Layer("LSTM",
-            {.mode = RNNMode::lstm,
-             .input_size = o.input_size,
-             .hidden_size = o.hidden_size,
-             .num_layers = o.num_layers,
-             .bias = o.bias,
-             .batch_first = o.batch_first,
-             .dropout = o.dropout,
-             .bidirectional = o.bidirectional,
-             .proj_size = o.proj_size,
-             .dtype = o.dtype},
-            generator) {}
+    : Layer("LSTM", base_options(RNNMode::lstm, o, o.proj_size), generator) {}
 
-GRU::GRU(GRUOptions o, Generator& generator)
-    : Layer("GRU",
-            {.mode = RNNMode::gru,
-             .input_size = o.input_size,
-             .hidden_size = o.hidden_size,
-             .num_layers = o.num_layers,
-             .bias = o.bias,
-             .batch_first = o.batch_first,
-             .dropout = o.dropout,
-             .bidirectional = o.bidirectional,
-             .proj_size = 0,
-             .dtype = o.dtype},
-            generator) {}
+GRU::GRU(GRUOptions o, Generator& generator) : Layer("GRU", base_options(RNNMode::gru, o, 0), generator) {}
 
 RNNCellBase::RNNCellBase(std::string type_name, RNNCellOptions options, std::int64_t num_chunks,
                          Generator& generator)
