@@ -28,21 +28,11 @@ struct FunctionSpec {
   Body body{};
 };
 
-Parameter required(std::string name) {
-  return {.name = std::move(name)};
-}
-Parameter optional(std::string name, Value value) {
-  return {.name = std::move(name), .default_value = std::move(value)};
-}
-Value f(double v) {
-  return Value::make_float(v);
-}
-Value i(std::int64_t v) {
-  return Value::make_int(v);
-}
-Value s(std::string v) {
-  return Value::make_string(std::move(v));
-}
+using declare::f;
+using declare::i;
+using declare::optional;
+using declare::required;
+using declare::s;
 
 double number(const BoundArguments& args, std::string_view name) {
   return args.as_double(name);

@@ -236,7 +236,8 @@ std::vector<Parameter> registry::with_factory_arguments(std::vector<Parameter> p
   // Keyword-only parameters (the norms' bias) come after device and dtype.
   const auto keyword_only =
       std::find_if(parameters.begin(), parameters.end(), [](const Parameter& p) { return p.keyword_only; });
-  parameters.insert(keyword_only, {optional("device", Value()), optional("dtype", Value())});
+  parameters.insert(keyword_only,
+                    {declare::optional("device", Value()), declare::optional("dtype", Value())});
   return parameters;
 }
 

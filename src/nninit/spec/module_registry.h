@@ -147,15 +147,6 @@ class ReleaseGenerator final : public Generator {
 
 // Pieces for the registry's tables.
 namespace registry {
-inline Parameter required(std::string name) {
-  return {.name = std::move(name)};
-}
-inline Parameter optional(std::string name, Value value) {
-  return {.name = std::move(name), .default_value = std::move(value)};
-}
-inline Parameter keyword_only(std::string name, Value value) {
-  return {.name = std::move(name), .default_value = std::move(value), .keyword_only = true};
-}
 // The parameters followed by `device=None, dtype=None`, as every layer with parameters takes them.
 std::vector<Parameter> with_factory_arguments(std::vector<Parameter> parameters);
 // The signature of `owner.__init__`, with `self` counted in CPython's messages.

@@ -23,25 +23,16 @@
 namespace nninit::spec {
 namespace {
 
+using declare::b;
+using declare::f;
+using declare::i;
+using declare::keyword_only;
+using declare::optional;
+using declare::required;
+using declare::s;
 using registry::init_of;
-using registry::keyword_only;
-using registry::optional;
-using registry::required;
 using registry::with_factory_arguments;
 using Kind = Value::Kind;
-
-Value i(std::int64_t v) {
-  return Value::make_int(v);
-}
-Value f(double v) {
-  return Value::make_float(v);
-}
-Value b(bool v) {
-  return Value::make_bool(v);
-}
-Value s(std::string v) {
-  return Value::make_string(std::move(v));
-}
 
 // ----- Linear, Bilinear
 

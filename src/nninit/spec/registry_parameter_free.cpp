@@ -18,20 +18,13 @@
 namespace nninit::spec {
 namespace {
 
+using declare::b;
+using declare::f;
+using declare::i;
+using declare::optional;
+using declare::required;
 using registry::init_of;
-using registry::optional;
-using registry::required;
 using Kind = Value::Kind;
-
-Value i(std::int64_t v) {
-  return Value::make_int(v);
-}
-Value f(double v) {
-  return Value::make_float(v);
-}
-Value b(bool v) {
-  return Value::make_bool(v);
-}
 
 // ----- Identity and the modules without arguments
 

@@ -34,6 +34,32 @@ struct Parameter {
   std::vector<Value::Kind> accepted_kinds{};
 };
 
+// Pieces for writing signatures as tables: required("in_features"), optional("bias", b(true)); the default
+// values are short because the tables are full of them.
+namespace declare {
+inline Parameter required(std::string name) {
+  return {.name = std::move(name)};
+}
+inline Parameter optional(std::string name, Value value) {
+  return {.name = std::move(name), .default_value = std::move(value)};
+}
+inline Parameter keyword_only(std::string name, Value value) {
+  return {.name = std::move(name), .default_value = std::move(value), .keyword_only = true};
+}
+inline Value i(std::int64_t v) {
+  return Value::make_int(v);
+}
+inline Value f(double v) {
+  return Value::make_float(v);
+}
+inline Value b(bool v) {
+  return Value::make_bool(v);
+}
+inline Value s(std::string v) {
+  return Value::make_string(std::move(v));
+}
+}  // namespace declare
+
 struct Signature {
   std::string name{};  // as CPython names it in messages: "Linear.__init__", "kaiming_normal_"
   // Positional-or-keyword parameters (required ones before those with defaults), then keyword-only ones.
