@@ -176,12 +176,6 @@ Json sweep_json(const diag::DepthSweep& sweep) {
           {"schemes", schemes}};
 }
 
-std::string shape_text(const Shape& shape) {
-  std::string out;
-  for (std::size_t i = 0; i < shape.size(); ++i) out += fmt::format("{}{}", i ? "x" : "", shape[i]);
-  return out;
-}
-
 // The model's inputs: the file's tensors, or a random batch of the given (or default) shapes.
 std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& prepared) {
   if (!options.input_file.empty()) {
@@ -246,7 +240,7 @@ int run_diagnose(const DiagnoseOptions& options) {
   std::optional<diag::ProbeResult> probe;
   if (options.probe) {
     // The prototype is the model as PyTorch builds it; every candidate initialises its own copy.
-    TorchGenerator build_generator(seed);
+    TorchGenerator build_generator(seed, prepared.variant);
     const nn::ModulePtr prototype =
         spec::build_model(prepared.expression, build_generator, {.version = prepared.variant.version});
     std::vector<Shape> shapes;
@@ -270,7 +264,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     report.title = "nninit diagnose";
     report.model = prepared.expression;
     std::string input_text;
-    for (const Tensor& t : inputs) input_text += (input_text.empty() ? "" : ", ") + shape_text(t.sizes());
+    for (const Tensor& t : inputs) input_text += (input_text.empty() ? "" : ", ") + shape_string(t.sizes());
     report.summary = {
         {"seed", options.generator.seed},
         {"generator", fmt::format("PyTorch {} ({})", prepared.variant.version.str(),

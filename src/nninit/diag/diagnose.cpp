@@ -22,10 +22,13 @@ bool is_float(const Tensor& t) {
   return t.defined() && t.dtype() != DType::int64;
 }
 
-double std_of(const Tensor& t) {
-  if (!is_float(t)) return kNaN;
-  const TensorStatistics s = statistics(t);
+// The std a signal is judged by: +inf once any value is not finite.
+double signal_std(const TensorStatistics& s) {
   return s.non_finite > 0 ? std::numeric_limits<double>::infinity() : s.std;
+}
+
+double std_of(const Tensor& t) {
+  return is_float(t) ? signal_std(statistics(t)) : kNaN;
 }
 
 double rms(const Tensor& t) {
@@ -222,11 +225,14 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
     layer.type = call.module->type_name();
     layer.depth = call.depth;
     const Tensor output = call.outputs.empty() ? Tensor() : trace.value(call.outputs.front());
+    double output_std = kNaN;
     if (output.defined()) {
       layer.output_shape = output.sizes();
-      if (is_float(output)) layer.output = statistics(output);
+      if (is_float(output)) {
+        layer.output = statistics(output);
+        output_std = signal_std(layer.output);
+      }
     }
-    const double output_std = is_float(output) ? std_of(output) : kNaN;
     layer.std_ratio = ratio(output_std, previous_std);
     if (!std::isnan(output_std)) previous_std = output_std;
     const auto out_grad = output.defined() ? value_grad.find(call.outputs.front()) : value_grad.end();
@@ -276,8 +282,8 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
   std::vector<std::string> forward_names;
   double forward_reference = d.input_std;
   for (const LayerDiagnosis& layer : d.layers) {
-    const double s = layer.output.non_finite > 0 ? std::numeric_limits<double>::infinity() : layer.output.std;
     if (layer.output.count == 0) continue;
+    const double s = signal_std(layer.output);
     if (std::isnan(forward_reference)) forward_reference = s;  // integer inputs: the first layer's output
     forward_relative.push_back(ratio(s, forward_reference));
     forward_names.push_back(layer.name);
@@ -337,12 +343,6 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
 
 namespace {
 
-std::string shape_text(const Shape& shape) {
-  std::string out = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", shape[i]);
-  return out + (shape.size() == 1 ? ",)" : ")");
-}
-
 std::string number(double v) {
   if (std::isnan(v)) return "-";
   return fmt::format("{:.4g}", v);
@@ -353,7 +353,7 @@ std::string number(double v) {
 std::string format_diagnosis(const Diagnosis& d) {
   std::string out;
   std::string inputs;
-  for (const Shape& s : d.input_shapes) inputs += (inputs.empty() ? "" : ", ") + shape_text(s);
+  for (const Shape& s : d.input_shapes) inputs += (inputs.empty() ? "" : ", ") + shape_string(s);
   out += fmt::format("input {} (std {}), {} mode\n{}\n\n", inputs, number(d.input_std),
                      d.train ? "train" : "eval", d.gradient_note);
 
@@ -379,7 +379,7 @@ std::string format_diagnosis(const Diagnosis& d) {
   out += fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>12}\n", "parameter", pwidth, "shape", "std", "grad std",
                      "grad/weight");
   for (const ParameterDiagnosis& p : d.parameters) {
-    out += fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>12}\n", p.name, pwidth, shape_text(p.shape),
+    out += fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>12}\n", p.name, pwidth, shape_string(p.shape),
                        number(p.value.std), number(p.grad.std), number(p.grad_to_weight));
   }
 
