@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "nninit/core/dtype.h"
 #include "nninit/diag/lsuv.h"
 #include "nninit/nn/module.h"
@@ -108,6 +110,8 @@ PreparedModel prepare_model(const std::string& model_argument, const GeneratorOp
 std::vector<Shape> parse_input_shapes(const std::string& text);
 // The terminal lines of an LSUV run: each layer's std before and after, and what was skipped.
 std::string describe_lsuv(const diag::LsuvReport& report);
+// The same for --json: each scaled layer and each layer left alone, with the reason.
+nlohmann::ordered_json lsuv_to_json(const diag::LsuvReport& report);
 // The rules of a named preset for this model (UsageError for an unknown name).
 std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& model);
 

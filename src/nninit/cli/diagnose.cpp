@@ -9,6 +9,7 @@
 
 #include "nninit/cli/commands.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/depth_sweep.h"
@@ -25,21 +26,13 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json number(double v) {
-  return std::isfinite(v) ? Json(v) : Json(nullptr);
-}
-
 Json shape_json(const Shape& shape) {
   return Json(std::vector<std::int64_t>(shape.begin(), shape.end()));
 }
 
 Json statistics_json(const diag::TensorStatistics& s) {
-  return {{"mean", number(s.mean)},
-          {"std", number(s.std)},
-          {"min", number(s.min)},
-          {"max", number(s.max)},
-          {"zero_fraction", s.zero_fraction},
-          {"non_finite", s.non_finite}};
+  return {{"mean", json_number(s.mean)}, {"std", json_number(s.std)},        {"min", json_number(s.min)},
+          {"max", json_number(s.max)},   {"zero_fraction", s.zero_fraction}, {"non_finite", s.non_finite}};
 }
 
 Json findings_json(const std::vector<diag::Finding>& findings) {
@@ -56,21 +49,6 @@ Json findings_json(const std::vector<diag::Finding>& findings) {
   return out;
 }
 
-Json lsuv_json(const diag::LsuvReport& report) {
-  Json layers = Json::array();
-  for (const diag::LsuvLayer& l : report.layers) {
-    layers.push_back({{"layer", l.path},
-                      {"parameter", l.parameter},
-                      {"initial_std", number(l.initial_std)},
-                      {"final_std", number(l.final_std)},
-                      {"iterations", l.iterations},
-                      {"converged", l.converged}});
-  }
-  Json skipped = Json::array();
-  for (const diag::LsuvSkip& s : report.skipped) skipped.push_back({{"layer", s.path}, {"reason", s.reason}});
-  return {{"layers", layers}, {"skipped", skipped}};
-}
-
 Json diagnosis_json(const diag::Diagnosis& d) {
   Json inputs = Json::array();
   for (const Shape& s : d.input_shapes) inputs.push_back(shape_json(s));
@@ -81,10 +59,10 @@ Json diagnosis_json(const diag::Diagnosis& d) {
                       {"depth", l.depth},
                       {"output_shape", shape_json(l.output_shape)},
                       {"output", statistics_json(l.output)},
-                      {"std_ratio", number(l.std_ratio)},
-                      {"output_grad_std", number(l.output_grad_std)},
-                      {"input_grad_std", number(l.input_grad_std)},
-                      {"grad_ratio", number(l.grad_ratio)}});
+                      {"std_ratio", json_number(l.std_ratio)},
+                      {"output_grad_std", json_number(l.output_grad_std)},
+                      {"input_grad_std", json_number(l.input_grad_std)},
+                      {"grad_ratio", json_number(l.grad_ratio)}});
   }
   Json parameters = Json::array();
   for (const diag::ParameterDiagnosis& p : d.parameters) {
@@ -92,13 +70,13 @@ Json diagnosis_json(const diag::Diagnosis& d) {
                           {"shape", shape_json(p.shape)},
                           {"value", statistics_json(p.value)},
                           {"grad", statistics_json(p.grad)},
-                          {"grad_to_weight", number(p.grad_to_weight)}});
+                          {"grad_to_weight", json_number(p.grad_to_weight)}});
   }
   Json recurrent = Json::array();
   for (const diag::RecurrentDiagnosis& r : d.recurrent) {
     Json hidden = Json::array(), grads = Json::array();
-    for (double v : r.hidden_std) hidden.push_back(number(v));
-    for (double v : r.grad_std) grads.push_back(number(v));
+    for (double v : r.hidden_std) hidden.push_back(json_number(v));
+    for (double v : r.grad_std) grads.push_back(json_number(v));
     recurrent.push_back({{"name", r.name},
                          {"type", r.type},
                          {"layer", r.layer},
@@ -112,7 +90,7 @@ Json diagnosis_json(const diag::Diagnosis& d) {
                      {"trend", diag::signal_trend_name(f.trend)},
                      {"starts_at", f.starts_at},
                      {"crosses_at", f.crosses_at},
-                     {"factor", number(f.factor)},
+                     {"factor", json_number(f.factor)},
                      {"message", f.message}});
   }
   Json symmetries = Json::array();
@@ -125,7 +103,7 @@ Json diagnosis_json(const diag::Diagnosis& d) {
                           {"message", s.message}});
   }
   return {{"inputs", inputs},
-          {"input_std", number(d.input_std)},
+          {"input_std", json_number(d.input_std)},
           {"mode", d.train ? "train" : "eval"},
           {"gradient", d.gradient_note},
           {"layers", layers},
@@ -139,25 +117,25 @@ Json probe_json(const diag::ProbeResult& r) {
   Json candidates = Json::array();
   for (const diag::CandidateResult& c : r.candidates) {
     Json curve = Json::array();
-    for (std::size_t i = 0; i < c.steps.size(); ++i) curve.push_back({c.steps[i], number(c.losses[i])});
+    for (std::size_t i = 0; i < c.steps.size(); ++i) curve.push_back({c.steps[i], json_number(c.losses[i])});
     candidates.push_back({{"label", c.label},
-                          {"initial_loss", number(c.initial_loss)},
+                          {"initial_loss", json_number(c.initial_loss)},
                           {"diverged_at", c.diverged_at ? Json(*c.diverged_at) : Json(nullptr)},
                           {"steps_run", c.steps_run},
-                          {"train_loss", number(c.train_loss)},
-                          {"held_out_loss", number(c.held_out_loss)},
-                          {"held_out_accuracy", number(c.held_out_accuracy)},
+                          {"train_loss", json_number(c.train_loss)},
+                          {"held_out_loss", json_number(c.held_out_loss)},
+                          {"held_out_accuracy", json_number(c.held_out_accuracy)},
                           {"identical_units_initial", c.identical_units_initial},
                           {"identical_units_final", c.identical_units_final},
-                          {"max_abs_weight_initial", number(c.max_abs_weight_initial)},
-                          {"max_abs_weight_final", number(c.max_abs_weight_final)},
+                          {"max_abs_weight_initial", json_number(c.max_abs_weight_initial)},
+                          {"max_abs_weight_final", json_number(c.max_abs_weight_final)},
                           {"curve", curve}});
   }
   return {{"data", r.data},
           {"optimizer", r.options.optimizer == diag::Optimizer::sgd ? "sgd" : "adam"},
           {"learning_rate", r.options.learning_rate},
           {"steps", r.options.steps},
-          {"chance_loss", number(r.chance_loss)},
+          {"chance_loss", json_number(r.chance_loss)},
           {"candidates", candidates}};
 }
 
@@ -165,8 +143,8 @@ Json sweep_json(const diag::DepthSweep& sweep) {
   Json schemes = Json::array();
   for (const diag::SweepScheme& s : sweep.schemes) {
     Json act = Json::array(), grad = Json::array();
-    for (double v : s.activation_std) act.push_back(number(v));
-    for (double v : s.gradient_std) grad.push_back(number(v));
+    for (double v : s.activation_std) act.push_back(json_number(v));
+    for (double v : s.gradient_std) grad.push_back(json_number(v));
     schemes.push_back({{"name", s.name}, {"init", s.init}, {"activation_std", act}, {"gradient_std", grad}});
   }
   return {{"activation", diag::sweep_activation_name(sweep.activation)},
@@ -347,7 +325,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     out["capability"] = capability_name(prepared.variant.capability);
     out["diagnosis"] = diagnosis_json(diagnosis);
     out["findings"] = findings_json(findings);
-    out["lsuv"] = prepared.lsuv ? lsuv_json(*prepared.lsuv) : Json(nullptr);
+    out["lsuv"] = prepared.lsuv ? lsuv_to_json(*prepared.lsuv) : Json(nullptr);
     out["probe"] = probe ? probe_json(*probe) : Json(nullptr);
     Json sweep_out = Json::array();
     for (const diag::DepthSweep& s : sweeps) sweep_out.push_back(sweep_json(s));

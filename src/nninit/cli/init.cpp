@@ -111,18 +111,7 @@ int run_init(const InitOptions& options) {
                        {"initialised", prepared.report ? prepared.report->matches[i] : 0}});
     }
     out["rules"] = rules;
-    out["lsuv"] = nlohmann::ordered_json(nullptr);
-    if (prepared.lsuv) {
-      nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-      for (const diag::LsuvLayer& l : prepared.lsuv->layers) {
-        layers.push_back({{"parameter", l.parameter},
-                          {"initial_std", l.initial_std},
-                          {"final_std", l.final_std},
-                          {"iterations", l.iterations},
-                          {"converged", l.converged}});
-      }
-      out["lsuv"] = {{"layers", layers}};
-    }
+    out["lsuv"] = prepared.lsuv ? lsuv_to_json(*prepared.lsuv) : nlohmann::ordered_json(nullptr);
     out["tensors"] = to_json(summaries);
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
   } else {

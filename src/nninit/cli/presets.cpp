@@ -4,6 +4,7 @@
 
 #include "nninit/cli/commands.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/summary.h"
 #include "nninit/diag/auto_preset.h"
 
 namespace nninit::cli {
@@ -25,6 +26,21 @@ std::string describe_lsuv(const diag::LsuvReport& report) {
   for (const diag::LsuvSkip& s : report.skipped)
     out += fmt::format("  {:<24} left as it is: {}\n", s.path, s.reason);
   return out;
+}
+
+nlohmann::ordered_json lsuv_to_json(const diag::LsuvReport& report) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const diag::LsuvLayer& l : report.layers) {
+    layers.push_back({{"layer", l.path},
+                      {"parameter", l.parameter},
+                      {"initial_std", json_number(l.initial_std)},
+                      {"final_std", json_number(l.final_std)},
+                      {"iterations", l.iterations},
+                      {"converged", l.converged}});
+  }
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const diag::LsuvSkip& s : report.skipped) skipped.push_back({{"layer", s.path}, {"reason", s.reason}});
+  return {{"layers", layers}, {"skipped", skipped}};
 }
 
 }  // namespace nninit::cli

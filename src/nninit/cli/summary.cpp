@@ -12,11 +12,6 @@ std::string number(double x) {
   return fmt::format("{:.4g}", x);
 }
 
-nlohmann::ordered_json json_number(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
-
 std::string group_digits(std::int64_t n) {
   std::string digits = std::to_string(n);
   for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
@@ -68,6 +63,11 @@ std::string format_table(const std::string& title, const std::vector<TensorSumma
       "default: PyTorch's kaiming_uniform_(a=sqrt(5)) std; xavier: sqrt(2/(fan_in+fan_out)); kaiming: "
       "sqrt(2/fan_in)\n";
   return out;
+}
+
+nlohmann::ordered_json json_number(double x) {
+  if (!std::isfinite(x)) return nullptr;
+  return x;
 }
 
 nlohmann::ordered_json to_json(const std::vector<TensorSummary>& tensors) {
