@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 import warnings
 
@@ -190,26 +189,17 @@ def main(argv=None):
     header = {"format": FORMAT, "suite": "forward", "torch": torch.__version__,
               "capability": os.environ.get("ATEN_CPU_CAPABILITY", ""), "seed": args.seed, "count": args.count,
               "only": only, "python": sys.version.split()[0], "mkldnn": mkldnn_note or "on"}
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".forward_oracle.", suffix=".tmp", dir=out_dir)
     start = time.perf_counter()
     counts, errors = {}, {}
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(header, separators=(",", ":")) + "\n")
-            for i in range(args.count):
-                case = generate_case(args.seed, i, only)
-                run_case(case)
-                counts[case["family"]] = counts.get(case["family"], 0) + 1
-                if case["error"]:
-                    errors[case["family"]] = errors.get(case["family"], 0) + 1
-                f.write(json.dumps(case, separators=(",", ":")) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, args.out)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with tor.atomic_output(args.out, ".forward_oracle.") as f:
+        f.write(json.dumps(header, separators=(",", ":")) + "\n")
+        for i in range(args.count):
+            case = generate_case(args.seed, i, only)
+            run_case(case)
+            counts[case["family"]] = counts.get(case["family"], 0) + 1
+            if case["error"]:
+                errors[case["family"]] = errors.get(case["family"], 0) + 1
+            f.write(json.dumps(case, separators=(",", ":")) + "\n")
     if not args.quiet:
         print(f"torch {torch.__version__} seed={args.seed} count={args.count}: "
               f"{time.perf_counter() - start:.1f}s -> {args.out}", file=sys.stderr)

@@ -49,7 +49,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 import warnings
 
@@ -1694,47 +1693,33 @@ def main(argv=None):
               "seed": args.seed, "count": args.count, "only": only, "python": sys.version.split()[0],
               "features": FEATURES}
 
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".model_oracle.", suffix=".tmp", dir=out_dir)
     t_start = time.perf_counter()
     layer_counts, errors, warn_counts = {}, {}, {}
     n_rules = n_unmatched = n_params = 0
     slowest = (0.0, None)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(header, separators=(",", ":")) + "\n")
-            for i in range(args.count):
-                case = generate_case(args.seed, i, only)
-                t0 = time.perf_counter()
-                run_case(case, f"nninit-model-rules:{args.seed}:{i}")
-                dt = time.perf_counter() - t0
-                if dt > slowest[0]:
-                    slowest = (dt, i)
-                if dt > SLOW_CASE_S:
-                    print(f"warning: case {i} took {dt:.2f}s", file=sys.stderr)
-                for name in case["layers"]:
-                    layer_counts[name] = layer_counts.get(name, 0) + 1
-                if "error" in case["result"]:
-                    e = case["result"]["error"]
-                    key = f"{e['phase']}: {e['type']}"
-                    errors[key] = errors.get(key, 0) + 1
-                n_rules += len(case["rules"])
-                n_unmatched += sum(1 for m in case.get("rule_matches", []) if m == 0)
-                n_params += case.get("params", 0)
-                for cat, _, _ in case["warnings"]:
-                    warn_counts[cat] = warn_counts.get(cat, 0) + 1
-                f.write(json.dumps(case, separators=(",", ":")) + "\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, args.out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with tor.atomic_output(args.out, ".model_oracle.") as f:
+        f.write(json.dumps(header, separators=(",", ":")) + "\n")
+        for i in range(args.count):
+            case = generate_case(args.seed, i, only)
+            t0 = time.perf_counter()
+            run_case(case, f"nninit-model-rules:{args.seed}:{i}")
+            dt = time.perf_counter() - t0
+            if dt > slowest[0]:
+                slowest = (dt, i)
+            if dt > SLOW_CASE_S:
+                print(f"warning: case {i} took {dt:.2f}s", file=sys.stderr)
+            for name in case["layers"]:
+                layer_counts[name] = layer_counts.get(name, 0) + 1
+            if "error" in case["result"]:
+                e = case["result"]["error"]
+                key = f"{e['phase']}: {e['type']}"
+                errors[key] = errors.get(key, 0) + 1
+            n_rules += len(case["rules"])
+            n_unmatched += sum(1 for m in case.get("rule_matches", []) if m == 0)
+            n_params += case.get("params", 0)
+            for cat, _, _ in case["warnings"]:
+                warn_counts[cat] = warn_counts.get(cat, 0) + 1
+            f.write(json.dumps(case, separators=(",", ":")) + "\n")
     elapsed = time.perf_counter() - t_start
     if not args.quiet:
         print(f"torch {torch.__version__} capability={header['capability'] or '(auto)'} seed={args.seed} "

@@ -21,6 +21,7 @@ Standard library and torch only.  Runs unchanged on Python 3.11 and newer.
 
 import argparse
 import ast
+import contextlib
 import inspect
 import json
 import math
@@ -1199,6 +1200,29 @@ def step_label(step):
     return step["kind"]
 
 
+@contextlib.contextmanager
+def atomic_output(path, prefix):
+    """Yields a text file that becomes `path` only when the block completes: it is written as a temporary
+    file in the same folder (created if needed), given the permissions a new file gets, and renamed into
+    place; on any failure or interruption the temporary file is removed and `path` is left as it was."""
+    out_dir = os.path.dirname(os.path.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, required=True)
@@ -1222,42 +1246,28 @@ def main(argv=None):
               "seed": args.seed, "count": args.count,
               "only": only, "python": sys.version.split()[0]}
 
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".torch_oracle.", suffix=".tmp", dir=out_dir)
     t_start = time.perf_counter()
     counts, errors, warn_counts = {}, {}, {}
     slowest = (0.0, None)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(header, separators=(",", ":")) + "\n")
-            for i in range(args.count):
-                case = generate_case(args.seed, i, only)
-                t0 = time.perf_counter()
-                run_case(case)
-                dt = time.perf_counter() - t0
-                if dt > slowest[0]:
-                    slowest = (dt, i)
-                if dt > SLOW_CASE_S:
-                    print(f"warning: case {i} took {dt:.2f}s", file=sys.stderr)
-                for step, res in zip(case["steps"], case["results"]):
-                    lab = step_label(step)
-                    counts[lab] = counts.get(lab, 0) + 1
-                    if "error" in res:
-                        errors[lab] = errors.get(lab, 0) + 1
-                for cat, _ in case["warnings"]:
-                    warn_counts[cat] = warn_counts.get(cat, 0) + 1
-                f.write(json.dumps(case, separators=(",", ":")) + "\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, args.out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_output(args.out, ".torch_oracle.") as f:
+        f.write(json.dumps(header, separators=(",", ":")) + "\n")
+        for i in range(args.count):
+            case = generate_case(args.seed, i, only)
+            t0 = time.perf_counter()
+            run_case(case)
+            dt = time.perf_counter() - t0
+            if dt > slowest[0]:
+                slowest = (dt, i)
+            if dt > SLOW_CASE_S:
+                print(f"warning: case {i} took {dt:.2f}s", file=sys.stderr)
+            for step, res in zip(case["steps"], case["results"]):
+                lab = step_label(step)
+                counts[lab] = counts.get(lab, 0) + 1
+                if "error" in res:
+                    errors[lab] = errors.get(lab, 0) + 1
+            for cat, _ in case["warnings"]:
+                warn_counts[cat] = warn_counts.get(cat, 0) + 1
+            f.write(json.dumps(case, separators=(",", ":")) + "\n")
     elapsed = time.perf_counter() - t_start
     if not args.quiet:
         print(f"torch {torch.__version__} capability={header['capability'] or '(auto)'} "
