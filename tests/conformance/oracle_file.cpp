@@ -35,8 +35,12 @@ TorchVariant OracleFile::variant() const {
 }
 
 std::string OracleFile::describe() const {
-  return fmt::format("torch {} capability {}", header_.at("torch").get<std::string>(),
-                     header_.value("capability", "").empty() ? "(unset)" : header_.value("capability", ""));
+  std::string text =
+      fmt::format("torch {} capability {}", header_.at("torch").get<std::string>(),
+                  header_.value("capability", "").empty() ? "(unset)" : header_.value("capability", ""));
+  // The forward oracle says whether PyTorch's convolutions ran through oneDNN, and why not.
+  if (header_.contains("mkldnn")) text += fmt::format(", oneDNN {}", header_.at("mkldnn").get<std::string>());
+  return text;
 }
 
 bool OracleFile::next(Json& record) {
