@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nninit/core/dtype.h"
+#include "nninit/diag/lint.h"
 #include "nninit/diag/lsuv.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/torch_variant.h"
@@ -112,6 +113,8 @@ std::vector<Shape> parse_input_shapes(const std::string& text);
 std::string describe_lsuv(const diag::LsuvReport& report);
 // The same for --json: each scaled layer and each layer left alone, with the reason.
 nlohmann::ordered_json lsuv_to_json(const diag::LsuvReport& report);
+// The lint of the prepared model, told which layers LSUV scaled on data (diag::LintOptions).
+std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared);
 // The rules of a named preset for this model (UsageError for an unknown name).
 std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& model);
 

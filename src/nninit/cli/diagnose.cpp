@@ -213,7 +213,7 @@ int run_diagnose(const DiagnoseOptions& options) {
   const std::uint64_t seed = parse_seed(options.generator.seed);
   const diag::Diagnosis diagnosis =
       diag::diagnose(*prepared.model, inputs, {.gradient_seed = seed, .train = options.train});
-  const std::vector<diag::Finding> findings = diag::check_initialization(*prepared.model);
+  const std::vector<diag::Finding> findings = lint_prepared(prepared);
 
   std::optional<diag::ProbeResult> probe;
   if (options.probe) {
@@ -358,7 +358,7 @@ int run_diagnose(const DiagnoseOptions& options) {
 int run_check(const CheckOptions& options) {
   PreparedModel prepared =
       prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
-  const std::vector<diag::Finding> findings = diag::check_initialization(*prepared.model);
+  const std::vector<diag::Finding> findings = lint_prepared(prepared);
   if (options.json) {
     Json out;
     out["model"] = prepared.expression;

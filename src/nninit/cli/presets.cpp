@@ -6,6 +6,7 @@
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/diag/auto_preset.h"
+#include "nninit/diag/lint.h"
 
 namespace nninit::cli {
 
@@ -26,6 +27,12 @@ std::string describe_lsuv(const diag::LsuvReport& report) {
   for (const diag::LsuvSkip& s : report.skipped)
     out += fmt::format("  {:<24} left as it is: {}\n", s.path, s.reason);
   return out;
+}
+
+std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared) {
+  diag::LintOptions options;
+  if (prepared.lsuv) options.lsuv = prepared.lsuv->layers;
+  return diag::check_initialization(*prepared.model, options);
 }
 
 nlohmann::ordered_json lsuv_to_json(const diag::LsuvReport& report) {

@@ -112,9 +112,17 @@ std::string recognise(double measured, const Tensor& w, std::int64_t count) {
   return names;
 }
 
-void check_scale(const Architecture& architecture, const LayerInfo& layer, std::vector<Finding>& out) {
+const LsuvLayer* scaled_by_lsuv(std::span<const LsuvLayer> lsuv, const std::string& parameter) {
+  const auto it =
+      std::find_if(lsuv.begin(), lsuv.end(), [&](const LsuvLayer& l) { return l.parameter == parameter; });
+  return it == lsuv.end() ? nullptr : &*it;
+}
+
+void check_scale(const Architecture& architecture, const LayerInfo& layer, std::span<const LsuvLayer> lsuv,
+                 std::vector<Finding>& out) {
   if (layer.in_transformer || (layer.role != LayerRole::hidden && layer.role != LayerRole::output)) return;
   if (!layer.module->has_parameter("weight")) return;
+  if (scaled_by_lsuv(lsuv, parameter_path(layer.path, "weight"))) return;  // measured on data (LintOptions)
   const Tensor& w = layer.module->parameter("weight");
   if (!w.defined() || w.dim() < 2) return;
   const auto recommendation = recommend(layer, "weight", w);
@@ -177,6 +185,31 @@ void check_scale(const Architecture& architecture, const LayerInfo& layer, std::
   }
   finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation->expression);
   finding.reason = scale_reason(layer);
+  out.push_back(std::move(finding));
+}
+
+// A layer LSUV scaled but left outside its tolerance (its bias dominates the output, or it ran out of
+// iterations).
+void check_lsuv(const LayerInfo& layer, std::span<const LsuvLayer> lsuv, std::vector<Finding>& out) {
+  if (!layer.module->has_parameter("weight")) return;
+  const LsuvLayer* scaled = scaled_by_lsuv(lsuv, parameter_path(layer.path, "weight"));
+  if (!scaled || scaled->converged) return;
+  Finding finding;
+  finding.severity = Severity::warning;
+  finding.check = "lsuv";
+  finding.path = scaled->parameter;
+  finding.message = fmt::format(
+      "LSUV did not bring this layer to its target: its output std went from {:.4g} to {:.4g} in {} "
+      "division(s)",
+      scaled->initial_std, scaled->final_std, scaled->iterations);
+  finding.effect =
+      "this layer's output scale is off the target on the batch; the layers after it were measured with it, "
+      "so the error does not compound, but this layer's effective learning rate differs";
+  if (const auto recommendation = recommend(layer, "weight", layer.module->parameter("weight")))
+    finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation->expression);
+  finding.reason =
+      "LSUV (Mishkin and Matas 2015) divides each weight by its layer's output std until that std is the "
+      "target; a bias that dominates the output, or too few iterations, stops it short.";
   out.push_back(std::move(finding));
 }
 
@@ -308,13 +341,14 @@ std::string_view severity_name(Severity severity) {
   return "?";
 }
 
-std::vector<Finding> check_initialization(nn::Module& model) {
+std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& options) {
   const Architecture architecture = analyze_architecture(model);
   std::vector<Finding> findings;
   check_non_finite(model, findings);
   check_symmetry(model, architecture, findings);
   for (const LayerInfo& layer : architecture.layers) {
-    check_scale(architecture, layer, findings);
+    check_scale(architecture, layer, options.lsuv, findings);
+    check_lsuv(layer, options.lsuv, findings);
     check_bias(layer, findings);
     check_normalization(layer, findings);
     check_recurrent(layer, findings);

@@ -16,6 +16,8 @@
 //   transformer weights of attention and Transformer* layers (and embeddings beside them) outside
 //               [0.01, 0.04], i.e. more than a factor 2 from GPT-2's and BERT's 0.02.
 //   non_finite  NaN or infinite values.
+//   lsuv        a layer LSUV scaled (LintOptions) but left outside its tolerance; such layers skip `scale`
+//               and `scheme`.
 //
 // Severity of `scale`, by the factor f = max(r, 1/r):
 //   f <= 1.3            no finding. 1.3 covers the spread between reasonable choices (sqrt(2) against the
@@ -39,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nninit/diag/lsuv.h"
 #include "nninit/nn/module.h"
 
 namespace nninit::diag {
@@ -58,8 +61,19 @@ struct Finding {
   std::string reason{};   // the chapter's rule, in one sentence
 };
 
+// What the lint is told beyond the parameters themselves.
+struct LintOptions {
+  // The layers LSUV scaled on a batch (LsuvReport::layers). Their weights' scale was measured on data, not
+  // derived from fan-in: LSUV sets each pre-activation to unit std, where Kaiming or Xavier keep the second
+  // moment of the activations, so the two differ by a constant (0.71 for a ReLU layer on unit inputs) that
+  // does not compound, because every later layer is measured after the earlier ones were scaled. The scale
+  // and scheme checks therefore skip these weights; a layer LSUV did not bring within its tolerance is a
+  // warning (check "lsuv") instead.
+  std::span<const LsuvLayer> lsuv{};
+};
+
 // Every finding, in the model's named_modules() order.
-std::vector<Finding> check_initialization(nn::Module& model);
+std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& options = {});
 
 bool has_errors(std::span<const Finding> findings);
 std::size_t count(std::span<const Finding> findings, Severity severity);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "nninit/diag/diag_test_support.h"
+#include "nninit/diag/lsuv.h"
 #include "nninit/init/init.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/spec/model_expression.h"
@@ -250,6 +252,42 @@ TEST(Lint, EveryFixParsesAndFixes) {
   expect_fixes_work("Sequential(LSTM(5, 7, 2), Linear(7, 2))", [](nn::Module&) {});
   expect_fixes_work("TransformerEncoderLayer(16, 2, 32)", [](nn::Module&) {});
   expect_fixes_work("Sequential(Embedding(10, 16), TransformerEncoderLayer(16, 2, 32))", [](nn::Module&) {});
+}
+
+// LSUV sets each pre-activation to unit std on the data; Kaiming keeps the activations' second moment. On
+// unit inputs the first ReLU layer therefore gets 1/sqrt(2) of Kaiming's std, which the fan-based scale
+// check reads as a 0.71x shrink per layer. Told which layers LSUV scaled, the lint leaves their scale alone.
+TEST(Lint, WeightsScaledByLsuvAreJudgedByTheirMeasuredOutput) {
+  // The fan-based check's ratio for LSUV's first layer: 1/sqrt(2) of Kaiming before ReLU; before tanh, LSUV's
+  // 1/sqrt(784) against Xavier's (5/3) sqrt(2/(784 + 256)).
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {relu_mlp, "is 0.71x the Kaiming (ReLU) std"},
+      {"Sequential(Linear(784, 256), Tanh(), Linear(256, 128), Tanh(), Linear(128, 10))",
+       "is 0.49x the Xavier (gain 5/3) std"}};
+  for (const auto& [expression, ratio] : cases) {
+    const nn::ModulePtr model = build(expression);
+    TorchGenerator data(5), g(6);
+    const LsuvReport report = lsuv_(*model, {testing::randn({128, 784}, data)}, g);
+    ASSERT_EQ(report.layers.size(), 3u);
+    const std::vector<Finding> unaware = check_initialization(*model);
+    const Finding* first = find(unaware, "0.weight", "scale");
+    ASSERT_NE(first, nullptr) << all(unaware);
+    EXPECT_NE(first->message.find(ratio), std::string::npos) << first->message;
+    const std::vector<Finding> told = check_initialization(*model, {.lsuv = report.layers});
+    EXPECT_TRUE(told.empty()) << expression << "\n" << all(told);
+  }
+  // A layer LSUV could not bring to its target (no division allowed, inputs with std 4) is a warning.
+  const nn::ModulePtr model = build(relu_mlp);
+  TorchGenerator data(5), g(6);
+  const LsuvReport report = lsuv_(*model, {testing::randn({128, 784}, data, 4.0)}, g, {.max_iterations = 0});
+  ASSERT_FALSE(report.layers[0].converged);
+  const std::vector<Finding> findings = check_initialization(*model, {.lsuv = report.layers});
+  const Finding* f = find(findings, "0.weight", "lsuv");
+  ASSERT_NE(f, nullptr) << all(findings);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NE(f->message.find("did not bring this layer to its target"), std::string::npos) << f->message;
+  EXPECT_EQ(f->fix, "0.weight=kaiming_normal_(nonlinearity='relu')");
+  EXPECT_EQ(find(findings, "0.weight", "scale"), nullptr) << all(findings);
 }
 
 TEST(Lint, FormatsForTerminals) {
