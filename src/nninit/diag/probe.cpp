@@ -413,6 +413,7 @@ std::string format_probe(const ProbeResult& result) {
   }
   // What the numbers show, in the chapter's terms.
   const double stall = 0.02 * result.chance_loss;
+  const double blow_up = 10.0;  // an initial loss this many times chance is a blown-up start
   for (const CandidateResult& c : result.candidates) {
     if (c.diverged_at) {
       out += fmt::format("- {}: diverged at step {} (batch loss {} against {} at step 0)\n", c.label,
@@ -420,6 +421,21 @@ std::string format_probe(const ProbeResult& result) {
     } else if (c.identical_units_final > 0) {
       out += fmt::format("- {}: {} of {} hidden units that started identical still are after {} steps\n",
                          c.label, c.identical_units_final, c.identical_units_initial, c.steps_run);
+    } else if (c.initial_loss > blow_up * result.chance_loss) {
+      // Too large to diverge by the 10x rule: the loss starts far up, and SGD's first steps throw the
+      // weights out; in a shallow ReLU net the units then die and the loss falls back to chance.
+      out += fmt::format("- {}: started at {:.0f}x the chance loss", c.label,
+                         c.initial_loss / result.chance_loss);
+      if (c.max_abs_weight_final > 2.0 * c.max_abs_weight_initial) {
+        out += fmt::format(", its largest weight grew {:.0f}x ({} to {})",
+                           c.max_abs_weight_final / c.max_abs_weight_initial,
+                           format_number(c.max_abs_weight_initial), format_number(c.max_abs_weight_final));
+      }
+      out += std::fabs(c.train_loss - result.chance_loss) < stall
+                 ? fmt::format(", and it ended no better than chance ({} after {} steps)\n",
+                               format_number(c.train_loss), c.steps_run)
+                 : fmt::format(", and it ended at a training loss of {} after {} steps\n",
+                               format_number(c.train_loss), c.steps_run);
     } else if (std::fabs(c.train_loss - result.chance_loss) < stall) {
       out += fmt::format("- {}: stalled at the chance loss ({} after {} steps)\n", c.label,
                          format_number(c.train_loss), c.steps_run);

@@ -31,7 +31,11 @@
 //
 // Divergence: a run stops at the first step whose batch loss is not finite or exceeds 10x the loss of step 0
 // (a run that blows up passes that ratio within a step or two; healthy runs never come near it);
-// `diverged_at` is that step.
+// `diverged_at` is that step. Because the rule is relative to step 0, a start already far above chance can
+// blow up without tripping it: weights N(0, 1) in the 784-256-128-10 ReLU MLP start near 1400x the chance
+// loss, the first steps throw the weights out (the largest grows some 30x) and kill the ReLUs, and the loss
+// falls back to chance. format_probe says that ("started at Nx the chance loss, ... ended no better than
+// chance") for any start above 10x chance, rather than calling the run a stall.
 //
 // After training (eval mode): the loss over the whole training set, the held-out loss and (digits) the
 // held-out accuracy; the hidden units that started identical (find_symmetries: groups that receive identical
