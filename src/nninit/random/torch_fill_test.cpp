@@ -3,6 +3,7 @@
 // Box-Muller references (the code these fills had before they were vectorised). Same values, same
 // generator state afterwards, for every release behaviour, capability, dtype, CPU level, and for sizes
 // around every block, vector and chunk boundary, views and strided slices.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -298,6 +299,49 @@ TEST(TorchFill, LargeFillsOnAnyNumberOfThreadsGiveTheSameValues) {
               << "uniform_ " << what;
           ASSERT_TRUE(fingerprint(actual_normal, gen) == want_normal) << "normal_ " << what;
         }
+      }
+    }
+  }
+}
+
+// 2.14's trunc_normal_ with more than 30% of the mass inside [a, b]: normal_, then redraw the outliers from
+// full-size normal_ tensors until none is left (torch-semantics §6). A contiguous tensor is scanned and
+// patched in place on several threads; here that is held to the algorithm written out step by step on one
+// thread, bits and generator state, for every thread count. (The conformance suite holds both to PyTorch.)
+// N(0, 1) inside [-1, 1.5] leaves 23% of the first draw outside: several rounds.
+TEST(TorchFill, TruncNormalResamplingOnAnyNumberOfThreads) {
+  const std::int64_t rows = 300, cols = 1031;  // 2^18 and more: split over threads; not a multiple of 16
+  for (const TorchVariant& variant :
+       {TorchVariant{{2, 14}, Capability::avx2}, TorchVariant{{2, 14}, Capability::generic}}) {
+    for (DType dtype : {DType::float32, DType::bfloat16, DType::float64}) {
+      TorchGenerator reference_gen(11, variant);
+      const Tensor expected = Tensor::empty({rows, cols}, dtype);
+      int rounds = 0;
+      {
+        const ScopedThreadCount one(1);
+        reference_gen.normal_(expected, 0.0, 1.0);
+        std::vector<double> values = expected.to_doubles();
+        auto outside = [](double x) { return x < -1.0 || x > 1.5; };
+        while (std::any_of(values.begin(), values.end(), outside)) {
+          const Tensor fresh = Tensor::empty({rows, cols}, dtype);
+          reference_gen.normal_(fresh, 0.0, 1.0);
+          const std::vector<double> drawn = fresh.to_doubles();
+          for (std::size_t k = 0; k < values.size(); ++k) {
+            if (outside(values[k])) values[k] = drawn[k];
+          }
+          ++rounds;
+        }
+        expected.copy_(Tensor::from_values(values, {rows, cols}, dtype));
+      }
+      EXPECT_GE(rounds, 5) << dtype_name(dtype);
+      const std::string want = fingerprint(expected, reference_gen);
+      for (int threads : {1, 2, 3}) {
+        const ScopedThreadCount thread_count(threads);
+        TorchGenerator gen(11, variant);
+        const Tensor actual = Tensor::empty({rows, cols}, dtype);
+        gen.trunc_normal_(actual, 0.0, 1.0, -1.0, 1.5);
+        ASSERT_TRUE(fingerprint(actual, gen) == want)
+            << dtype_name(dtype) << " " << capability_name(variant.capability) << " threads " << threads;
       }
     }
   }
