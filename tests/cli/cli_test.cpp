@@ -109,7 +109,7 @@ TEST_F(Cli, InspectReportsAndRejectsCorruptFiles) {
 }
 
 // `nninit fill` against PyTorch 1.13 itself, for expressions covering each path (fill and small normal,
-// the uniform FMA, bf16, trunc_normal_'s inverse CDF, the default capability).
+// the uniform FMA, bf16, trunc_normal_'s inverse CDF, the default capability, large 16-bit normal_).
 TEST_F(Cli, FillEqualsPyTorch) {
   if (!nninit::cli_test::have_torch()) {
     GTEST_SKIP() << "PyTorch 1.13 (/usr/bin/python3 with python3-torch) is not installed";
@@ -123,6 +123,11 @@ TEST_F(Cli, FillEqualsPyTorch) {
       {"normal_(mean=0.5, std=2.0)", "3,5", "float64", "42", "avx2"},
       {"trunc_normal_(std=0.02)", "40,9", "bfloat16", "7", "avx2"},
       {"torch.nn.init.uniform_(a=-0.1, b=0.3)", "1000", "float16", "4294967296", "default"},
+      // 16-bit normal_ large enough for its tabulated transforms (every pair for bfloat16 from 2^20 values,
+      // per uniform for float16 from 2^15), with a ragged end.
+      {"normal_(mean=0.5, std=2.0)", "1030,1021", "bfloat16", "3", "avx2"},
+      {"kaiming_normal_()", "257,129", "float16", "9", "avx2"},
+      {"normal_(std=0.5)", "300,111", "float16", "5", "default"},
   };
   for (const Case& c : cases) {
     const std::string out = path("case.safetensors");

@@ -7,6 +7,10 @@
 // (the library is built with -ffp-contract=off) and every fused multiply-add is a std::fma.
 #pragma once
 
+#include <cstdint>
+#include <span>
+#include <vector>
+
 #include "nninit/core/dtype.h"
 
 namespace nninit::box_muller {
@@ -55,5 +59,42 @@ void glibc_double16(double* block, double mean, double std, bool fused);
 //    vectorised builds.
 template <class T>
 void reduced16(T* block, T mean, T std, bool rounds_each_op, bool fused);
+
+// reduced16 with its C library calls tabulated, for large fills. That path's uniforms have 11 (Half) or 8
+// (BFloat16) bits, so u1 and u2 take 2048 or 256 values: log and sqrt of each u1 and cos and sin of each
+// theta are computed once, and a value then costs one product and a few roundings. Same bits as reduced16.
+template <class T>
+class Reduced16Table {
+ public:
+  // uniforms[k]: the T the fill stores for a word whose low bits are k (a power-of-two count of them).
+  Reduced16Table(std::span<const T> uniforms, bool rounds_each_op);
+  // One block: words[0..15]'s low bits index the uniforms; 16 normals to out, as reduced16 computes them.
+  void block(const std::uint32_t* words, T* out, T mean, T std, bool fused) const;
+  // The pair (u1 = uniforms[k1], u2 = uniforms[k2]) gives first = the cos output and second = the sin one.
+  void pair(std::uint32_t k1, std::uint32_t k2, float mean, float std, bool fused, T& first, T& second) const;
+  std::uint32_t mask() const { return mask_; }
+
+ private:
+  std::uint32_t mask_;
+  bool rounds_each_op_;
+  std::vector<float> radius_;  // by u1's index: radius, rounded to T
+  std::vector<float> cosine_;  // by u2's index: cos(theta) (rounded to T where every op rounds)
+  std::vector<float> sine_;
+};
+
+// Both outputs of every (u1, u2) pair for one mean and std: 2 x 65536 values for BFloat16's 8-bit uniforms
+// (256 KiB), so that a value costs a lookup. Worth its 131072 evaluations from about a million values on.
+template <class T>
+class Reduced16PairTable {
+ public:
+  Reduced16PairTable(const Reduced16Table<T>& table, T mean, T std, bool fused);
+  void block(const std::uint32_t* words, T* out) const;
+
+ private:
+  std::uint32_t mask_;
+  int bits_;
+  std::vector<T> first_;  // by k1 << bits | k2
+  std::vector<T> second_;
+};
 
 }  // namespace nninit::box_muller

@@ -26,6 +26,9 @@ constexpr std::size_t chunk_elements = 2048;
 // Outputs at least this large are written with non-temporal stores, which do not read the destination
 // into the caches first (shared/reference/performance.md §5).
 constexpr std::size_t streaming_bytes = std::size_t{8} << 20;
+// From this many values on, the 16-bit normal_ of 1.13 to 2.12 tabulates both outputs of every pair of
+// BFloat16 uniforms (box_muller::Reduced16PairTable: 131072 evaluations, then a lookup per value).
+constexpr std::size_t pair_table_elements = std::size_t{1} << 20;
 
 bool streams(const Tensor& tensor) {
   return static_cast<std::size_t>(tensor.numel()) * itemsize(tensor.dtype()) >= streaming_bytes;
@@ -332,6 +335,38 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
               const fill_kernels::UniformFloat draw{.mask = (1u << digits) - 1u,
                                                     .scale = 1.0f / (1u << digits)};
               const bool rounds_each_op = std::is_same_v<T, BFloat16> || behaviour_.half_math_rounds_each_op;
+              constexpr std::size_t uniform_count = std::size_t{1} << digits;
+              if (count >= 16 * uniform_count) {
+                // Large: the C library calls tabulated over the 2^digits uniforms, which are made by
+                // the same kernels as the fill's.
+                std::uint32_t indices[uniform_count];
+                float widened[uniform_count];
+                T uniforms[uniform_count];
+                for (std::uint32_t k = 0; k < uniform_count; ++k) indices[k] = k;
+                kernels.uniform_float(indices, widened, uniform_count, draw, false);
+                kernels.narrow16(widened, reinterpret_cast<std::uint16_t*>(uniforms), uniform_count, narrow,
+                                 false);
+                const box_muller::Reduced16Table<T> table(uniforms, rounds_each_op);
+                if constexpr (std::is_same_v<T, BFloat16>) {
+                  if (count >= pair_table_elements) {
+                    const box_muller::Reduced16PairTable<T> pairs(table, T(mean), T(std), vectorised);
+                    fill(data, 1, true,
+                         [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
+                           for (std::size_t b = 0; b < blocks; ++b)
+                             pairs.block(block_words + 16 * b, reinterpret_cast<T*>(out + 16 * b));
+                         });
+                    return;
+                  }
+                }
+                fill(data, 1, true,
+                     [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
+                       for (std::size_t b = 0; b < blocks; ++b) {
+                         table.block(block_words + 16 * b, reinterpret_cast<T*>(out + 16 * b), T(mean),
+                                     T(std), vectorised);
+                       }
+                     });
+                return;
+              }
               fill(data, 1, true,
                    [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
                      alignas(64) float values[chunk_elements];
