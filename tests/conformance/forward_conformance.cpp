@@ -294,6 +294,14 @@ class Runner {
         check(record, type, 1, fmt::format("d('{}' output {})", name, k), grads.call_outputs[at][k],
               twin_grads.call_outputs[at][k], out_grads[k]);
       }
+      // The first input's total gradient (what `nninit diagnose` reports at each layer's input), where
+      // PyTorch recorded one: older oracle files have none.
+      const std::size_t at = it->second;
+      if (m.contains("input_grad") && !m.at("input_grad").is_null() && !grads.call_inputs[at].empty() &&
+          grads.call_inputs[at].front().defined()) {
+        check(record, type, 1, fmt::format("d('{}' input 0)", name), grads.call_inputs[at].front(),
+              twin_grads.call_inputs[at].front(), m.at("input_grad"));
+      }
     }
   }
 
@@ -314,6 +322,7 @@ class Runner {
     for (const Json& m : record.at("modules")) {
       for (const Json& e : m.at("outputs")) value_scale_ = std::max(value_scale_, largest(e));
       for (const Json& e : m.at("grads")) gradient_scale_ = std::max(gradient_scale_, largest(e));
+      if (m.contains("input_grad")) gradient_scale_ = std::max(gradient_scale_, largest(m.at("input_grad")));
     }
   }
 

@@ -18,7 +18,8 @@ this script:
 and records the model expression, its state_dict (taken before the forward
 pass, which may change buffers), the inputs, the outputs, the gradients of the
 inputs and of every parameter, and, through hooks, every module call's outputs
-and the gradient reaching each of them.  The C++ runner
+and the gradient reaching each of them and its first input (the input's total
+gradient, over all its uses).  The C++ runner
 (forward_conformance.cpp) rebuilds the model with spec::build_model, loads the
 state_dict by name, runs nninit's diag::run_forward / run_backward and compares
 within the tolerance that README.md derives.
@@ -98,12 +99,16 @@ def run_case(case):
                 return
             outs = flatten(out)
             rec = {"name": name, "type": type(module).__name__, "outputs": [tensor_entry(o) for o in outs],
-                   "grads": [None] * len(outs)}
+                   "grads": [None] * len(outs), "input_grad": None}
             records[name] = rec
             order.append(name)
             for k, o in enumerate(outs):
                 if o.requires_grad:
                     o.register_hook(lambda g, rec=rec, k=k: rec["grads"].__setitem__(k, tensor_entry(g)))
+            # The total gradient of the first positional input, wherever else that tensor is used.
+            first = flatten(args)[:1]
+            if first and first[0].is_floating_point() and first[0].requires_grad:
+                first[0].register_hook(lambda g, rec=rec: rec.__setitem__("input_grad", tensor_entry(g)))
         return hook
 
     try:

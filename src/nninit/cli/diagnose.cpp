@@ -269,7 +269,7 @@ int run_diagnose(const DiagnoseOptions& options) {
 
     diag::svg::LineChart profile;
     profile.title = "Activation and gradient std by layer";
-    profile.x_label = "layer (call order)";
+    profile.x_label = "layer, in the order the forward pass calls them";
     profile.y_label = "std";
     diag::svg::Series activations{.name = "activation std (layer output)"};
     diag::svg::Series gradients{.name = "gradient std (at the layer's input)"};
@@ -278,6 +278,8 @@ int run_diagnose(const DiagnoseOptions& options) {
       activations.y.push_back(diagnosis.layers[i].output.std);
       gradients.x.push_back(static_cast<double>(i));
       gradients.y.push_back(diagnosis.layers[i].input_grad_std);
+      const diag::LayerDiagnosis& l = diagnosis.layers[i];
+      profile.x_categories.push_back(l.name == l.type ? l.name : fmt::format("{} {}", l.name, l.type));
     }
     profile.series = {activations, gradients};
     report.depth_profile = profile;

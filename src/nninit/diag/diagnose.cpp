@@ -205,15 +205,7 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
       options.gradient_seed);
   const Gradients gradients = run_backward(trace, grad_outputs);
 
-  // The gradient of every value: a module output's, or a model input's.
   const std::vector<ModuleCall>& calls = trace.calls();
-  std::map<ValueId, Tensor> value_grad;
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    for (std::size_t j = 0; j < calls[i].outputs.size() && j < gradients.call_outputs[i].size(); ++j)
-      value_grad.emplace(calls[i].outputs[j], gradients.call_outputs[i][j]);
-  }
-  for (std::size_t j = 0; j < calls[0].inputs.size() && j < gradients.inputs.size(); ++j)
-    value_grad.emplace(calls[0].inputs[j], gradients.inputs[j]);
 
   // Layers, forward.
   const std::vector<std::size_t> leaves = leaf_calls(trace);
@@ -235,12 +227,12 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
     }
     layer.std_ratio = ratio(output_std, previous_std);
     if (!std::isnan(output_std)) previous_std = output_std;
-    const auto out_grad = output.defined() ? value_grad.find(call.outputs.front()) : value_grad.end();
-    layer.output_grad_std = out_grad != value_grad.end() ? std_of(out_grad->second) : kNaN;
-    const auto in_grad = call.inputs.empty() ? value_grad.end() : value_grad.find(call.inputs.front());
-    layer.input_grad_std = in_grad != value_grad.end() && is_float(trace.value(call.inputs.front()))
-                               ? std_of(in_grad->second)
-                               : kNaN;
+    // The total gradient reaching the layer's first output and its first input.
+    const std::vector<Tensor>& out_grads = gradients.call_outputs[index];
+    layer.output_grad_std =
+        !out_grads.empty() && out_grads.front().defined() ? std_of(out_grads.front()) : kNaN;
+    const std::vector<Tensor>& in_grads = gradients.call_inputs[index];
+    layer.input_grad_std = !in_grads.empty() && in_grads.front().defined() ? std_of(in_grads.front()) : kNaN;
     layer.grad_ratio = ratio(layer.input_grad_std, layer.output_grad_std);
     d.layers.push_back(std::move(layer));
   }

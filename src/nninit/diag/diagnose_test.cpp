@@ -1,6 +1,7 @@
 #include "nninit/diag/diagnose.h"
 
 #include <cmath>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -155,6 +156,25 @@ TEST(Diagnose, TransformerEncoderLayersAreReportedInside) {
   for (const LayerDiagnosis& l : d.layers) saw_linear1 |= l.name == "layers.1.linear1";
   EXPECT_TRUE(saw_linear1);
   EXPECT_TRUE(d.flags.empty()) << format_diagnosis(d);  // LayerNorm keeps every block at unit scale
+}
+
+// Inside a Transformer layer, LayerNorm reads a residual sum and the feed-forward Dropout reads a functional
+// ReLU: neither input is a module's output, and each still gets its gradient (the conformance suite holds
+// these to PyTorch's hooks on the inputs). In eval mode a Dropout passes the gradient through unchanged, so
+// the sum x + dropout1(sa(x)) that norm1 reads has the gradient dropout1 passes to its input.
+TEST(Diagnose, GradientsReachInputsThatAreNoModulesOutput) {
+  nn::ModulePtr model = build("TransformerEncoderLayer(16, 2, 32)");
+  const Diagnosis d = run(*model, {5, 3, 16});
+  std::map<std::string, const LayerDiagnosis*> by_name;
+  for (const LayerDiagnosis& l : d.layers) {
+    EXPECT_TRUE(std::isfinite(l.input_grad_std) && l.input_grad_std > 0.0) << l.name << "\n"
+                                                                           << format_diagnosis(d);
+    by_name[l.name] = &l;
+  }
+  ASSERT_TRUE(by_name.contains("norm1") && by_name.contains("dropout1") && by_name.contains("dropout") &&
+              by_name.contains("linear2"));
+  EXPECT_EQ(by_name["norm1"]->input_grad_std, by_name["dropout1"]->input_grad_std);
+  EXPECT_EQ(by_name["dropout"]->input_grad_std, by_name["linear2"]->input_grad_std);
 }
 
 TEST(Diagnose, RandomIndicesForEmbeddingsAreTorchRandint) {

@@ -124,6 +124,28 @@ TEST(Svg, CountedAxesHaveWholeTicks) {
   EXPECT_NE(out.find(">3<"), std::string::npos) << out;
 }
 
+TEST(Svg, CategoryAxisNamesTheLayers) {
+  svg::LineChart chart{.title = "by layer"};
+  chart.series.push_back({.name = "std", .x = {0, 1, 2}, .y = {1.0, 0.5, 0.25}});
+  chart.x_categories = {"0 Linear", "1 ReLU", "layers.11.self_attn.out_proj Linear"};
+  const std::string out = svg::line_chart(chart);
+  EXPECT_TRUE(well_formed(out));
+  EXPECT_NE(out.find(">0 Linear</text>"), std::string::npos) << out;
+  EXPECT_NE(out.find("transform=\"rotate(-40"), std::string::npos);
+  // A long name keeps its end on the axis, and is whole in the point's tooltip.
+  EXPECT_NE(out.find(">…self_attn.out_proj Linear</text>"), std::string::npos) << out;
+  EXPECT_NE(out.find("<title>layers.11.self_attn.out_proj Linear: 0.25</title>"), std::string::npos) << out;
+  EXPECT_EQ(out.find(">0.5</text>"), std::string::npos) << "numeric x ticks";
+  // The rotated names get room under the axis: the chart is taller than one with numbers.
+  svg::LineChart numeric = chart;
+  numeric.x_categories.clear();
+  auto height = [](const std::string& svg_text) {
+    const std::size_t at = svg_text.find("height=\"") + 8;
+    return std::stoi(svg_text.substr(at, svg_text.find('"', at) - at));
+  };
+  EXPECT_GT(height(out), height(svg::line_chart(numeric)));
+}
+
 TEST(Svg, HistogramWithReference) {
   svg::Histogram h{.title = "0.weight",
                    .edges = {-1, 0, 1, 2},

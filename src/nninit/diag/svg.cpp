@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 
 #include <fmt/format.h>
 
@@ -96,9 +97,46 @@ std::string x_axis(const Box& box, const Scale& x, const std::vector<double>& va
   return out;
 }
 
-std::string axis_labels(const Box& box, std::string_view x_label, std::string_view y_label) {
+// Category names at whole x values, rotated so that long module paths fit side by side.
+constexpr std::size_t category_chars = 26;
+constexpr double category_slant = 40.0;  // degrees
+
+// A name cut to category_chars, keeping its end ("...self_attn.out_proj"), where paths differ.
+std::string category_label(const std::string& name) {
+  if (name.size() <= category_chars) return name;
+  return "…" + name.substr(name.size() - (category_chars - 1));
+}
+
+// The room the rotated category labels take under the axis.
+double category_depth(const std::vector<std::string>& categories) {
+  double widest = 0.0;
+  for (const std::string& c : categories) widest = std::max(widest, text_width(category_label(c), 11));
+  return widest * std::sin(category_slant * std::numbers::pi / 180.0) + 16.0;
+}
+
+std::string category_axis(const Box& box, const Scale& x, const std::vector<double>& values,
+                          const std::vector<std::string>& categories) {
   std::string out;
-  if (!x_label.empty()) out += text((box.left + box.right) / 2, box.bottom + 40, x_label, "middle", 13);
+  for (double v : values) {
+    const double px = x(v);
+    out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n", px,
+                       box.top, px, box.bottom, grid_color);
+    out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n", px,
+                       box.bottom, px, box.bottom + 5, axis_color);
+    const auto i = static_cast<std::size_t>(v);
+    if (i >= categories.size()) continue;
+    const double ty = box.bottom + 15;
+    out += text(px + 3, ty, category_label(categories[i]), "end", 11,
+                fmt::format("transform=\"rotate(-{:.0f} {:.1f} {:.1f})\"", category_slant, px + 3, ty));
+  }
+  return out;
+}
+
+std::string axis_labels(const Box& box, std::string_view x_label, std::string_view y_label,
+                        double x_label_offset = 0.0) {
+  std::string out;
+  if (!x_label.empty())
+    out += text((box.left + box.right) / 2, box.bottom + 40 + x_label_offset, x_label, "middle", 13);
   if (!y_label.empty()) {
     const double cx = box.left - 60;
     const double cy = (box.top + box.bottom) / 2;
@@ -214,7 +252,12 @@ std::string power_of_ten_label(int exponent) {
 }
 
 std::string line_chart(const LineChart& chart) {
-  const double left = 84;
+  // Room on the left for the y axis, and for the first rotated category name, which reaches past it.
+  const double left = chart.x_categories.empty()
+                          ? 84.0
+                          : std::max(84.0, text_width(category_label(chart.x_categories.front()), 11) *
+                                                   std::cos(category_slant * std::numbers::pi / 180.0) +
+                                               4.0);
   const double right = chart.width - 24.0;
   // Legend rows under the title, wrapped to the plot's width.
   struct LegendItem {
@@ -248,8 +291,11 @@ std::string line_chart(const LineChart& chart) {
     if (drawn > 0 && std::find(colors.begin(), colors.end(), color) == colors.end()) colors.push_back(color);
   }
   const double top = (legend.empty() ? 34 : ly + 16);
-  const int height = std::max(chart.height, static_cast<int>(top) + 200 + 58);
-  const Box box{left, top, right, height - 58.0};
+  const bool categorical = !chart.x_categories.empty();
+  // Rotated names need more room under the axis than numbers (which take 25 px of the 58).
+  const double below = categorical ? 58.0 + std::max(0.0, category_depth(chart.x_categories) - 25.0) : 58.0;
+  const int height = std::max(chart.height, static_cast<int>(top + 200 + below));
+  const Box box{left, top, right, height - below};
 
   // Domains.
   double x_low = std::numeric_limits<double>::infinity(), x_high = -x_low;
@@ -274,10 +320,21 @@ std::string line_chart(const LineChart& chart) {
   for (const Series& s : chart.series) {
     for (std::size_t i = 0; i < s.x.size(); ++i) whole_x = whole_x && s.x[i] == std::floor(s.x[i]);
   }
-  std::vector<double> xt = linear_ticks(x_low, x_high, 10);
-  if (whole_x) {
-    std::erase_if(xt, [](double t) { return t != std::floor(t); });
-    if (xt.empty()) xt = {x_low, x_high};
+  std::vector<double> xt;
+  if (categorical) {
+    // Every name where they fit at 16 px apart, else every k-th.
+    const double span = std::max(x_high - x_low, 1.0);
+    const auto step = static_cast<std::int64_t>(std::ceil(16.0 * span / (right - left)));
+    for (auto v = static_cast<std::int64_t>(std::ceil(x_low)); v <= static_cast<std::int64_t>(x_high);
+         v += step)
+      xt.push_back(static_cast<double>(v));
+    if (xt.empty()) xt = {x_low};
+  } else {
+    xt = linear_ticks(x_low, x_high, 10);
+    if (whole_x) {
+      std::erase_if(xt, [](double t) { return t != std::floor(t); });
+      if (xt.empty()) xt = {x_low, x_high};
+    }
   }
   const Scale x{std::min(xt.front(), x_low), std::max(xt.back(), x_high), box.left, box.right, false};
   std::vector<double> y_values;
@@ -309,8 +366,8 @@ std::string line_chart(const LineChart& chart) {
   }
   out += plot_area(box);
   out += y_axis(box, y, y_values, y_labels);
-  out += x_axis(box, x, xt);
-  out += axis_labels(box, chart.x_label, chart.y_label);
+  out += categorical ? category_axis(box, x, xt, chart.x_categories) : x_axis(box, x, xt);
+  out += axis_labels(box, chart.x_label, chart.y_label, below - 58.0);
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
     const LegendItem& item = legend[i];
@@ -323,11 +380,20 @@ std::string line_chart(const LineChart& chart) {
         pen_down = false;
         continue;
       }
-      const double px = x(s.x.empty() ? static_cast<double>(k) : s.x[k]);
+      const double xv = s.x.empty() ? static_cast<double>(k) : s.x[k];
+      const double px = x(xv);
       const double py = y(s.y[k]);
       d += fmt::format("{}{:.1f} {:.1f} ", pen_down ? "L" : "M", px, py);
-      markers +=
-          fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"/>\n", px, py, item.color);
+      const auto category = static_cast<std::size_t>(xv);
+      if (categorical && xv >= 0.0 && category < chart.x_categories.size()) {
+        // A tooltip with the full name: the axis may show every k-th, cut short.
+        markers += fmt::format(
+            "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {}</title></circle>\n", px,
+            py, item.color, escape(chart.x_categories[category]), number(s.y[k]));
+      } else {
+        markers +=
+            fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"/>\n", px, py, item.color);
+      }
       pen_down = true;
       ++points;
     }

@@ -42,6 +42,9 @@ struct LineChart {
   double log_floor = 0.0;
   double log_ceiling = 0.0;
   std::vector<Series> series{};
+  // Names for whole x values (layers): x = i is labelled x_categories[i] on the axis (rotated; every k-th
+  // where they would not fit; a long name keeps its end) and in the tooltip of each point.
+  std::vector<std::string> x_categories{};
   int width = 1160;
   int height = 420;
 };

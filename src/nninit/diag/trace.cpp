@@ -315,17 +315,22 @@ Gradients run_backward(const Trace& trace, const std::vector<Tensor>& grad_outpu
       out.inputs.push_back(grads[id].defined() ? grads[id].contiguous() : detail::zeros(value.sizes()));
     }
   }
-  for (const ModuleCall& call : s.calls) {
-    std::vector<Tensor> per_output;
-    for (ValueId id : call.outputs) {
+  // Each call's inputs and outputs: the value's total gradient, zeros where none flows.
+  auto gradients_of = [&](const std::vector<ValueId>& ids) {
+    std::vector<Tensor> per_value;
+    for (ValueId id : ids) {
       const Tensor& value = trace.value(id);
       if (!is_floating_point(value.dtype())) {
-        per_output.emplace_back();
+        per_value.emplace_back();
       } else {
-        per_output.push_back(grads[id].defined() ? grads[id] : detail::zeros(value.sizes()));
+        per_value.push_back(grads[id].defined() ? grads[id] : detail::zeros(value.sizes()));
       }
     }
-    out.call_outputs.push_back(std::move(per_output));
+    return per_value;
+  };
+  for (const ModuleCall& call : s.calls) {
+    out.call_outputs.push_back(gradients_of(call.outputs));
+    out.call_inputs.push_back(gradients_of(call.inputs));
   }
   for (std::size_t i = 0; i < out.recurrent_hidden.size(); ++i) {
     if (!out.recurrent_hidden[i].defined())

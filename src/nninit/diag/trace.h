@@ -107,6 +107,9 @@ struct Gradients {
   std::vector<Tensor> inputs;
   // d(loss)/d(output j) of calls()[i], the total over all uses of that output; zeros where none flows.
   std::vector<std::vector<Tensor>> call_outputs;
+  // d(loss)/d(input j) of calls()[i], the same total, also where that input is no module's output (a
+  // residual sum, a functional activation inside a Transformer layer); undefined for integer inputs.
+  std::vector<std::vector<Tensor>> call_inputs;
   // Every parameter of model.named_parameters(), in that order and by that name: float32, the parameter's
   // shape, zeros for a parameter the loss does not depend on (PyTorch leaves None there).
   std::vector<nn::NamedTensor> parameters;
