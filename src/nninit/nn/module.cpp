@@ -158,8 +158,9 @@ std::vector<NamedModule> Module::named_children() {
   std::vector<NamedModule> out;
   for (auto& [name, child] : children_) {
     if (!child) continue;
+    const Module* module = child.get();  // clang before 16 cannot capture a structured binding
     const bool seen =
-        std::any_of(out.begin(), out.end(), [&](const NamedModule& m) { return m.module == child.get(); });
+        std::any_of(out.begin(), out.end(), [&](const NamedModule& m) { return m.module == module; });
     if (!seen) out.push_back({name, child.get()});
   }
   return out;

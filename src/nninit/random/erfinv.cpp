@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "nninit/random/cpu_dispatch.h"
+#include "nninit/random/target.h"
 
 namespace nninit {
 namespace {
@@ -16,12 +17,11 @@ namespace portable {
 }  // namespace portable
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("fma")
+NNINIT_TARGET_BEGIN("fma")
 namespace with_fma {
 #include "nninit/random/erfinv_inl.h"
 }  // namespace with_fma
-#pragma GCC pop_options
+NNINIT_TARGET_END
 #endif
 
 // The build with FMA instructions where the CPU has them and the fused form is asked for (the unfused

@@ -13,9 +13,9 @@
 #include "nninit/random/box_muller.h"
 #include "nninit/random/fill_kernels.h"
 #include "nninit/random/mt19937.h"
+#include "nninit/random/target.h"
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+NNINIT_TARGET_BEGIN("avx2,fma")
 
 namespace nninit::fill_kernels {
 namespace {
@@ -128,4 +128,4 @@ const Kernels avx2_kernels = {CpuLevel::avx2,     mt_regenerate,     mt_temper,
 
 }  // namespace nninit::fill_kernels
 
-#pragma GCC pop_options
+NNINIT_TARGET_END

@@ -19,9 +19,9 @@
 #include "nninit/random/box_muller.h"
 #include "nninit/random/fill_kernels.h"
 #include "nninit/random/mt19937.h"
+#include "nninit/random/target.h"
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")
+NNINIT_TARGET_BEGIN("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")
 
 namespace nninit::fill_kernels {
 namespace {
@@ -138,4 +138,4 @@ const Kernels avx512_kernels = {CpuLevel::avx512,   mt_regenerate,     mt_temper
 
 }  // namespace nninit::fill_kernels
 
-#pragma GCC pop_options
+NNINIT_TARGET_END

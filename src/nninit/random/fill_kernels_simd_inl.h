@@ -1,8 +1,8 @@
 // The vectorised kernels of fill_kernels.h, written once over a vector type `V` (8 or 16 float lanes).
 //
 // No include guard and no includes: fill_kernels_avx2.cpp and fill_kernels_avx512.cpp each include this
-// file inside an anonymous namespace, after their `#pragma GCC target` and the definition of their `V`.
-// Every kernel performs, lane by lane, exactly the IEEE operations of its scalar reference in
+// file inside an anonymous namespace, after their NNINIT_TARGET_BEGIN (target.h) and the definition of their
+// `V`. Every kernel performs, lane by lane, exactly the IEEE operations of its scalar reference in
 // fill_kernels.cpp / box_muller.cpp, in the same order: one fma where the reference has std::fma, a
 // separate multiply and add where it has `a * b + c` (the library is built with -ffp-contract=off).
 // Elements left over after the last whole vector go through the same vector code on a padded copy.
