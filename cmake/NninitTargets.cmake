@@ -62,3 +62,25 @@ function(nninit_add_test_program name)
   # Test names carry their layer ("random.KnownAnswers.Every..."), so `ctest -R '^random\.'` selects a layer.
   gtest_discover_tests(${name} TEST_PREFIX "${ARG_PREFIX}" DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()
+
+# nninit_add_fuzzer(NAME SOURCES ... [DEPS ...]): a libFuzzer program, built only with -DNNINIT_FUZZ=ON and
+# clang. SOURCES name the fuzz entry point and the layer sources it exercises, compiled again here with
+# coverage instrumentation so that the layer's library and tests stay as in any other build.
+#   CXX=clang++ cmake -S . -B build/fuzz -DNNINIT_FUZZ=ON && cmake --build build/fuzz
+#   build/fuzz/src/nninit/<layer>/<name> -max_total_time=60
+function(nninit_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(NOT NNINIT_FUZZ)
+    return()
+  endif()
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(WARNING "NNINIT_FUZZ needs clang; ${name} is not built with ${CMAKE_CXX_COMPILER_ID}")
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined -ffp-contract=off)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  nninit_set_warnings(${name})
+endfunction()
