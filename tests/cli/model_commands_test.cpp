@@ -211,8 +211,8 @@ TEST_F(Cli, CheckAcceptsWhatLsuvScaled) {
   for (const std::string model : {"mlp", "tanh-mlp", "cnn"}) {
     const Result r = run("check " + model + " --preset lsuv --json");
     EXPECT_EQ(r.status, 0) << model << "\n" << r.output;
-    for (const auto& f : parse_json(r)["findings"])
-      EXPECT_NE(f["check"], "scale") << model << "\n" << r.output;
+    const nlohmann::json findings = parse_json(r)["findings"];  // named: a range-for keeps no temporary alive
+    for (const auto& f : findings) EXPECT_NE(f["check"], "scale") << model << "\n" << r.output;
   }
 }
 
