@@ -84,19 +84,6 @@ std::string y_axis(const Box& box, const Scale& y, const std::vector<double>& va
   return out;
 }
 
-std::string x_axis(const Box& box, const Scale& x, const std::vector<double>& values) {
-  std::string out;
-  for (double v : values) {
-    const double px = x(v);
-    out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n", px,
-                       box.top, px, box.bottom, grid_color);
-    out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n", px,
-                       box.bottom, px, box.bottom + 5, axis_color);
-    out += text(px, box.bottom + 19, number(v), "middle", 12);
-  }
-  return out;
-}
-
 // Category names at whole x values, rotated so that long module paths fit side by side.
 constexpr std::size_t category_chars = 26;
 constexpr double category_slant = 40.0;  // degrees
@@ -114,8 +101,10 @@ double category_depth(const std::vector<std::string>& categories) {
   return widest * std::sin(category_slant * std::numbers::pi / 180.0) + 16.0;
 }
 
-std::string category_axis(const Box& box, const Scale& x, const std::vector<double>& values,
-                          const std::vector<std::string>& categories) {
+// Ticks and grid lines at `values`, labelled with the numbers, or with the names of `categories` (rotated)
+// where the chart has them.
+std::string x_axis(const Box& box, const Scale& x, const std::vector<double>& values,
+                   const std::vector<std::string>& categories) {
   std::string out;
   for (double v : values) {
     const double px = x(v);
@@ -123,6 +112,10 @@ std::string category_axis(const Box& box, const Scale& x, const std::vector<doub
                        box.top, px, box.bottom, grid_color);
     out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n", px,
                        box.bottom, px, box.bottom + 5, axis_color);
+    if (categories.empty()) {
+      out += text(px, box.bottom + 19, number(v), "middle", 12);
+      continue;
+    }
     const auto i = static_cast<std::size_t>(v);
     if (i >= categories.size()) continue;
     const double ty = box.bottom + 15;
@@ -366,7 +359,7 @@ std::string line_chart(const LineChart& chart) {
   }
   out += plot_area(box);
   out += y_axis(box, y, y_values, y_labels);
-  out += categorical ? category_axis(box, x, xt, chart.x_categories) : x_axis(box, x, xt);
+  out += x_axis(box, x, xt, chart.x_categories);
   out += axis_labels(box, chart.x_label, chart.y_label, below - 58.0);
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
@@ -445,7 +438,7 @@ std::string histogram(const Histogram& h) {
   for (double t : linear_ticks(h.edges.front(), h.edges.back(), 4)) {
     if (t >= h.edges.front() - 1e-12 && t <= h.edges.back() + 1e-12) xt.push_back(t);
   }
-  out += x_axis(box, x, xt);
+  out += x_axis(box, x, xt, {});
   out += axis_labels(box, h.x_label, "");
   for (std::size_t i = 0; i < bins; ++i) {
     if (!(h.counts[i] > 0)) continue;

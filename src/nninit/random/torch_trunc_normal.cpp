@@ -147,60 +147,46 @@ void resample_outliers(TorchGenerator& gen, const Tensor& tensor, double mean, d
     const auto x = static_cast<M>(value);
     return (x < lo_m) | (x > hi_m);  // NaN is neither; no short circuit, so that the scan vectorises
   };
-  if (tensor.is_contiguous()) {
-    // Memory order is logical order, and empty_like keeps it: the rounds work in place, in parallel.
-    // (With the default bounds of +-2 and a std of 0.02, as GPT-style models use, nothing is outside
-    // and the whole cost is one read of the tensor.)
-    T* values = tensor.data_ptr<T>();
-    const std::int64_t n = tensor.numel();
-    auto any_outside = [&] {
-      std::atomic<bool> found{false};
-      parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
-        constexpr std::int64_t block = 4096;  // a branch-free inner loop, the flag checked per block
-        for (std::int64_t first = begin; first < end && !found.load(std::memory_order_relaxed);
-             first += block) {
-          bool any = false;
-          for (std::int64_t i = first, stop = std::min(end, first + block); i < stop; ++i)
-            any |= outside(values[i]);
-          if (any) found.store(true, std::memory_order_relaxed);
-        }
-      });
-      return found.load();
-    };
-    while (any_outside()) {
-      const Tensor fresh = empty_like(tensor);
-      gen.normal_(fresh, mean, std);
-      const T* drawn = fresh.data_ptr<T>();
-      // mask = outside(result) before the where(): each element's test reads only its own old value.
-      parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t i = begin; i < end; ++i) {
-          if (outside(values[i])) values[i] = drawn[i];
-        }
-      });
-    }
-    return;
-  }
-  std::vector<T> result = gather<T>(tensor);
+  // The rounds run on the values in logical order, in parallel: in place for a contiguous tensor (memory
+  // order is logical order), on a gathered copy otherwise. With the default bounds of +-2 and a std of
+  // 0.02, as GPT-style models use, nothing is outside and the whole cost is one read of the tensor.
+  const bool contiguous = tensor.is_contiguous();
+  std::vector<T> gathered;
+  if (!contiguous) gathered = gather<T>(tensor);
+  T* values = contiguous ? tensor.data_ptr<T>() : gathered.data();
+  const std::int64_t n = tensor.numel();
+  auto any_outside = [&] {
+    std::atomic<bool> found{false};
+    parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+      constexpr std::int64_t block = 4096;  // a branch-free inner loop, the flag checked per block
+      for (std::int64_t first = begin; first < end && !found.load(std::memory_order_relaxed);
+           first += block) {
+        bool any = false;
+        for (std::int64_t i = first, stop = std::min(end, first + block); i < stop; ++i)
+          any |= outside(values[i]);
+        if (any) found.store(true, std::memory_order_relaxed);
+      }
+    });
+    return found.load();
+  };
   bool changed = false;
-  while (true) {
-    std::vector<bool> mask(result.size());
-    bool any = false;
-    for (std::size_t i = 0; i < result.size(); ++i) {
-      mask[i] = outside(result[i]);
-      any = any || mask[i];
-    }
-    if (!any) break;
+  while (any_outside()) {
     // torch.empty_like(result).normal_(): a full-size draw in result's layout, which is the tensor's
     // when that is dense and contiguous row-major otherwise.
     const Tensor fresh = empty_like(tensor);
     gen.normal_(fresh, mean, std);
-    const std::vector<T> drawn = gather<T>(fresh);
-    for (std::size_t i = 0; i < result.size(); ++i) {
-      if (mask[i]) result[i] = drawn[i];
-    }
+    std::vector<T> fresh_values;
+    if (!fresh.is_contiguous()) fresh_values = gather<T>(fresh);
+    const T* drawn = fresh.is_contiguous() ? fresh.data_ptr<T>() : fresh_values.data();
+    // mask = outside(result) before the where(): each element's test reads only its own old value.
+    parallel_for(n, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        if (outside(values[i])) values[i] = drawn[i];
+      }
+    });
     changed = true;
   }
-  if (changed) scatter(tensor, result);
+  if (changed && !contiguous) scatter(tensor, gathered);
 }
 
 template <class T>
