@@ -40,23 +40,22 @@ struct InspectOptions {
   bool json = false;
 };
 
-struct InitOptions {
-  std::string model;
+// MODEL and how it is initialised: what `init`, `diagnose` and `check` share (prepare_model reads it).
+struct ModelOptions {
+  std::string model;  // an expression, a file holding one, or a built-in name
   GeneratorOptions generator;
-  std::string dtype;  // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
-  std::vector<std::string> rules;
+  std::vector<std::string> rules;  // --init, in order
   std::string preset;
-  std::string input;  // the batch shape LSUV runs on (default: the built-in model's)
-  std::string output;
+  std::string input;  // the batch shape(s) --preset lsuv (and diagnose) run on; empty: the built-in model's
+};
+
+struct InitOptions : ModelOptions {
+  std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
+  std::string output;  // empty: print only
   bool json = false;
 };
 
-struct DiagnoseOptions {
-  std::string model;
-  GeneratorOptions generator;
-  std::vector<std::string> rules;
-  std::string preset;
-  std::string input;       // "64,784", several separated by ';' (default: the built-in model's)
+struct DiagnoseOptions : ModelOptions {
   std::string input_file;  // a safetensors file: its tensors, in file order, are the model's inputs
   bool train = false;
   std::string report;  // an HTML file to write
@@ -67,12 +66,7 @@ struct DiagnoseOptions {
   bool json = false;
 };
 
-struct CheckOptions {
-  std::string model;
-  GeneratorOptions generator;
-  std::vector<std::string> rules;
-  std::string preset;
-  std::string input;  // for --preset lsuv
+struct CheckOptions : ModelOptions {
   bool json = false;
 };
 
@@ -103,10 +97,8 @@ struct PreparedModel {
   std::optional<spec::RuleReport> report;
   std::optional<diag::LsuvReport> lsuv;
 };
-// `input` is the --input option: the batch shapes LSUV runs on, default_input_shape when empty.
-PreparedModel prepare_model(const std::string& model_argument, const GeneratorOptions& generator_options,
-                            const std::vector<std::string>& rule_texts, const std::string& preset,
-                            const std::string& input = {});
+// LSUV runs on a batch of options.input's shapes, default_input_shape when that is empty.
+PreparedModel prepare_model(const ModelOptions& options);
 // "64,784" or "8,10,32;8,12,32": one shape per model input.
 std::vector<Shape> parse_input_shapes(const std::string& text);
 // The terminal lines of an LSUV run: each layer's std before and after, and what was skipped.

@@ -207,8 +207,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     throw UsageError(
         fmt::format("--optimizer: unknown optimizer '{}'; expected sgd or adam", options.optimizer));
   }
-  PreparedModel prepared =
-      prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
+  PreparedModel prepared = prepare_model(options);
   const std::vector<Tensor> inputs = model_inputs(options, prepared);
   const std::uint64_t seed = parse_seed(options.generator.seed);
   const diag::Diagnosis diagnosis =
@@ -358,8 +357,7 @@ int run_diagnose(const DiagnoseOptions& options) {
 }
 
 int run_check(const CheckOptions& options) {
-  PreparedModel prepared =
-      prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
+  PreparedModel prepared = prepare_model(options);
   const std::vector<diag::Finding> findings = lint_prepared(prepared);
   if (options.json) {
     Json out;

@@ -35,26 +35,25 @@ std::vector<Shape> parse_input_shapes(const std::string& text) {
   return shapes;
 }
 
-PreparedModel prepare_model(const std::string& model_argument, const GeneratorOptions& generator_options,
-                            const std::vector<std::string>& rule_texts, const std::string& preset,
-                            const std::string& input) {
+PreparedModel prepare_model(const ModelOptions& options) {
   PreparedModel prepared;
-  prepared.variant = configure_default_generator(generator_options);
-  prepared.expression = resolve_model(model_argument, &prepared.default_input_shape);
-  for (const std::string& text : rule_texts) prepared.rules.push_back(spec::parse_rule(text));
+  prepared.variant = configure_default_generator(options.generator);
+  prepared.expression = resolve_model(options.model, &prepared.default_input_shape);
+  for (const std::string& text : options.rules) prepared.rules.push_back(spec::parse_rule(text));
   prepared.model =
       spec::build_model(prepared.expression, default_generator(), {.version = prepared.variant.version});
-  if (!preset.empty()) {
+  if (!options.preset.empty()) {
     // The preset's rules come after the user's, so that an explicit --init rule wins (first match wins).
-    for (spec::Rule& rule : preset_rules(preset, *prepared.model)) prepared.rules.push_back(std::move(rule));
+    for (spec::Rule& rule : preset_rules(options.preset, *prepared.model))
+      prepared.rules.push_back(std::move(rule));
   }
   if (!prepared.rules.empty()) {
     prepared.report =
         spec::apply_rules(*prepared.model, prepared.rules, default_generator(), prepared.variant.version);
   }
-  if (preset == "lsuv") {
+  if (options.preset == "lsuv") {
     // LSUV needs a batch: drawn, like diagnose's, from the default generator after the rules.
-    const std::string shapes = input.empty() ? prepared.default_input_shape : input;
+    const std::string shapes = options.input.empty() ? prepared.default_input_shape : options.input;
     if (shapes.empty()) {
       throw UsageError(
           "--preset lsuv scales each layer on a batch: give its shape with --input, e.g. --input 64,784");
@@ -71,8 +70,7 @@ int run_init(const InitOptions& options) {
   // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
   const bool convert = !options.dtype.empty();
   const DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
-  PreparedModel prepared =
-      prepare_model(options.model, options.generator, options.rules, options.preset, options.input);
+  PreparedModel prepared = prepare_model(options);
   if (convert) prepared.model->to(dtype);
   const std::vector<nn::NamedTensor> state = prepared.model->state_dict();
 

@@ -34,6 +34,15 @@ void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& opt
                      "ATen CPU capability to reproduce: default, avx2, avx512");
 }
 
+// MODEL, --init, --preset, --input and the generator options of init, diagnose and check.
+void add_model_options(CLI::App& command, nninit::cli::ModelOptions& options, const char* input_help) {
+  command.add_option("model", options.model, kModelHelp)->required();
+  command.add_option("--init", options.rules, kRuleHelp);
+  command.add_option("--preset", options.preset, kPresetHelp);
+  command.add_option("--input", options.input, input_help);
+  add_generator_options(command, options.generator);
+}
+
 void print_error(const char* message) {
   std::fputs(fmt::format("nninit: error: {}\n", message).c_str(), stderr);
 }
@@ -66,27 +75,20 @@ int main(int argc, char** argv) {
   nninit::cli::InitOptions init;
   CLI::App* init_command =
       app.add_subcommand("init", "Initialise a PyTorch model expression and write its state_dict");
-  init_command->add_option("model", init.model, kModelHelp)->required();
+  add_model_options(*init_command, init, "The batch shape --preset lsuv runs on, e.g. 64,784");
   init_command->add_option("-o,--output", init.output, "Write the state_dict to this safetensors file");
   init_command->add_option("--dtype", init.dtype,
                            "Convert the model to float32, float64, float16 or bfloat16");
-  init_command->add_option("--init", init.rules, kRuleHelp);
-  init_command->add_option("--preset", init.preset, kPresetHelp);
-  init_command->add_option("--input", init.input, "The batch shape --preset lsuv runs on, e.g. 64,784");
   init_command->add_flag("--json", init.json, "Print one JSON document");
-  add_generator_options(*init_command, init.generator);
 
   nninit::cli::DiagnoseOptions diagnose;
   CLI::App* diagnose_command = app.add_subcommand(
       "diagnose", "Activation and gradient statistics layer by layer, symmetry, lint; report, probe, sweep");
-  diagnose_command->add_option("model", diagnose.model, kModelHelp)->required();
-  diagnose_command->add_option("--input", diagnose.input,
-                               "Input shape, e.g. 64,784 (several inputs: 8,10,32;8,12,32); default: the "
-                               "built-in model's");
+  add_model_options(*diagnose_command, diagnose,
+                    "Input shape, e.g. 64,784 (several inputs: 8,10,32;8,12,32); default: the built-in "
+                    "model's");
   diagnose_command->add_option("--input-file", diagnose.input_file,
                                "A safetensors file whose tensors, in file order, are the model's inputs");
-  diagnose_command->add_option("--init", diagnose.rules, kRuleHelp);
-  diagnose_command->add_option("--preset", diagnose.preset, kPresetHelp);
   diagnose_command->add_flag("--train", diagnose.train, "Run in train mode (BatchNorm batch statistics)");
   diagnose_command->add_option("--report", diagnose.report, "Write a self-contained HTML report here");
   diagnose_command->add_flag("--probe", diagnose.probe,
@@ -96,17 +98,12 @@ int main(int argc, char** argv) {
   diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
                              "Also run a 50-layer tanh and ReLU network under seven initialisations");
   diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");
-  add_generator_options(*diagnose_command, diagnose.generator);
 
   nninit::cli::CheckOptions check;
   CLI::App* check_command = app.add_subcommand(
       "check", "Lint the initialisation against the architecture (exit status 1 on errors)");
-  check_command->add_option("model", check.model, kModelHelp)->required();
-  check_command->add_option("--init", check.rules, kRuleHelp);
-  check_command->add_option("--preset", check.preset, kPresetHelp);
-  check_command->add_option("--input", check.input, "The batch shape --preset lsuv runs on");
+  add_model_options(*check_command, check, "The batch shape --preset lsuv runs on");
   check_command->add_flag("--json", check.json, "Print one JSON document");
-  add_generator_options(*check_command, check.generator);
 
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =
