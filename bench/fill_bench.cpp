@@ -1,14 +1,15 @@
 // nninit_bench_fill: how fast nninit fills a large tensor, against this machine's memory write bandwidth
-// and against PyTorch doing the same calls, all measured in one run (DESIGN.md promise 3).
+// and against PyTorch doing the same calls, all measured in one run (docs/performance.md says how to read
+// them).
 //
 //   nninit_bench_fill [--log2-numel N] [--reps R] [--threads T] [--torch-version 1.13] [--capability avx2]
 //                     [--python /usr/bin/python3] [--no-torch] [--filter SUBSTRING]
 //
 // It prints; it never asserts. Rates are best-of-R wall-clock times on a pre-faulted tensor (page faults
-// are a separate cost, see shared/reference/performance.md §1). Gelem/s counts output elements, GB/s the
-// bytes written. PyTorch runs as a subprocess (torch imported once, timed inside Python with
-// time.perf_counter, torch.set_num_threads(T)). Environment: NNINIT_CPU=generic|avx2|avx512 caps the
-// instruction set nninit's kernels use (random/cpu_dispatch.h); the bits never change.
+// are a separate cost: a first write to fresh anonymous memory faults every 4 KiB page). Gelem/s counts
+// output elements, GB/s the bytes written. PyTorch runs as a subprocess (torch imported once, timed inside
+// Python with time.perf_counter, torch.set_num_threads(T)). Environment: NNINIT_CPU=generic|avx2|avx512 caps
+// the instruction set nninit's kernels use (random/cpu_dispatch.h); the bits never change.
 #include <immintrin.h>
 #include <time.h>
 

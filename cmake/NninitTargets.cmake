@@ -1,4 +1,4 @@
-# Helpers that give every layer of DESIGN.md the same shape: one static library per layer
+# Helpers that give every layer of docs/architecture.md the same shape: one static library per layer
 # (nninit::<layer>), its sources and headers in src/nninit/<layer>/, its unit tests (*_test.cpp)
 # beside them in one test program per layer.
 
@@ -39,7 +39,7 @@ function(nninit_add_layer name)
                                               $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(${target} PUBLIC cxx_std_20)
   # Exactness: the compiler must never fuse a multiply and an add on its own; every FMA that PyTorch
-  # performs is written out explicitly with std::fma (torch-semantics §4).
+  # performs is written out explicitly with std::fma (docs/rng.md §4).
   target_compile_options(${target} PRIVATE -ffp-contract=off)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   nninit_set_warnings(${target})
@@ -55,8 +55,7 @@ function(nninit_add_test_program name)
   cmake_parse_arguments(ARG "" "PREFIX" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} nninit_test_support GTest::gtest GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE NNINIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-                                             NNINIT_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+  target_compile_definitions(${name} PRIVATE NNINIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   nninit_set_warnings(${name})
   nninit_set_sanitizers(${name})
   # Test names carry their layer ("random.KnownAnswers.Every..."), so `ctest -R '^random\.'` selects a layer.

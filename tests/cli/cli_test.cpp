@@ -38,7 +38,8 @@ TEST_F(Cli, FillWritesOneTensorNamedTensor) {
   ASSERT_EQ(contents.tensors.size(), 1u);
   EXPECT_EQ(contents.tensors[0].first, "tensor");
   EXPECT_EQ(contents.tensors[0].second.sizes(), (nninit::Shape{3, 4}));
-  // nn.Linear(4, 3).weight after torch.manual_seed(0): weight[0, 0] is bb755400 (known-answers.txt).
+  // nn.Linear(4, 3).weight after torch.manual_seed(0): weight[0, 0] is bb755400
+  // (tests/data/known_answers.txt).
   EXPECT_EQ(std::bit_cast<std::uint32_t>(static_cast<float>(contents.tensors[0].second.at({0, 0}))),
             0xbb755400u);
   EXPECT_EQ(contents.header.metadata.at("nninit.expression"), "kaiming_uniform_(a=math.sqrt(5))");

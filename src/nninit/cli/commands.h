@@ -1,5 +1,5 @@
 // The subcommands of `nninit`. Each returns the process exit status: 0 success, 1 failure, 2 bad usage or
-// bad input (DESIGN.md, "The command line"). Data goes to stdout, warnings and errors to stderr.
+// bad input (the README's "Exit status"). Data goes to stdout, warnings and errors to stderr.
 #pragma once
 
 #include <optional>

@@ -2,7 +2,7 @@
 // size 1 are dropped, the rest are sorted by increasing stride (the innermost first) and adjacent
 // dimensions that are contiguous with each other are merged. For a random fill this decides which
 // element receives which draw: `a.t().uniform_()` gives each memory position the same draw as a fill
-// of the untransposed tensor (torch-semantics §2, "Element order").
+// of the untransposed tensor (docs/rng.md §2, "Element order").
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // MultiheadAttention with PyTorch's parameters, registration order and draw order
-// (torch-semantics §7).
+// (docs/rng.md §7).
 //
 // Registration: in_proj_weight (3E, E), or q_proj_weight (E, E), k_proj_weight (E, kdim) and
 // v_proj_weight (E, vdim) when kdim or vdim differs from E (the other names registered as None); then

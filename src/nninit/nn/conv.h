@@ -1,5 +1,5 @@
 // Convolutions: Conv1d/2d/3d and ConvTranspose1d/2d/3d with PyTorch's parameters, checks and default
-// initialisation (torch-semantics §7).
+// initialisation (docs/rng.md §7).
 //
 //   Conv:           weight (out_channels, in_channels / groups, *kernel_size), bias (out_channels)
 //   ConvTranspose:  weight (in_channels, out_channels / groups, *kernel_size), bias (out_channels)

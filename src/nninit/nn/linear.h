@@ -1,4 +1,4 @@
-// Linear, Bilinear and Identity with PyTorch's default initialisation (torch-semantics §7).
+// Linear, Bilinear and Identity with PyTorch's default initialisation (docs/rng.md §7).
 #pragma once
 
 #include <cstdint>

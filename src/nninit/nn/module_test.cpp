@@ -29,7 +29,7 @@ std::vector<std::string> names(const std::vector<NamedTensor>& named) {
   return out;
 }
 
-// Values from ../shared/reference/known-answers.txt (PyTorch 1.13.1 and 2.14.1, every capability for
+// Values from tests/data/known_answers.txt (PyTorch 1.13.1 and 2.14.1, every capability for
 // Linear(4,3); the MLP weights differ between capabilities).
 TEST(Module, LinearKnownAnswers) {
   TorchGenerator g(0);

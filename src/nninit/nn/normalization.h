@@ -1,6 +1,6 @@
 // Normalisation layers: LayerNorm, GroupNorm, RMSNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d.
 // None of them draws: weights are ones, biases zeros, running_mean zeros, running_var ones and
-// num_batches_tracked an int64 scalar 0 (torch-semantics §7).
+// num_batches_tracked an int64 scalar 0 (docs/rng.md §7).
 //
 // Registration order, as PyTorch's __init__: weight, bias (either may be None), then for BatchNorm and
 // InstanceNorm the buffers running_mean, running_var, num_batches_tracked (all None when

@@ -1,4 +1,4 @@
-// Recurrent layers: RNN, LSTM, GRU and the cells RNNCell, LSTMCell, GRUCell (torch-semantics §7).
+// Recurrent layers: RNN, LSTM, GRU and the cells RNNCell, LSTMCell, GRUCell (docs/rng.md §7).
 //
 // For layer k and direction d (forward, then "_reverse" when bidirectional), in registration order:
 //   weight_ih_l{k}[_reverse]  (G*H, in_k)      in_0 = input_size, in_k = H_r * directions

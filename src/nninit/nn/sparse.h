@@ -2,7 +2,7 @@
 //
 // reset_parameters: normal_(weight, 0, 1) over the whole table (the fill path when it has 16 or more
 // elements), then the padding_idx row set to zero; that row's draws are consumed all the same
-// (torch-semantics §7). A negative padding_idx counts from the end and is stored normalised.
+// (docs/rng.md §7). A negative padding_idx counts from the end and is stored normalised.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Transformer layers with PyTorch's submodules, names and draw order (torch-semantics §7).
+// Transformer layers with PyTorch's submodules, names and draw order (docs/rng.md §7).
 //
 //   TransformerEncoderLayer  self_attn, linear1, dropout, linear2, norm1, norm2, dropout1, dropout2
 //   TransformerDecoderLayer  self_attn, multihead_attn, linear1, dropout, linear2, norm1, norm2, norm3,

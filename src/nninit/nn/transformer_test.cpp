@@ -76,7 +76,7 @@ TEST(MultiheadAttention, SeparateProjectionsKnownAnswersFromPyTorch) {
                                       "out_proj.weight [4, 4] float32", "out_proj.bias [4] float32"}));
 }
 
-// The draw order of torch-semantics §7: out_proj as a Linear, then xavier_uniform_ on q, k, v, then
+// The draw order of docs/rng.md §7: out_proj as a Linear, then xavier_uniform_ on q, k, v, then
 // xavier_normal_ on bias_k and bias_v.
 TEST(MultiheadAttention, DrawOrder) {
   TorchGenerator built(21), replayed(21);

@@ -2,7 +2,7 @@
 //
 // Every variant reads 16 uniforms u[0..15] from `block` and overwrites them with normals: the pair
 // (u[j], u[j+8]) becomes (r*cos(theta), r*sin(theta)) scaled by std and shifted by mean, with
-// r = sqrt(-2*log(1 - u[j])) and theta = 2*pi*u[j+8] (torch-semantics §3.1). They differ in
+// r = sqrt(-2*log(1 - u[j])) and theta = 2*pi*u[j+8] (docs/rng.md §3.1). They differ in
 // arithmetic, and each is written so that its roundings are explicit: the compiler never contracts
 // (the library is built with -ffp-contract=off) and every fused multiply-add is a std::fma.
 #pragma once

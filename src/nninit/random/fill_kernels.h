@@ -2,7 +2,7 @@
 //
 // Each fill draws a block of mt19937 words into an L1-sized scratch buffer (MT19937::fill) and hands it
 // to a kernel that turns words into values and writes them out. The `generic` table holds the scalar
-// references, written as plainly as PyTorch's own loops (torch-semantics §2, §3); the `avx2` and
+// references, written as plainly as PyTorch's own loops (docs/rng.md §2, §3); the `avx2` and
 // `avx512` tables hold vectorised kernels (fill_kernels_simd_inl.h) that give the same bits for every
 // input, because they perform the same IEEE operations in the same order (each fma is one fma; the
 // library is built with -ffp-contract=off). fill_kernels_test.cpp holds every kernel equal to its
@@ -21,7 +21,7 @@
 namespace nninit::fill_kernels {
 
 // Words to floats, one word per value: x = (word & mask) * scale, then x * range + from rounded once
-// (fused) or twice, then a result equal to `to` replaced by `from` when `clamp` (torch-semantics §2).
+// (fused) or twice, then a result equal to `to` replaced by `from` when `clamp` (docs/rng.md §2).
 struct UniformFloat {
   std::uint32_t mask = 0xffffffu;  // the low bits kept: 24 (float32), 11 (Half), 8 (BFloat16)
   float scale = 0x1p-24f;          // 2^-bits

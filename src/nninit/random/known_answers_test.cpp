@@ -1,6 +1,6 @@
-// Known answers from ../shared/reference/known-answers.txt: values produced by real PyTorch 1.13.1
-// and 2.14.1 (scripts/known_answers.py there) under each ATEN_CPU_CAPABILITY. Every entry about the
-// generator and its distributions is checked for every (version, capability) group it lists.
+// Known answers from tests/data/known_answers.txt: values produced by real PyTorch 1.13.1 and 2.14.1
+// under each ATEN_CPU_CAPABILITY (tests/data/known_answers.py made the file; its header says how). Every
+// entry about the generator and its distributions is checked for every (version, capability) group it lists.
 #include <fstream>
 #include <functional>
 #include <map>
@@ -24,7 +24,7 @@ struct Entry {
 };
 
 std::vector<Entry> load_known_answers() {
-  std::ifstream in(std::string(NNINIT_SHARED_DIR) + "/reference/known-answers.txt");
+  std::ifstream in(std::string(NNINIT_SOURCE_DIR) + "/tests/data/known_answers.txt");
   std::vector<Entry> entries;
   std::string line;
   std::string title;
@@ -124,7 +124,7 @@ const std::map<std::string, Producer>& producers() {
 
 TEST(KnownAnswers, EveryGeneratorEntryMatchesEveryListedVariant) {
   const std::vector<Entry> entries = load_known_answers();
-  ASSERT_GT(entries.size(), 40u) << "could not read known-answers.txt";
+  ASSERT_GT(entries.size(), 40u) << "could not read tests/data/known_answers.txt";
   int checked = 0;
   for (const Entry& e : entries) {
     auto producer = producers().find(e.title);

@@ -1,6 +1,6 @@
 // MT19937 (Matsumoto and Nishimura, "Mersenne Twister: a 623-dimensionally equidistributed uniform
 // pseudo-random number generator", ACM TOMACS 8(1), 1998), seeded and advanced exactly as PyTorch's
-// at::mt19937 does (torch-semantics §1):
+// at::mt19937 does (docs/rng.md §1):
 //   - seeding keeps only the low 32 bits of the seed (init_genrand with 1812433253);
 //   - `left` starts at 1, so the first draw after seeding regenerates all 624 words;
 //   - the output words equal std::mt19937's for the same 32-bit seed.

@@ -22,7 +22,7 @@ TEST(MT19937, OnlyTheLowThirtyTwoBitsOfTheSeedMatter) {
 }
 
 TEST(MT19937, LeftAndNextFollowPyTorch) {
-  // After k <= 624 draws from a fresh seed, next = k and left = 625 - k (torch-semantics §1).
+  // After k <= 624 draws from a fresh seed, next = k and left = 625 - k (docs/rng.md §1).
   MT19937 engine(7);
   EXPECT_EQ(engine.left(), 1);
   for (int k = 1; k <= 624; ++k) {

@@ -1,5 +1,5 @@
 // TorchGenerator's uniform_, normal_ and randperm: ATen's CPU kernels, path by path
-// (torch-semantics §2, §3, §5). Every kernel draws serially in PyTorch's memory order.
+// (docs/rng.md §2, §3, §5). Every kernel draws serially in PyTorch's memory order.
 //
 // The fills draw a chunk of words at a time (MT19937::fill) and turn it into values with the kernels of
 // fill_kernels.h, chosen for this CPU; the words, the values and the generator state afterwards are those
@@ -24,7 +24,7 @@ namespace {
 // Elements per chunk: a chunk's words and values stay in the L1 cache. A multiple of 16 (normal_'s blocks).
 constexpr std::size_t chunk_elements = 2048;
 // Outputs at least this large are written with non-temporal stores, which do not read the destination
-// into the caches first (shared/reference/performance.md §5).
+// into the caches first (measured by nninit_bench_fill: see docs/performance.md).
 constexpr std::size_t streaming_bytes = std::size_t{8} << 20;
 // From this many values on, the 16-bit normal_ of 1.13 to 2.12 tabulates both outputs of every pair of
 // BFloat16 uniforms (box_muller::Reduced16PairTable: 131072 evaluations, then a lookup per value).
@@ -192,7 +192,7 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   });
   if (tensor.numel() == 0) return;
 
-  // The vectorised builds contracted x * range + from into one fma (torch-semantics §2, §4).
+  // The vectorised builds contracted x * range + from into one fma (docs/rng.md §2, §4).
   const bool fused = variant_.capability != Capability::generic;
   const bool clamp = behaviour_.uniform_clamps_to_from;
   const fill_kernels::Kernels& kernels = fill_kernels::kernels();
@@ -260,7 +260,7 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
 
   if (n >= 16 && tensor.is_contiguous()) {
     // The fill path: all uniforms first, then blocks of 16; a ragged end redraws and redoes the last
-    // 16 values (torch-semantics §3.1). The transform of a block reads only the block, so drawing and
+    // 16 values (docs/rng.md §3.1). The transform of a block reads only the block, so drawing and
     // transforming a chunk of blocks at a time, or ranges of blocks on threads, gives the same values.
     const auto count = static_cast<std::size_t>(n);
     const std::size_t full = count / 16 * 16;
@@ -385,7 +385,7 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   }
 
   // numel < 16 or a non-contiguous tensor: at::normal_distribution<double> per element, whose second
-  // Box-Muller sample is cached in the generator across calls (torch-semantics §3.4).
+  // Box-Muller sample is cached in the generator across calls (docs/rng.md §3.4).
   const bool use_log1p = behaviour_.normal_double_uses_log1p;
   auto sample = [&, this] {
     double v;

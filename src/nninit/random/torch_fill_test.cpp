@@ -305,7 +305,7 @@ TEST(TorchFill, LargeFillsOnAnyNumberOfThreadsGiveTheSameValues) {
 }
 
 // 2.14's trunc_normal_ with more than 30% of the mass inside [a, b]: normal_, then redraw the outliers from
-// full-size normal_ tensors until none is left (torch-semantics §6). A contiguous tensor is scanned and
+// full-size normal_ tensors until none is left (docs/rng.md §6). A contiguous tensor is scanned and
 // patched in place on several threads; here that is held to the algorithm written out step by step on one
 // thread, bits and generator state, for every thread count. (The conformance suite holds both to PyTorch.)
 // N(0, 1) inside [-1, 1.5] leaves 23% of the first draw outside: several rounds.

@@ -10,7 +10,7 @@
 namespace nninit {
 namespace {
 
-// Byte offsets of CPUGeneratorImplState (torch-semantics §1). The legacy POD comes first; the float
+// Byte offsets of CPUGeneratorImplState (docs/rng.md §1). The legacy POD comes first; the float
 // cache follows it.
 constexpr std::size_t offset_seed = 0;
 constexpr std::size_t offset_left = 8;

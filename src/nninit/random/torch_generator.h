@@ -1,8 +1,8 @@
 // PyTorch's CPU generator (CPUGeneratorImpl) and its distributions, bit for bit.
 //
 // The state is an mt19937 engine, the full 64-bit initial seed and the cached normal samples, laid
-// out by get_state() exactly as torch.get_rng_state() returns it (5056 bytes, torch-semantics §1).
-// The distributions follow the paths of torch-semantics §2-§5 for the named TorchVariant (release and
+// out by get_state() exactly as torch.get_rng_state() returns it (5056 bytes, docs/rng.md §1).
+// The distributions follow the paths of docs/rng.md §2-§5 for the named TorchVariant (release and
 // CPU capability); the results do not depend on the CPU nninit itself runs on.
 #pragma once
 
@@ -48,7 +48,7 @@ class TorchGenerator final : public Generator {
   std::vector<std::uint8_t> get_state() const;
   void set_state(std::span<const std::uint8_t> state);
 
-  // The raw N(0,1) sample cached by the double normal path (torch-semantics §3.4).
+  // The raw N(0,1) sample cached by the double normal path (docs/rng.md §3.4).
   std::optional<double>& next_double_normal_sample() { return next_double_normal_; }
   std::optional<float>& next_float_normal_sample() { return next_float_normal_; }
 

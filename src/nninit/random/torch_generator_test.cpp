@@ -55,7 +55,7 @@ TEST(TorchGenerator, Random64TakesTheFirstDrawAsTheHighWord) {
 
 TEST(TorchGenerator, DrawCountsOfNormal) {
   // randn(3) consumes 8 words (two pairs of 53-bit uniforms) and leaves a cached sample;
-  // randn(17) consumes 17 + 16 words (torch-semantics §3.1, §3.4).
+  // randn(17) consumes 17 + 16 words (docs/rng.md §3.1, §3.4).
   TorchGenerator g(0);
   Tensor small = Tensor::empty({3});
   g.normal_(small, 0, 1);

@@ -1,5 +1,5 @@
 // TorchGenerator::trunc_normal_: the sampling half of torch.nn.init.trunc_normal_, replayed tensor op
-// by tensor op so that every draw and every rounding is PyTorch's (torch-semantics §6).
+// by tensor op so that every draw and every rounding is PyTorch's (docs/rng.md §6).
 //
 //  - up to 2.10, inverse CDF: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)), add_(mean), clamp_(a, b);
 //  - since 2.11, when the window holds more than 30% of the mass, normal_ and redraw the outliers

@@ -1,5 +1,5 @@
 // Which PyTorch nninit imitates. PyTorch's CPU bits depend on two things besides the seed
-// (torch-semantics §4, §11): the release, because kernels and nn.init changed over time, and the
+// (docs/rng.md §4, §11): the release, because kernels and nn.init changed over time, and the
 // CPU dispatch level ATen picked at run time, because GCC fused multiply-adds in the vectorised
 // builds and the AVX2 kernels use a different math library. nninit names both and reproduces each
 // combination on any CPU.

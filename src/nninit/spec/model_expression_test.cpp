@@ -61,7 +61,7 @@ struct KnownAnswer {
 
 // Known answers from PyTorch, as `fingerprint` prints them: every floating-point state_dict entry with its
 // shape, dtype and first (up to) three values as float32 bits, then the next torch.rand(1). For each EXPR:
-//   cd /work/main && ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 -c 'import struct, torch
+//   ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 -c 'import struct, torch
 //   from torch import nn; from torch.nn import *
 //   torch.manual_seed(0); m = eval(EXPR)
 //   h = lambda v: " ".join("%08x" % struct.unpack("<I", struct.pack("<f", x))[0]
@@ -69,7 +69,7 @@ struct KnownAnswer {
 //   [print(k, list(v.shape), str(v.dtype)[6:], h(v)) for k, v in m.state_dict().items()
 //    if v.is_floating_point() and v.numel()]
 //   print("rand", h(torch.rand(1)))'                                                     (PyTorch 1.13)
-// and the same with /work/shared/tools/torch-chroot-run /work/oracles/sid python3 -c '...' (PyTorch 2.14).
+// and the same with scripts/in-oracle sid python3 -c '...' (PyTorch 2.14), from the repository root.
 // These cases print the same in both.
 const KnownAnswer kEveryRelease[] = {
     {"Sequential(Linear(4, 3), ReLU(), Linear(3, 2))",
@@ -182,7 +182,7 @@ const KnownAnswer kEveryRelease[] = {
     {"Linear(True, 3, bias=0)", {"weight [3, 1] float32 bbf55400 3f09545e bf52b316", "rand 3e073300"}},
 };
 
-// 16-bit dtypes: PyTorch 2.12 changed the uniform_ algorithm for float16 and bfloat16 (torch-semantics §2),
+// 16-bit dtypes: PyTorch 2.12 changed the uniform_ algorithm for float16 and bfloat16 (docs/rng.md §2),
 // so 1.13 and 2.14 differ. Same commands as above.
 const KnownAnswer kSixteenBit113 = {
     "Sequential(Linear(5, 4, dtype=torch.half), Linear(4, 3, dtype=torch.bfloat16), LayerNorm(3, "
@@ -200,7 +200,7 @@ const KnownAnswer kSixteenBit214 = {
      "rand 3f3e09c0"}};
 
 // The avx2 and the generic (ATEN_CPU_CAPABILITY=default) kernels round kaiming_uniform_'s bounds differently
-// (torch-semantics §4). Same commands, with ATEN_CPU_CAPABILITY=default for the second; 1.13 and 2.14 agree.
+// (docs/rng.md §4). Same commands, with ATEN_CPU_CAPABILITY=default for the second; 1.13 and 2.14 agree.
 const KnownAnswer kConvolutionsAvx2 = {
     "Sequential(Conv1d(2, 4, 3, groups=2), ConvTranspose2d(4, 2, (2, 3), stride=2), Conv3d(2, 2, 1, "
     "bias=False))",

@@ -9,7 +9,7 @@
 // (optionally after "nn." or "torch.nn.") is Type.param; every other pattern is a path glob. So a path such
 // as "Mixed_5b.weight" (a child named with a capital) reads as a type rule; write it with a glob character
 // ("Mixed_5b.weigh[t]") or a longer path to force the path reading. What the rules mean, the order they run
-// in and which rule wins are the business of the layer that applies them (DESIGN.md, "Rules").
+// in and which rule wins are the business of the layer that applies them (rules.h).
 #pragma once
 
 #include <string>

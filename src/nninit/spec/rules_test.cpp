@@ -45,14 +45,14 @@ std::vector<std::string> rule_indices(const RuleReport& report) {
 }
 
 // PyTorch runs the script that rules_to_python prints (checked below), after building the model with seed 0:
-//   cd /work/main && ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 -c 'import fnmatch, struct, torch
+//   ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 -c 'import fnmatch, struct, torch
 //   from torch import nn; from torch.nn import *
 //   torch.manual_seed(0); model = TransformerEncoderLayer(8, 2, 16)
 //   <rules_to_python(rules)>
 //   h = lambda v: " ".join("%08x" % struct.unpack("<I", struct.pack("<f", x))[0]
 //                          for x in v.detach().flatten()[:4].float().tolist())
 //   [print(k, h(v)) for k, v in model.named_parameters()]; print("rand", h(torch.rand(1)))'
-// PyTorch 1.13 and 2.14 (the same command with /work/shared/tools/torch-chroot-run /work/oracles/sid python3)
+// PyTorch 1.13 and 2.14 (the same command with scripts/in-oracle sid python3, from the repository root)
 // print the same.
 TEST(ApplyRules, KnownAnswersFromPyTorch) {
   const std::vector<Rule> rules = parse_rules({
@@ -283,7 +283,8 @@ TEST(ApplyRules, PointedErrors) {
             "and fan out can not be computed for tensor with fewer than 2 dimensions");
 }
 
-// The chapter's LSTM advice: the forget gate's bias (bias_ih + bias_hh, rows [H, 2H)) starts at 1.
+// The usual LSTM advice (Jozefowicz et al. 2015): the forget gate's bias (bias_ih + bias_hh, rows [H, 2H))
+// starts at 1.
 TEST(ApplyRules, ForgetGateBias) {
   TorchGenerator g(0);
   const nn::ModulePtr model = build_model("Sequential(LSTM(3, 2, bidirectional=True), LSTMCell(4, 2))", g);
