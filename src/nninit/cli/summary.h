@@ -23,7 +23,7 @@ struct TensorSummary {
   std::int64_t numel = 0;
   std::optional<init::Fans> fans;                    // tensors of 2 or more dimensions
   std::optional<diag::TensorStatistics> statistics;  // absent when the data could not be read
-  diag::ReferenceStds reference;
+  init::ReferenceStds reference;
 };
 
 TensorSummary summarize(const std::string& name, const Tensor& tensor);

@@ -18,7 +18,6 @@ struct CompensatedSum {
   }
   double value() const { return sum + compensation; }
 };
-
 }  // namespace
 
 TensorStatistics statistics(const Tensor& tensor) {
@@ -53,19 +52,4 @@ TensorStatistics statistics(const Tensor& tensor) {
   s.zero_fraction = s.count == 0 ? 0.0 : static_cast<double>(zeros) / static_cast<double>(s.count);
   return s;
 }
-
-ReferenceStds reference_stds(const Tensor& tensor) {
-  ReferenceStds r;
-  if (tensor.dim() < 2) return r;
-  const init::Fans fans = init::calculate_fan_in_and_fan_out(tensor);
-  if (fans.fan_in <= 0 || fans.fan_out <= 0) return r;
-  const auto fan_in = static_cast<double>(fans.fan_in);
-  const auto fan_out = static_cast<double>(fans.fan_out);
-  r.pytorch_default = 1.0 / std::sqrt(3.0 * fan_in);  // U(+-1/sqrt(fan_in)) has std bound/sqrt(3)
-  r.xavier = std::sqrt(2.0 / (fan_in + fan_out));
-  r.kaiming_relu = std::sqrt(2.0 / fan_in);
-  r.lecun = std::sqrt(1.0 / fan_in);
-  return r;
-}
-
 }  // namespace nninit::diag

@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "nninit/core/tensor.h"
-#include "nninit/init/fan.h"
 
 namespace nninit::diag {
 
@@ -22,17 +21,5 @@ struct TensorStatistics {
 };
 
 TensorStatistics statistics(const Tensor& tensor);
-
-// The standard deviation each common scheme gives a weight of this shape, for judging an initialisation
-// against theory: PyTorch's default (kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in))), Xavier,
-// Kaiming for ReLU (fan_in), LeCun. All NaN for tensors with fewer than 2 dimensions or a zero fan.
-struct ReferenceStds {
-  double pytorch_default = std::numeric_limits<double>::quiet_NaN();
-  double xavier = std::numeric_limits<double>::quiet_NaN();
-  double kaiming_relu = std::numeric_limits<double>::quiet_NaN();
-  double lecun = std::numeric_limits<double>::quiet_NaN();
-};
-
-ReferenceStds reference_stds(const Tensor& tensor);
 
 }  // namespace nninit::diag

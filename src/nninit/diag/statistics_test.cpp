@@ -45,13 +45,5 @@ TEST(Statistics, LargeOffsetKeepsPrecision) {
   EXPECT_NEAR(s.std, 1.0, 1e-5);
 }
 
-TEST(ReferenceStds, LinearShape) {
-  const ReferenceStds r = reference_stds(Tensor::empty({256, 784}));
-  EXPECT_DOUBLE_EQ(r.kaiming_relu, std::sqrt(2.0 / 784));
-  EXPECT_DOUBLE_EQ(r.xavier, std::sqrt(2.0 / (784 + 256)));
-  EXPECT_DOUBLE_EQ(r.pytorch_default, 1.0 / std::sqrt(3.0 * 784));
-  EXPECT_TRUE(std::isnan(reference_stds(Tensor::empty({5})).xavier));
-}
-
 }  // namespace
 }  // namespace nninit::diag

@@ -58,4 +58,18 @@ std::int64_t calculate_correct_fan(const Tensor& tensor, FanMode mode, std::stri
   return mode == FanMode::fan_in ? fans.fan_in : fans.fan_out;
 }
 
+ReferenceStds reference_stds(const Tensor& tensor) {
+  ReferenceStds r;
+  if (tensor.dim() < 2) return r;
+  const Fans fans = calculate_fan_in_and_fan_out(tensor);
+  if (fans.fan_in <= 0 || fans.fan_out <= 0) return r;
+  const auto fan_in = static_cast<double>(fans.fan_in);
+  const auto fan_out = static_cast<double>(fans.fan_out);
+  r.pytorch_default = 1.0 / std::sqrt(3.0 * fan_in);  // U(+-1/sqrt(fan_in)) has std bound/sqrt(3)
+  r.xavier = std::sqrt(2.0 / (fan_in + fan_out));
+  r.kaiming_relu = std::sqrt(2.0 / fan_in);
+  r.lecun = std::sqrt(1.0 / fan_in);
+  return r;
+}
+
 }  // namespace nninit::init

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -51,5 +52,17 @@ Fans calculate_fan_in_and_fan_out(const Tensor& tensor,
                                   std::string_view caller = "calculate_fan_in_and_fan_out");
 std::int64_t calculate_correct_fan(const Tensor& tensor, FanMode mode,
                                    std::string_view caller = "calculate_correct_fan");
+
+// The standard deviation each common scheme gives a weight of this shape, for judging an initialisation
+// against theory: PyTorch's default (kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in))), Xavier,
+// Kaiming for ReLU (fan_in), LeCun. All NaN for tensors with fewer than 2 dimensions or a zero fan.
+struct ReferenceStds {
+  double pytorch_default = std::numeric_limits<double>::quiet_NaN();
+  double xavier = std::numeric_limits<double>::quiet_NaN();
+  double kaiming_relu = std::numeric_limits<double>::quiet_NaN();
+  double lecun = std::numeric_limits<double>::quiet_NaN();
+};
+
+ReferenceStds reference_stds(const Tensor& tensor);
 
 }  // namespace nninit::init

@@ -44,5 +44,13 @@ TEST(Fans, FewerThanTwoDimensionsIsAnError) {
   EXPECT_THROW(calculate_fan_in_and_fan_out(Tensor::empty({})), ValueError);
 }
 
+TEST(ReferenceStds, LinearShape) {
+  const ReferenceStds r = reference_stds(Tensor::empty({256, 784}));
+  EXPECT_DOUBLE_EQ(r.kaiming_relu, std::sqrt(2.0 / 784));
+  EXPECT_DOUBLE_EQ(r.xavier, std::sqrt(2.0 / (784 + 256)));
+  EXPECT_DOUBLE_EQ(r.pytorch_default, 1.0 / std::sqrt(3.0 * 784));
+  EXPECT_TRUE(std::isnan(reference_stds(Tensor::empty({5})).xavier));
+}
+
 }  // namespace
 }  // namespace nninit::init
