@@ -2,7 +2,7 @@
 //
 //   nninit_report_sample OUT.html [--broken=paths|markup]
 //
-// The parameter table, histograms and findings come from a real model (the chapter's 784-256-128-10 ReLU MLP
+// The parameter table, histograms and findings come from a real model (the reference 784-256-128-10 ReLU MLP
 // with PyTorch's default initialisation); the std-by-depth, training and depth-sweep curves are synthetic
 // (closed forms, no random numbers), shaped like what diagnose measures.
 // --broken=paths  corrupts every drawing element (path data, marker radii, bar heights), as a bug in the
@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "nninit/diag/charts.h"
 #include "nninit/diag/lint.h"
 #include "nninit/diag/report.h"
 #include "nninit/random/torch_generator.h"

@@ -12,6 +12,7 @@
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
+#include "nninit/diag/charts.h"
 #include "nninit/diag/depth_sweep.h"
 #include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
@@ -180,7 +181,7 @@ std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& 
   return diag::random_inputs(*prepared.model, parse_input_shapes(shapes), default_generator());
 }
 
-// The probe's candidates: the chapter's five, and the user's own initialisation when one was given.
+// The probe's candidates: the standard five (probe.h), and the user's own initialisation when one was given.
 std::vector<diag::Candidate> probe_candidates(nn::Module& prototype, const DiagnoseOptions& options,
                                               const PreparedModel& prepared,
                                               const std::vector<Shape>& shapes) {
@@ -266,33 +267,8 @@ int run_diagnose(const DiagnoseOptions& options) {
     for (const nn::NamedTensor& p : prepared.model->named_parameters())
       report.parameters.push_back(diag::parameter_row(p.name, p.tensor));
 
-    diag::svg::LineChart profile;
-    profile.title = "Activation and gradient std by layer";
-    profile.x_label = "layer, in the order the forward pass calls them";
-    profile.y_label = "std";
-    diag::svg::Series activations{.name = "activation std (layer output)"};
-    diag::svg::Series gradients{.name = "gradient std (at the layer's input)"};
-    for (std::size_t i = 0; i < diagnosis.layers.size(); ++i) {
-      activations.x.push_back(static_cast<double>(i));
-      activations.y.push_back(diagnosis.layers[i].output.std);
-      gradients.x.push_back(static_cast<double>(i));
-      gradients.y.push_back(diagnosis.layers[i].input_grad_std);
-      const diag::LayerDiagnosis& l = diagnosis.layers[i];
-      profile.x_categories.push_back(l.name == l.type ? l.name : fmt::format("{} {}", l.name, l.type));
-    }
-    profile.series = {activations, gradients};
-    report.depth_profile = profile;
-    for (const diag::RecurrentDiagnosis& r : diagnosis.recurrent) {
-      diag::svg::LineChart chart;
-      const std::string who = r.name == r.type ? r.name : fmt::format("{} ({})", r.name, r.type);
-      chart.title =
-          fmt::format("{} layer {}{}: std by time step", who, r.layer, r.direction == 1 ? " reverse" : "");
-      chart.x_label = "time step";
-      chart.y_label = "std";
-      chart.series = {{.name = "hidden state h_t", .y = r.hidden_std},
-                      {.name = "gradient reaching h_t", .y = r.grad_std}};
-      report.over_time.push_back(std::move(chart));
-    }
+    report.depth_profile = diag::depth_profile_chart(diagnosis);
+    report.over_time = diag::over_time_charts(diagnosis);
     for (const auto& [name, sample] : diagnosis.samples)
       report.histograms.push_back(diag::histogram_of(fmt::format("output of {}", name), sample));
 
@@ -300,8 +276,8 @@ int run_diagnose(const DiagnoseOptions& options) {
     report.findings = findings;
     if (probe) report.training = diag::loss_chart(*probe);
     for (const diag::DepthSweep& sweep : sweeps) {
-      report.depth_sweep.push_back(diag::activation_chart(sweep));
-      report.depth_sweep.push_back(diag::gradient_chart(sweep));
+      report.depth_sweep.push_back(diag::sweep_activation_chart(sweep));
+      report.depth_sweep.push_back(diag::sweep_gradient_chart(sweep));
     }
     if (!sweeps.empty()) {
       report.depth_sweep_note = fmt::format(

@@ -1,4 +1,4 @@
-// The `auto` preset: the chapter's practical rules, applied layer by layer. Each layer's initialisation
+// The `auto` preset: the matching rules, applied layer by layer. Each layer's initialisation
 // follows from what its output meets next (architecture.h):
 //
 //   ReLU, ReLU6                 kaiming_normal_(nonlinearity='relu')            He et al. 2015

@@ -50,7 +50,7 @@ TEST(AutoPreset, UniformTypesGetTypeRules) {
                                        }));
 }
 
-TEST(AutoPreset, EachChapterExampleLintsWithoutErrorsOrWarnings) {
+TEST(AutoPreset, EachReferenceModelLintsWithoutErrorsOrWarnings) {
   const char* examples[] = {
       "Sequential(Linear(784, 256), Tanh(), Linear(256, 128), Tanh(), Linear(128, 10))",
       "Sequential(Linear(784, 256), Sigmoid(), Linear(256, 10))",

@@ -132,22 +132,6 @@ void measure(const Network& net, const Tensor& x, const Tensor& grad_output, Swe
   }
 }
 
-svg::LineChart chart(const DepthSweep& sweep, std::string title, std::string y_label,
-                     std::vector<double> SweepScheme::*values) {
-  svg::LineChart c{.title = std::move(title), .x_label = "layer", .y_label = std::move(y_label)};
-  for (const SweepScheme& s : sweep.schemes) {
-    svg::Series series{.name = s.name, .y = s.*values};
-    for (int k = 1; k <= sweep.options.depth; ++k) series.x.push_back(k);
-    c.series.push_back(std::move(series));
-  }
-  return c;
-}
-
-std::string network_description(const DepthSweep& sweep) {
-  return fmt::format("{} x (Linear({}, {}) + {}), batch {}", sweep.options.depth, sweep.options.width,
-                     sweep.options.width, sweep_activation_name(sweep.activation), sweep.options.batch);
-}
-
 }  // namespace
 
 std::string_view sweep_activation_name(SweepActivation activation) {
@@ -189,27 +173,6 @@ DepthSweep run_depth_sweep(SweepActivation activation, const DepthSweepOptions& 
     sweep.schemes.push_back(std::move(scheme));
   }
   return sweep;
-}
-
-// The charts show four decades below 1 for activations (a std under 1e-4 has vanished for any purpose)
-// and six either side of 1 for gradients; the legend says where a scheme leaves the range.
-svg::LineChart activation_chart(const DepthSweep& sweep) {
-  svg::LineChart c = chart(sweep, fmt::format("activation std by layer: {}", network_description(sweep)),
-                           fmt::format("std after {}", sweep_activation_name(sweep.activation)),
-                           &SweepScheme::activation_std);
-  c.log_floor = 1e-4;
-  c.log_ceiling = 1e4;
-  return c;
-}
-
-svg::LineChart gradient_chart(const DepthSweep& sweep) {
-  svg::LineChart c = chart(sweep,
-                           fmt::format("gradient std by layer, from a unit-variance output gradient: {}",
-                                       network_description(sweep)),
-                           "std of d loss / d layer input", &SweepScheme::gradient_std);
-  c.log_floor = 1e-6;
-  c.log_ceiling = 1e6;
-  return c;
 }
 
 }  // namespace nninit::diag

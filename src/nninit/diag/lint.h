@@ -1,5 +1,5 @@
-// The lint: an initialisation judged against the architecture, with the chapter's reasoning. It reads
-// the parameters as they are (after PyTorch's defaults, --init rules or a preset) and the structure
+// The lint: an initialisation judged against the architecture, by the matching rules (auto_preset.h). It
+// reads the parameters as they are (after PyTorch's defaults, --init rules or a preset) and the structure
 // (architecture.h); it runs no forward pass.
 //
 // Checks, each finding with where, what, the expected effect in numbers, a rule that fixes it and why:
@@ -58,7 +58,7 @@ struct Finding {
   std::string message{};  // what
   std::string effect{};   // the expected effect, in numbers
   std::string fix{};      // a PATTERN=EXPR rule that fixes it (spec::parse_rule accepts it)
-  std::string reason{};   // the chapter's rule, in one sentence
+  std::string reason{};   // the rule behind it, in one sentence
 };
 
 // What the lint is told beyond the parameters themselves.

@@ -370,23 +370,6 @@ ProbeResult run_probe(const nn::Module& prototype, const Shape& input_shape,
 
 // ---- public: presentation ----
 
-svg::LineChart loss_chart(const ProbeResult& result) {
-  const ProbeOptions& o = result.options;
-  svg::LineChart chart{
-      .title = fmt::format("training probe: {} steps of {} (lr {}), batch {}", o.steps,
-                           o.optimizer == Optimizer::sgd ? "SGD" : "Adam", format_number(o.learning_rate),
-                           o.batch_size),
-      .x_label = "step",
-      .y_label = result.task == ProbeTask::classification ? "cross-entropy loss" : "MSE loss",
-      .log_y = true};
-  for (const CandidateResult& c : result.candidates) {
-    std::string name = c.label;
-    if (c.diverged_at) name += fmt::format(" (diverged at step {})", *c.diverged_at);
-    chart.series.push_back({.name = name, .x = c.steps, .y = c.losses});
-  }
-  return chart;
-}
-
 std::string format_probe(const ProbeResult& result) {
   const ProbeOptions& o = result.options;
   std::string out = fmt::format("training probe: {}\n", result.data);
@@ -411,7 +394,7 @@ std::string format_probe(const ProbeResult& result) {
         fmt::format("{}/{}", c.identical_units_initial, c.identical_units_final),
         fmt::format("{}/{}", format_number(c.max_abs_weight_initial), format_number(c.max_abs_weight_final)));
   }
-  // What the numbers show, in the chapter's terms.
+  // What the numbers show, in the terms of the classic claims (probe.h).
   const double stall = 0.02 * result.chance_loss;
   const double blow_up = 10.0;  // an initial loss this many times chance is a blown-up start
   for (const CandidateResult& c : result.candidates) {

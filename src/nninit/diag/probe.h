@@ -1,12 +1,12 @@
 // The training probe: a few hundred steps of SGD or Adam of one model under several initialisations, on the
-// same data and the same batches, with the loss curves and a few numbers at the end. It shows what the
-// chapter claims, measured on this model: zero init stays symmetric, too-large init diverges, too-small init
+// same data and the same batches, with the loss curves and a few numbers at the end. It measures the
+// classic claims on this model: zero init stays symmetric, too-large init diverges, too-small init
 // stalls in deep nets, matched init trains.
 //
 //   nn::ModulePtr model = spec::build_model("Sequential(Linear(64, 32), ReLU(), Linear(32, 10))", g);
 //   ProbeResult r = run_probe(*model, {64, 64}, standard_candidates(*model), {.steps = 300});
 //   fmt::print("{}", format_probe(r));      // the terminal summary
-//   report.training = loss_chart(r);        // the HTML report's curves
+//   page.training = loss_chart(r);          // the HTML report's curves (charts.h)
 //
 // Data: make_probe_data (probe_data.h): scikit-learn's digits where the model's input and output fit, a
 // random teacher task otherwise.
@@ -45,7 +45,7 @@
 // state is a fixed point (all-zero weights before tanh or ReLU: no gradient at all) the rows stay exactly
 // zero; where it is a saddle (sigmoid units, whose gradients are identical but nonzero) the rounding
 // difference grows, about tenfold every 40 steps at lr 0.05 in probe_test (1e-6 of the rows after 100 steps,
-// 1e-4 after 300), and breaks the symmetry for real after some 600 steps. The chapter's "zero init stays
+// 1e-4 after 300), and breaks the symmetry for real after some 600 steps. The claim "zero init stays
 // symmetric" is therefore exact for the fixed point and holds for a few hundred steps at a saddle. Parameters
 // are updated in their own dtype (float32 models are the intended case).
 #pragma once
@@ -59,7 +59,6 @@
 
 #include "nninit/core/tensor.h"
 #include "nninit/diag/probe_data.h"
-#include "nninit/diag/svg.h"
 #include "nninit/diag/symmetry.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
@@ -94,7 +93,7 @@ struct Candidate {
   std::function<void(nn::Module&, Generator&)> initialize{};
 };
 
-// The chapter's five: "zeros" (every parameter of every layer but the normalisation ones 0), "too small"
+// The standard five: "zeros" (every parameter of every layer but the normalisation ones 0), "too small"
 // (those weights N(0, 0.01^2), biases 0: a factor of 0.01 * sqrt(fan_in) < 1 per layer, which compounds
 // to nothing in a deep net), "too large" (weights N(0, 1), biases 0: a factor sqrt(fan_in) per layer),
 // "PyTorch default" (as the prototype is) and "matched" (the auto preset, auto_preset.h).
@@ -136,9 +135,6 @@ ProbeResult run_probe(const nn::Module& prototype, const ProbeData& data,
 ProbeResult run_probe(const nn::Module& prototype, const Shape& input_shape,
                       std::span<const Candidate> candidates, const ProbeOptions& options = {},
                       const ProbeDataOptions& data_options = {});
-
-// The loss curves, log-scale y, one series per candidate (a diverged run ends where it diverged).
-svg::LineChart loss_chart(const ProbeResult& result);
 
 // A table for the terminal: per candidate the loss at the start and end, held-out numbers, divergence,
 // identical units and weight growth, then one line per claim the numbers support.

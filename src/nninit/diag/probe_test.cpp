@@ -285,7 +285,7 @@ TEST(ProbeData, SequencesPutTheBatchWhereTheModelReadsIt) {
   EXPECT_THROW(make_probe_data(*embedding, {4, 6}), ValueError);
 }
 
-// ---- the chapter's claims ----
+// ---- the classic claims ----
 
 // With every weight and bias zero, a tanh hidden layer outputs tanh(0) = 0 for every input: the output
 // layer's weights get the gradient g h^T = 0 and the hidden layer's get W2^T g = 0. Nothing but the output
@@ -351,17 +351,11 @@ TEST(ProbeTooLarge, DeepReluNetDiverges) {
   EXPECT_FALSE(matched.diverged_at.has_value());
   EXPECT_LT(matched.train_loss, 0.5);
 
-  const svg::LineChart chart = loss_chart(r);
-  EXPECT_TRUE(chart.log_y);
-  ASSERT_EQ(chart.series.size(), 2u);
-  EXPECT_EQ(chart.series[0].name, fmt::format("too large (diverged at step {})", *large.diverged_at));
-  EXPECT_EQ(chart.series[1].y, matched.losses);
-  EXPECT_NE(svg::line_chart(chart).find("<svg"), std::string::npos);
   EXPECT_NE(format_probe(r).find(fmt::format("- too large: diverged at step {}", *large.diverged_at)),
             std::string::npos);
 }
 
-// Weights N(0, 1) in the chapter's 784-256-128-10 ReLU MLP (digits resized to 28x28): the loss starts some
+// Weights N(0, 1) in the reference 784-256-128-10 ReLU MLP (digits resized to 28x28): the loss starts some
 // thousand times chance, under the 10x divergence rule only because that rule is relative to the start. The
 // first steps throw the weights out and kill the ReLUs, and the loss falls back to chance: the summary says
 // so rather than calling it a stall. (On the 8x8 images, 64 inputs, the same init trains.)

@@ -128,35 +128,9 @@ ParameterRow parameter_row(std::string name, const Tensor& tensor, std::string i
     const init::Fans fans = init::calculate_fan_in_and_fan_out(tensor);
     row.fan_in = fans.fan_in;
     row.fan_out = fans.fan_out;
-    row.reference = reference_stds(tensor);
+    row.reference = init::reference_stds(tensor);
   }
   return row;
-}
-
-svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins) {
-  svg::Histogram h;
-  h.title = std::move(title);
-  h.x_label = "value";
-  bins = std::max(bins, 1);
-  const TensorStatistics s = statistics(tensor);
-  if (s.count == 0) return h;
-  double low = s.min;
-  double high = s.max;
-  if (high <= low) {
-    const double half = low == 0.0 ? 0.5 : std::fabs(low) * 0.5;
-    low -= half;
-    high += half;
-  }
-  h.edges.resize(static_cast<std::size_t>(bins) + 1);
-  for (int i = 0; i <= bins; ++i) h.edges[static_cast<std::size_t>(i)] = low + (high - low) * i / bins;
-  h.counts.assign(static_cast<std::size_t>(bins), 0.0);
-  for (double v : tensor.to_doubles()) {
-    if (!std::isfinite(v)) continue;
-    auto bin = static_cast<std::int64_t>(std::floor((v - low) / (high - low) * bins));
-    bin = std::clamp<std::int64_t>(bin, 0, bins - 1);
-    h.counts[static_cast<std::size_t>(bin)] += 1;
-  }
-  return h;
 }
 
 std::string render_report(const ReportData& data) {

@@ -22,6 +22,7 @@
 #include "nninit/diag/lint.h"
 #include "nninit/diag/statistics.h"
 #include "nninit/diag/svg.h"
+#include "nninit/init/fan.h"
 
 namespace nninit::diag {
 
@@ -31,16 +32,12 @@ struct ParameterRow {
   std::int64_t fan_in = 0;  // 0 when the tensor has fewer than 2 dimensions
   std::int64_t fan_out = 0;
   TensorStatistics statistics{};
-  ReferenceStds reference{};
+  init::ReferenceStds reference{};
   std::string init{};  // what initialised it, when known ("kaiming_normal_(nonlinearity='relu')", "default")
 };
 
 // A row from a tensor: its statistics, fans and reference stds.
 ParameterRow parameter_row(std::string name, const Tensor& tensor, std::string init = {});
-
-// A histogram of a tensor's finite values over `bins` equal bins spanning [min, max] (a one-bin-wide range
-// around a constant tensor).
-svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins = 40);
 
 struct ReportData {
   std::string title = "nninit report";
