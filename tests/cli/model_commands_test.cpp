@@ -74,7 +74,7 @@ TEST_F(Cli, InitWithLsuvNeedsABatchShape) {
   EXPECT_TRUE(contains(r.output, "unknown preset 'magic'")) << r.output;
 }
 
-TEST_F(Cli, DiagnoseRunsOnTheChaptersModels) {
+TEST_F(Cli, DiagnoseRunsOnTheBuiltInModels) {
   for (const std::string model : {"mlp", "cnn", "transformer", "lstm"}) {
     for (const std::string preset : {"", "--preset auto", "--preset lsuv"}) {
       const Result r = run("diagnose " + model + " " + preset + " --json");

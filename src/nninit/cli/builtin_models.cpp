@@ -13,7 +13,7 @@ namespace nninit::cli {
 const std::vector<BuiltinModel>& builtin_models() {
   static const std::vector<BuiltinModel> models = {
       {"mlp", "Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))", "64,784",
-       "the chapter's 784-256-128-10 ReLU MLP"},
+       "the reference MLP: 784-256-128-10 with ReLU (MNIST-sized)"},
       {"tanh-mlp", "Sequential(Linear(784, 256), Tanh(), Linear(256, 128), Tanh(), Linear(128, 10))",
        "64,784", "the same MLP with tanh"},
       {"cnn",

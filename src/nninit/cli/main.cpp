@@ -23,7 +23,8 @@ constexpr const char* kModelHelp =
 constexpr const char* kRuleHelp =
     "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)";
 constexpr const char* kPresetHelp =
-    "A named initialisation: auto (the chapter's rules, layer by layer) or lsuv (Mishkin and Matas 2015)";
+    "A named initialisation: auto (each layer matched to the activation after it) or lsuv (Mishkin and Matas "
+    "2015)";
 
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");

@@ -1,5 +1,5 @@
-// Named presets: rule sets chosen for a model. `auto` applies the chapter's practical rules layer by
-// layer (diag/auto_preset.h). LSUV is data-driven and runs in `diagnose` after the rules.
+// Named presets: rule sets chosen for a model. `auto` matches each layer's init to the activation after it,
+// layer by layer (diag/auto_preset.h). LSUV is data-driven and runs in `diagnose` after the rules.
 #include <fmt/format.h>
 
 #include "nninit/cli/commands.h"
