@@ -31,7 +31,7 @@
 #include <fmt/format.h>
 
 #include "nninit/init/init.h"
-#include "nninit/random/cpu_dispatch.h"
+#include "nninit/random/host_isa.h"
 #include "nninit/random/torch_generator.h"
 
 namespace {

@@ -20,9 +20,9 @@
 
 #include <fmt/format.h>
 
-#include "nninit/diag/trace.h"
+#include "nninit/engine/trace.h"
+#include "nninit/expr/model_expression.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
 #include "oracle_file.h"
 
 namespace nninit::conformance {

@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "nninit/expr/init_expression.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/init_expression.h"
 #include "oracle_file.h"
 
 namespace nninit::conformance {

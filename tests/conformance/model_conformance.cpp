@@ -19,10 +19,10 @@
 
 #include <fmt/format.h>
 
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
-#include "nninit/spec/rule.h"
-#include "nninit/spec/rules.h"
 #include "oracle_file.h"
 
 namespace nninit::conformance {

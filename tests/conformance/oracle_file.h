@@ -14,8 +14,8 @@
 
 #include "nninit/core/error.h"
 #include "nninit/core/tensor.h"
+#include "nninit/core/torch_release.h"
 #include "nninit/core/warning.h"
-#include "nninit/random/torch_variant.h"
 
 namespace nninit::conformance {
 

@@ -16,11 +16,11 @@
 #include <string>
 #include <string_view>
 
-#include "nninit/diag/charts.h"
 #include "nninit/diag/lint.h"
-#include "nninit/diag/report.h"
+#include "nninit/expr/model_expression.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
+#include "nninit/report/charts.h"
+#include "nninit/report/report.h"
 
 namespace {
 

@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "nninit/core/dtype.h"
+#include "nninit/core/torch_release.h"
 #include "nninit/diag/lint.h"
 #include "nninit/diag/lsuv.h"
+#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/nn/module.h"
-#include "nninit/random/torch_variant.h"
-#include "nninit/spec/rule.h"
-#include "nninit/spec/rules.h"
 
 namespace nninit::cli {
 

@@ -12,15 +12,15 @@
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
-#include "nninit/diag/charts.h"
 #include "nninit/diag/depth_sweep.h"
 #include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
 #include "nninit/diag/probe.h"
-#include "nninit/diag/report.h"
+#include "nninit/expr/model_expression.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
+#include "nninit/report/charts.h"
+#include "nninit/report/report.h"
 
 namespace nninit::cli {
 namespace {

@@ -8,9 +8,9 @@
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
+#include "nninit/expr/init_expression.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/init_expression.h"
 
 namespace nninit::cli {
 

@@ -11,10 +11,10 @@
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/diagnose.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/rules.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
-#include "nninit/spec/rules.h"
 
 namespace nninit::cli {
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nninit/core/tensor.h"
-#include "nninit/diag/statistics.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/init/fan.h"
 
 namespace nninit::cli {

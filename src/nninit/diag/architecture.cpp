@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "nninit/diag/statistics.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/init/fan.h"
 #include "nninit/nn/activation.h"
 #include "nninit/nn/rnn.h"

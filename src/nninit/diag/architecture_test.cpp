@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "nninit/expr/model_expression.h"
 #include "nninit/init/fan.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
 
 namespace nninit::diag {
 namespace {

@@ -35,8 +35,8 @@
 #include <vector>
 
 #include "nninit/diag/architecture.h"
+#include "nninit/expr/rule.h"
 #include "nninit/nn/module.h"
-#include "nninit/spec/rule.h"
 
 namespace nninit::diag {
 

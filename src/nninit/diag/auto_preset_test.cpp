@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "nninit/diag/lint.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/rules.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
-#include "nninit/spec/rules.h"
 
 namespace nninit::diag {
 namespace {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "nninit/core/error.h"
-#include "nninit/diag/trace.h"
+#include "nninit/engine/trace.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit::diag {

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "nninit/core/tensor.h"
-#include "nninit/diag/statistics.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/diag/symmetry.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"

@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/diag/architecture.h"
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/lint_checks.h"
-#include "nninit/diag/statistics.h"
 #include "nninit/diag/symmetry.h"
 #include "nninit/init/fan.h"
 

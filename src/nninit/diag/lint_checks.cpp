@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/diag/auto_preset.h"
-#include "nninit/diag/statistics.h"
 #include "nninit/diag/symmetry.h"
 #include "nninit/init/fan.h"
 #include "nninit/nn/rnn.h"

@@ -5,13 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include "nninit/diag/diag_test_support.h"
 #include "nninit/diag/lsuv.h"
+#include "nninit/engine/engine_test_support.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/init/init.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
-#include "nninit/spec/rule.h"
-#include "nninit/spec/rules.h"
 
 namespace nninit::diag {
 namespace {

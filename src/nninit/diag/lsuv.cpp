@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "nninit/core/error.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/diag/architecture.h"
-#include "nninit/diag/statistics.h"
-#include "nninit/diag/trace.h"
+#include "nninit/engine/trace.h"
 #include "nninit/init/init.h"
 
 namespace nninit::diag {

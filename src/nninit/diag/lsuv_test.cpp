@@ -10,14 +10,14 @@
 #include <gtest/gtest.h>
 
 #include "nninit/core/error.h"
-#include "nninit/diag/diag_test_support.h"
-#include "nninit/diag/statistics.h"
-#include "nninit/diag/trace.h"
+#include "nninit/core/tensor_statistics.h"
+#include "nninit/engine/engine_test_support.h"
+#include "nninit/engine/trace.h"
+#include "nninit/expr/model_expression.h"
 #include "nninit/nn/activation.h"
 #include "nninit/nn/container.h"
 #include "nninit/nn/linear.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
 
 namespace nninit::diag {
 namespace {

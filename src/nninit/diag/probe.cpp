@@ -14,13 +14,13 @@
 #include "nninit/core/error.h"
 #include "nninit/diag/architecture.h"
 #include "nninit/diag/auto_preset.h"
-#include "nninit/diag/loss.h"
-#include "nninit/diag/trace.h"
+#include "nninit/engine/loss.h"
+#include "nninit/engine/trace.h"
+#include "nninit/expr/rules.h"
 #include "nninit/nn/attention.h"
 #include "nninit/nn/rnn.h"
 #include "nninit/nn/transformer.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/rules.h"
 
 #include "nninit/diag/probe_data.h"
 

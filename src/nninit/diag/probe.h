@@ -60,9 +60,9 @@
 #include "nninit/core/tensor.h"
 #include "nninit/diag/probe_data.h"
 #include "nninit/diag/symmetry.h"
+#include "nninit/expr/rule.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
-#include "nninit/spec/rule.h"
 
 namespace nninit::diag {
 

@@ -17,12 +17,12 @@
 
 #include "nninit/core/error.h"
 #include "nninit/diag/architecture.h"
-#include "nninit/diag/trace.h"
+#include "nninit/engine/trace.h"
+#include "nninit/expr/rules.h"
 #include "nninit/nn/attention.h"
 #include "nninit/nn/rnn.h"
 #include "nninit/nn/transformer.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/rules.h"
 
 namespace nninit::diag {
 namespace {

@@ -15,11 +15,11 @@
 #include <gtest/gtest.h>
 
 #include "nninit/core/error.h"
-#include "nninit/diag/loss.h"
-#include "nninit/diag/trace.h"
+#include "nninit/engine/loss.h"
+#include "nninit/engine/trace.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/rule.h"
 #include "nninit/random/torch_generator.h"
-#include "nninit/spec/model_expression.h"
-#include "nninit/spec/rule.h"
 
 namespace nninit::diag {
 namespace {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "nninit/core/memory_order.h"
-#include "nninit/diag/statistics.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/nn/conv.h"
 #include "nninit/nn/linear.h"
 #include "nninit/nn/rnn.h"

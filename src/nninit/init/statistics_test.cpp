@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "nninit/init/extra.h"
+#include "nninit/init/beyond_torch.h"
 #include "statistics.h"
 
 namespace nninit::init {

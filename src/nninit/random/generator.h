@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "nninit/core/tensor.h"
-#include "nninit/random/torch_variant.h"
+#include "nninit/core/torch_release.h"
 
 namespace nninit {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "nninit/random/fill_kernels.h"
+#include "nninit/random/internal/fill_kernels.h"
 
 namespace nninit {
 

@@ -12,9 +12,9 @@
 #include <span>
 #include <vector>
 
+#include "nninit/core/torch_release.h"
 #include "nninit/random/generator.h"
 #include "nninit/random/mt19937.h"
-#include "nninit/random/torch_variant.h"
 
 namespace nninit {
 

@@ -1,0 +1,326 @@
+#include "nninit/expr/rules.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "nninit/core/error.h"
+#include "nninit/core/warning.h"
+#include "nninit/expr/init_expression.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/module_registry.h"
+#include "nninit/lang/source.h"
+#include "nninit/lang/suggest.h"
+
+namespace nninit::spec {
+namespace {
+
+// Where the expression starts within the rule's text: after the '=' that follows the pattern.
+std::size_t expression_begin(const Rule& rule) {
+  const std::size_t separator = rule.text.find('=', rule.pattern_range.end);
+  return separator == std::string::npos ? rule.text.size() : separator + 1;
+}
+
+// A rule's expression, parsed for the release, and the warnings that calling it gives: PyTorch's deprecated
+// aliases (nn.init.uniform) warn at each call, so at each parameter the rule initialises, not once.
+struct ParsedRule {
+  InitExpression expression;
+  std::vector<Warning> call_warnings;
+};
+
+// Errors are located within the whole rule.
+ParsedRule parse_rule_expression(const Rule& rule, TorchVersion version) {
+  const std::size_t begin = expression_begin(rule);
+  const std::string_view text = std::string_view(rule.text).substr(begin);
+  try {
+    ScopedWarningCapture capture;
+    InitExpression expression = InitExpression::parse(text, {.version = version});
+    return {std::move(expression), capture.warnings()};
+  } catch (const ParseError& e) {
+    throw ParseError(e.reason(), rule.text, begin + e.offset());
+  } catch (const ExpressionTypeError& e) {
+    throw ExpressionTypeError(e.reason(), rule.text, begin + e.offset());
+  } catch (const BindError& e) {
+    throw ExpressionTypeError(e.what(), rule.text, begin + e.range().begin);
+  }
+}
+
+// The torch.nn class names a Type.param rule may name: the registry's, and the types and bases in the model.
+std::vector<std::string> known_types(nn::Module& model) {
+  std::vector<std::string> names = model_layer_names(TorchVersion::newest());
+  const auto add = [&](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  add("Module");
+  for (const nn::NamedModule& m : model.named_modules()) {
+    add(m.module->type_name());
+    for (const std::string& base : m.module->python_bases()) add(base);
+  }
+  return names;
+}
+
+void check_rule_types(nn::Module& model, std::span<const Rule> rules) {
+  std::optional<std::vector<std::string>> known;
+  for (const Rule& rule : rules) {
+    if (rule.kind != PatternKind::type_parameter) continue;
+    if (!known) known = known_types(model);
+    if (std::find(known->begin(), known->end(), rule.type_name) != known->end()) continue;
+    throw ParseError(fmt::format("'{}' is not a torch.nn class nninit knows, nor a type in the model{}",
+                                 rule.type_name, did_you_mean(rule.type_name, *known)),
+                     rule.text, rule.pattern_range.begin);
+  }
+}
+
+bool matches(const Rule& rule, const nn::Module& module, const std::string& own_name,
+             const std::string& path) {
+  if (rule.kind == PatternKind::type_parameter) {
+    return module.is_instance(rule.type_name) && glob_match(rule.parameter_glob, own_name);
+  }
+  return glob_match(rule.path_glob, path);
+}
+
+// "0.weight, 0.bias, 2.weight (12 in all)"
+template <class Items>
+std::string short_list(const Items& items, std::size_t shown = 8) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < shown; ++i) out += (i > 0 ? ", " : "") + items[i];
+  if (items.size() > shown) out += fmt::format(", ... ({} in all)", items.size());
+  return out;
+}
+
+[[noreturn]] void nothing_matched(nn::Module& model, std::span<const Rule> rules,
+                                  const std::vector<nn::NamedTensor>& parameters) {
+  std::vector<std::string> rule_texts;
+  for (const Rule& rule : rules) rule_texts.push_back(fmt::format("'{}'", rule.text));
+  if (parameters.empty()) {
+    throw ValueError(fmt::format("apply_rules: no rule matched: the model ({}) has no parameters (rules: {})",
+                                 model.type_name(), short_list(rule_texts)));
+  }
+  std::vector<std::string> names;
+  for (const nn::NamedTensor& p : parameters) names.push_back(p.name);
+  std::vector<std::string> typed;  // Type.param as a rule would name them
+  model.apply([&](nn::Module& m) {
+    for (const nn::NamedTensor& p : m.named_parameters(false)) {
+      const std::string name = m.type_name() + "." + p.name;
+      if (std::find(typed.begin(), typed.end(), name) == typed.end()) typed.push_back(name);
+    }
+  });
+  throw ValueError(
+      fmt::format("apply_rules: no rule matched any parameter (rules: {}); the model's parameters "
+                  "are {}; by type: {}",
+                  short_list(rule_texts), short_list(names), short_list(typed)));
+}
+
+// ----- rules_to_python
+
+bool has_glob(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+// The Python test of a glob: `name == 'weight'` or `fnmatch.fnmatchcase(name, 'bias_*')`.
+std::string glob_test(std::string_view variable, const std::string& pattern) {
+  if (!has_glob(pattern)) return fmt::format("{} == {}", variable, python_string_repr(pattern));
+  return fmt::format("fnmatch.fnmatchcase({}, {})", variable, python_string_repr(pattern));
+}
+
+// The class a Type.param rule names, as Python code reaches it.
+std::string class_test(const std::string& type_name) {
+  static const std::pair<std::string_view, std::string_view> private_classes[] = {
+      {"Module", "nn.Module"},
+      {"RNNBase", "nn.RNNBase"},
+      {"RNNCellBase", "nn.RNNCellBase"},
+      {"_ConvNd", "nn.modules.conv._ConvNd"},
+      {"_ConvTransposeNd", "nn.modules.conv._ConvTransposeNd"},
+      {"_NormBase", "nn.modules.batchnorm._NormBase"},
+      {"_BatchNorm", "nn.modules.batchnorm._BatchNorm"},
+      {"_InstanceNorm", "nn.modules.instancenorm._InstanceNorm"},
+      {"_DropoutNd", "nn.modules.dropout._DropoutNd"},
+      {"_MaxPoolNd", "nn.modules.pooling._MaxPoolNd"},
+      {"_AvgPoolNd", "nn.modules.pooling._AvgPoolNd"},
+      {"_AdaptiveAvgPoolNd", "nn.modules.pooling._AdaptiveAvgPoolNd"},
+      {"_AdaptiveMaxPoolNd", "nn.modules.pooling._AdaptiveMaxPoolNd"},
+      {"NonDynamicallyQuantizableLinear", "nn.modules.linear.NonDynamicallyQuantizableLinear"},
+  };
+  for (const auto& [name, path] : private_classes) {
+    if (type_name == name) return fmt::format("isinstance(m, {})", path);
+  }
+  const std::vector<std::string> layers = model_layer_names(TorchVersion::newest());
+  if (std::find(layers.begin(), layers.end(), type_name) != layers.end()) {
+    return fmt::format("isinstance(m, nn.{})", type_name);
+  }
+  return fmt::format("type(m).__name__ == {}", python_string_repr(type_name));
+}
+
+std::string_view without_init_prefix(std::string_view callee) {
+  for (std::string_view prefix : {"torch.nn.init.", "nn.init.", "init."}) {
+    if (callee.starts_with(prefix)) return callee.substr(prefix.size());
+  }
+  return callee;
+}
+
+// An argument as Python code: calculate_gain(...) gets its nn.init. prefix.
+std::string argument_code(const Value& value) {
+  if (value.kind() == Value::Kind::call && without_init_prefix(value.call().callee) == "calculate_gain") {
+    const Call& call = value.call();
+    std::vector<std::string> parts;
+    for (const Value& arg : call.args) parts.push_back(argument_code(arg));
+    for (const KeywordArgument& k : call.keywords) parts.push_back(k.name + "=" + argument_code(k.value));
+    return fmt::format("nn.init.calculate_gain({})", fmt::join(parts, ", "));
+  }
+  return value.repr();
+}
+
+bool is_nninit_scheme(std::string_view function) {
+  for (std::string_view name :
+       {"lecun_uniform_", "lecun_normal_", "variance_scaling_", "delta_orthogonal_", "trunc_normal_tf_"}) {
+    if (function == name) return true;
+  }
+  return false;
+}
+
+// The statement that applies a rule's expression to `p`.
+std::string init_statement(const Rule& rule) {
+  const Value& expression = rule.expression;
+  std::string function;
+  std::vector<std::string> parts = {"p"};
+  if (expression.kind() == Value::Kind::call) {
+    function = std::string(without_init_prefix(expression.call().callee));
+    for (const Value& arg : expression.call().args) parts.push_back(argument_code(arg));
+    for (const KeywordArgument& k : expression.call().keywords) {
+      parts.push_back(k.name + "=" + argument_code(k.value));
+    }
+  } else if (expression.kind() == Value::Kind::name) {
+    function = std::string(without_init_prefix(expression.name()));
+  } else {
+    return fmt::format("raise ValueError({})",
+                       python_string_repr("not an init expression: " + expression.repr()));
+  }
+  if (function == "forget_gate_bias_") {
+    parts.insert(parts.begin(), "m");
+    parts.insert(parts.begin() + 2, "name");
+    return fmt::format("forget_gate_bias_({})", fmt::join(parts, ", "));
+  }
+  if (is_nninit_scheme(function)) {
+    return fmt::format("{}({})  # nninit's own scheme: torch.nn.init has no equivalent", function,
+                       fmt::join(parts, ", "));
+  }
+  return fmt::format("nn.init.{}({})", function, fmt::join(parts, ", "));
+}
+
+bool uses_function(std::span<const Rule> rules, std::string_view function) {
+  return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) {
+    const Value& e = rule.expression;
+    const std::string callee = e.kind() == Value::Kind::call   ? e.call().callee
+                               : e.kind() == Value::Kind::name ? e.name()
+                                                               : std::string();
+    return without_init_prefix(callee) == function;
+  });
+}
+
+}  // namespace
+
+std::string rules_to_python(std::span<const Rule> rules) {
+  const bool paths =
+      std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return r.kind == PatternKind::path; });
+  const bool globs = std::any_of(rules.begin(), rules.end(), [](const Rule& r) {
+    return has_glob(r.kind == PatternKind::path ? r.path_glob : r.parameter_glob);
+  });
+  std::string out;
+  if (globs) out += "import fnmatch\n\n";
+  out += "import torch\nfrom torch import nn\n\n\n";
+  if (uses_function(rules, "forget_gate_bias_")) {
+    out +=
+        "def forget_gate_bias_(m, p, name, value=1.0):\n"
+        "    # nninit's forget_gate_bias_: LSTM gates are stacked [i, f, g, o] and the forget gate sees\n"
+        "    # bias_ih + bias_hh, so bias_ih gets `value` in rows [h, 2h) and bias_hh zeros there.\n"
+        "    if not isinstance(m, (nn.LSTM, nn.LSTMCell)) or not name.startswith(('bias_ih', 'bias_hh')):\n"
+        "        raise ValueError(f'forget_gate_bias_: {name!r} is not an LSTM bias')\n"
+        "    h = p.shape[0] // 4\n"
+        "    p[h:2 * h] = value if name.startswith('bias_ih') else 0.0\n\n\n";
+  }
+  out += "def init_fn(m):\n";
+  out += "    for name, p in m.named_parameters(recurse=False):\n";
+  if (paths) out += "        path = names[id(p)]\n";
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const Rule& rule = rules[r];
+    const std::string test =
+        rule.kind == PatternKind::type_parameter
+            ? fmt::format("{} and {}", class_test(rule.type_name), glob_test("name", rule.parameter_glob))
+            : glob_test("path", rule.path_glob);
+    out += fmt::format("        {} {}:  # {}\n", r == 0 ? "if" : "elif", test, rule.text);
+    out += fmt::format("            {}\n", init_statement(rule));
+  }
+  if (rules.empty()) out += "        pass\n";
+  out += "\n\n";
+  if (paths) out += "names = {id(p): name for name, p in model.named_parameters()}\n";
+  out += "with torch.no_grad():\n    model.apply(init_fn)\n";
+  return out;
+}
+
+RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator,
+                       TorchVersion version) {
+  RuleReport report;
+  report.matches.assign(rules.size(), 0);
+  if (rules.empty()) {
+    for (const nn::NamedTensor& p : model.named_parameters()) report.untouched.push_back(p.name);
+    return report;
+  }
+  std::vector<ParsedRule> parsed;
+  for (const Rule& rule : rules) parsed.push_back(parse_rule_expression(rule, version));
+  check_rule_types(model, rules);
+
+  const std::vector<nn::NamedTensor> parameters = model.named_parameters();
+  const auto path_of = [&](const nn::NamedTensor& own) {
+    for (const nn::NamedTensor& p : parameters) {
+      if (nn::same_tensor(p.tensor, own.tensor)) return p.name;
+    }
+    return own.name;  // not reachable from the root: cannot happen for a module of the tree
+  };
+  ReleaseGenerator release_generator(generator, behaviour_of(version));
+  std::vector<bool> matched_any(rules.size(), false);  // including parameters an earlier rule took
+  model.apply([&](nn::Module& module) {
+    for (const nn::NamedTensor& own : module.named_parameters(false)) {
+      const std::string path = path_of(own);
+      bool taken = false;
+      for (std::size_t r = 0; r < rules.size(); ++r) {
+        if (!matches(rules[r], module, own.name, path)) continue;
+        matched_any[r] = true;
+        if (taken) continue;
+        taken = true;
+        try {
+          for (const Warning& w : parsed[r].call_warnings) warn(w.message, w.category);
+          parsed[r].expression.apply(own.tensor, release_generator,
+                                     {.parameter_name = path, .module_type = module.type_name()});
+        } catch (const Error& e) {
+          throw_error(e.kind(), fmt::format("rule '{}' on parameter '{}' ({}): {}", rules[r].text, path,
+                                            module.type_name(), e.what()));
+        }
+        report.applications.push_back({.parameter = path, .module_type = module.type_name(), .rule = r});
+        ++report.matches[r];
+      }
+    }
+  });
+  if (report.applications.empty()) nothing_matched(model, rules, parameters);
+
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    const bool initialised =
+        std::any_of(report.applications.begin(), report.applications.end(),
+                    [&](const RuleApplication& a) { return a.parameter == parameters[i].name; });
+    if (!initialised) report.untouched.push_back(parameters[i].name);
+  }
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    if (report.matches[r] != 0) continue;
+    report.unmatched_rules.push_back(r);
+    warn(matched_any[r]
+             ? fmt::format("rule '{}' initialised no parameter: an earlier rule takes every parameter it "
+                           "matches",
+                           rules[r].text)
+             : fmt::format("rule '{}' matched no parameter", rules[r].text));
+  }
+  return report;
+}
+
+}  // namespace nninit::spec

@@ -1,0 +1,324 @@
+#include "nninit/expr/rules.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "nninit/core/warning.h"
+#include "nninit/expr/init_expression.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/nn/container.h"
+#include "nninit/nn/layer_test_support.h"
+#include "nninit/nn/linear.h"
+
+namespace nninit::spec {
+namespace {
+
+using nn::testing::error_of;
+using nn::testing::hex32;
+
+std::vector<Rule> parse_rules(std::initializer_list<const char*> texts) {
+  std::vector<Rule> rules;
+  for (const char* text : texts) rules.push_back(parse_rule(text));
+  return rules;
+}
+
+// "name hex hex hex" for each named parameter, then the next torch.rand(1).
+std::vector<std::string> fingerprint(const nn::Module& module, TorchGenerator& generator) {
+  std::vector<std::string> out;
+  for (const nn::NamedTensor& p : module.named_parameters()) {
+    out.push_back(p.name + " " + hex32(p.tensor, std::min<std::int64_t>(4, p.tensor.numel())));
+  }
+  Tensor next = Tensor::empty({1});
+  generator.uniform_(next, 0, 1);
+  out.push_back("rand " + hex32(next, 1));
+  return out;
+}
+
+std::vector<std::string> rule_indices(const RuleReport& report) {
+  std::vector<std::string> out;
+  for (const RuleApplication& a : report.applications) {
+    out.push_back(fmt::format("{} {} {}", a.parameter, a.module_type, a.rule));
+  }
+  return out;
+}
+
+// PyTorch runs the script that rules_to_python prints (checked below), after building the model with seed 0:
+//   ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 -c 'import fnmatch, struct, torch
+//   from torch import nn; from torch.nn import *
+//   torch.manual_seed(0); model = TransformerEncoderLayer(8, 2, 16)
+//   <rules_to_python(rules)>
+//   h = lambda v: " ".join("%08x" % struct.unpack("<I", struct.pack("<f", x))[0]
+//                          for x in v.detach().flatten()[:4].float().tolist())
+//   [print(k, h(v)) for k, v in model.named_parameters()]; print("rand", h(torch.rand(1)))'
+// PyTorch 1.13 and 2.14 (the same command with scripts/in-oracle sid python3, from the repository root)
+// print the same.
+TEST(ApplyRules, KnownAnswersFromPyTorch) {
+  const std::vector<Rule> rules = parse_rules({
+      "MultiheadAttention.in_proj_weight=normal_(std=0.02)",
+      "Linear.weight=kaiming_normal_(mode='fan_out', nonlinearity='relu')",  // out_proj is a Linear too
+      "*.bias=constant_(val=0.5)",
+      "norm?.weight=uniform_(a=0.9, b=1.1)",
+  });
+  const std::vector<std::string> expected = {
+      "self_attn.in_proj_weight 395993af bca343c4 3ca05147 bc10a6a2",
+      "self_attn.in_proj_bias 00000000 00000000 00000000 00000000",  // no rule: "*.bias" wants ".bias"
+      "self_attn.out_proj.weight 3f25d304 3ee40f82 be7acd5d bf1619a3",
+      "self_attn.out_proj.bias 3f000000 3f000000 3f000000 3f000000",
+      "linear1.weight bef59cf5 be8a8d23 bd9759e6 bdc00362",
+      "linear1.bias 3f000000 3f000000 3f000000 3f000000",
+      "linear2.weight 3f022114 3f24b457 3f853f9e 3d6f1701",
+      "linear2.bias 3f000000 3f000000 3f000000 3f000000",
+      "norm1.weight 3f8a82ee 3f84f510 3f8ac89b 3f773a17",
+      "norm1.bias 3f000000 3f000000 3f000000 3f000000",
+      "norm2.weight 3f754e95 3f6f9026 3f7cffd5 3f67e543",
+      "norm2.bias 3f000000 3f000000 3f000000 3f000000",
+      "rand 3f3f7695",
+  };
+  for (TorchVersion version : {TorchVersion{1, 13}, TorchVersion{2, 14}}) {
+    TorchGenerator g(0, {.version = version});
+    const nn::ModulePtr model = build_model("TransformerEncoderLayer(8, 2, 16)", g, {.version = version});
+    const RuleReport report = apply_rules(*model, rules, g, version);
+    EXPECT_EQ(fingerprint(*model, g), expected) << version.str();
+    // Post-order: out_proj (inside self_attn) first, then self_attn's own parameters, then the later
+    // children.
+    EXPECT_EQ(
+        rule_indices(report),
+        (std::vector<std::string>{"self_attn.out_proj.weight NonDynamicallyQuantizableLinear 1",
+                                  "self_attn.out_proj.bias NonDynamicallyQuantizableLinear 2",
+                                  "self_attn.in_proj_weight MultiheadAttention 0", "linear1.weight Linear 1",
+                                  "linear1.bias Linear 2", "linear2.weight Linear 1", "linear2.bias Linear 2",
+                                  "norm1.weight LayerNorm 3", "norm1.bias LayerNorm 2",
+                                  "norm2.weight LayerNorm 3", "norm2.bias LayerNorm 2"}));
+    EXPECT_EQ(report.matches, (std::vector<std::size_t>{1, 3, 5, 2}));
+    EXPECT_TRUE(report.unmatched_rules.empty());
+    EXPECT_EQ(report.untouched, (std::vector<std::string>{"self_attn.in_proj_bias"}));
+  }
+}
+
+TEST(ApplyRules, PrintsTheEquivalentPyTorchScript) {
+  const std::vector<Rule> rules = parse_rules({
+      "MultiheadAttention.in_proj_weight=normal_(std=0.02)",
+      "Linear.weight=kaiming_normal_(mode='fan_out', nonlinearity='relu')",
+      "*.bias=constant_(val=0.5)",
+      "norm?.weight=uniform_(a=0.9, b=1.1)",
+  });
+  EXPECT_EQ(rules_to_python(rules),
+            "import fnmatch\n"
+            "\n"
+            "import torch\n"
+            "from torch import nn\n"
+            "\n"
+            "\n"
+            "def init_fn(m):\n"
+            "    for name, p in m.named_parameters(recurse=False):\n"
+            "        path = names[id(p)]\n"
+            "        if isinstance(m, nn.MultiheadAttention) and name == 'in_proj_weight':  # "
+            "MultiheadAttention.in_proj_weight=normal_(std=0.02)\n"
+            "            nn.init.normal_(p, std=0.02)\n"
+            "        elif isinstance(m, nn.Linear) and name == 'weight':  # Linear.weight=kaiming_normal_("
+            "mode='fan_out', nonlinearity='relu')\n"
+            "            nn.init.kaiming_normal_(p, mode='fan_out', nonlinearity='relu')\n"
+            "        elif fnmatch.fnmatchcase(path, '*.bias'):  # *.bias=constant_(val=0.5)\n"
+            "            nn.init.constant_(p, val=0.5)\n"
+            "        elif fnmatch.fnmatchcase(path, 'norm?.weight'):  # norm?.weight=uniform_(a=0.9, b=1.1)\n"
+            "            nn.init.uniform_(p, a=0.9, b=1.1)\n"
+            "\n"
+            "\n"
+            "names = {id(p): name for name, p in model.named_parameters()}\n"
+            "with torch.no_grad():\n"
+            "    model.apply(init_fn)\n");
+  const std::string lstm = rules_to_python(parse_rules(
+      {"LSTM.bias_*=forget_gate_bias_(1.0)",
+       "RNNBase.weight_hh*=nn.init.orthogonal_(gain=calculate_gain('tanh'))", "Block.weight=lecun_normal_"}));
+  EXPECT_NE(lstm.find("def forget_gate_bias_(m, p, name, value=1.0):"), std::string::npos) << lstm;
+  EXPECT_NE(lstm.find("if isinstance(m, nn.LSTM) and fnmatch.fnmatchcase(name, 'bias_*'):"),
+            std::string::npos);
+  EXPECT_NE(lstm.find("            forget_gate_bias_(m, p, name, 1.0)\n"), std::string::npos);
+  EXPECT_NE(lstm.find("elif isinstance(m, nn.RNNBase) and fnmatch.fnmatchcase(name, 'weight_hh*'):"),
+            std::string::npos);
+  EXPECT_NE(lstm.find("nn.init.orthogonal_(p, gain=nn.init.calculate_gain('tanh'))"), std::string::npos);
+  EXPECT_NE(lstm.find("elif type(m).__name__ == 'Block' and name == 'weight':"), std::string::npos);
+  EXPECT_NE(lstm.find("lecun_normal_(p)  # nninit's own scheme"), std::string::npos);
+  EXPECT_EQ(lstm.find("names = "), std::string::npos);  // no path rule, no name table
+}
+
+// Type.param is Python's isinstance: an LSTM is an RNNBase, MultiheadAttention's out_proj a Linear, every
+// module a Module.
+TEST(ApplyRules, TypeRulesMatchSubclasses) {
+  TorchGenerator g(1);
+  const nn::ModulePtr model =
+      build_model("Sequential(LSTM(2, 2), GRUCell(2, 2, bias=False), MultiheadAttention(4, 2))", g);
+  const RuleReport report =
+      apply_rules(*model,
+                  parse_rules({"RNNBase.bias_*=zeros_", "RNNCellBase.weight_ih=ones_",
+                               "Linear.*=constant_(val=2.0)", "Module.*=constant_(val=3.0)"}),
+                  g);
+  EXPECT_EQ(rule_indices(report),
+            (std::vector<std::string>{"0.weight_ih_l0 LSTM 3", "0.weight_hh_l0 LSTM 3", "0.bias_ih_l0 LSTM 0",
+                                      "0.bias_hh_l0 LSTM 0", "1.weight_ih GRUCell 1", "1.weight_hh GRUCell 3",
+                                      "2.out_proj.weight NonDynamicallyQuantizableLinear 2",
+                                      "2.out_proj.bias NonDynamicallyQuantizableLinear 2",
+                                      "2.in_proj_weight MultiheadAttention 3",
+                                      "2.in_proj_bias MultiheadAttention 3"}));
+  EXPECT_EQ(model->named_parameters()[2].tensor.to_doubles(), std::vector<double>(8, 0.0));
+  EXPECT_EQ(model->named_parameters()[4].tensor.to_doubles(), std::vector<double>(12, 1.0));
+}
+
+// Module::is_instance follows type(m).__mro__ of PyTorch 1.13, 2.6 and 2.14.
+TEST(ApplyRules, IsInstanceFollowsPyTorchsClasses) {
+  TorchGenerator g(0);
+  const nn::ModulePtr model = build_model(
+      "Sequential(BatchNorm2d(2), Conv2d(2, 2, 1), ConvTranspose3d(2, 2, 1), ReLU6(), Dropout2d(), "
+      "AdaptiveMaxPool2d(1), MultiheadAttention(2, 1))",
+      g);
+  const auto is = [&](const char* child, const char* type) { return model->child(child).is_instance(type); };
+  EXPECT_TRUE(is("0", "_BatchNorm") && is("0", "_NormBase") && is("0", "BatchNorm2d") && is("0", "Module"));
+  EXPECT_FALSE(is("0", "_InstanceNorm") || is("0", "BatchNorm1d"));
+  EXPECT_TRUE(is("1", "_ConvNd") && !is("1", "_ConvTransposeNd"));
+  EXPECT_TRUE(is("2", "_ConvTransposeNd") && is("2", "_ConvNd"));
+  EXPECT_TRUE(is("3", "Hardtanh") && is("4", "_DropoutNd") && is("5", "_AdaptiveMaxPoolNd"));
+  EXPECT_TRUE(model->child("6").child("out_proj").is_instance("Linear"));
+  EXPECT_FALSE(is("6", "Linear"));
+}
+
+// A shared parameter is initialised at each visit of a module that holds it (PyTorch's apply does the same),
+// and a path rule sees it under its first name only. PyTorch agrees (1.13 and 2.14):
+//   torch.manual_seed(3); a = nn.Linear(2, 2); b = nn.Linear(2, 2); b.weight = a.weight
+//   model = nn.Sequential(a, b); <the script of rules_to_python>; print(a.weight)
+// prints the second of two normal_ draws after the two Linears' own.
+TEST(ApplyRules, SharedParameters) {
+  TorchGenerator g(3);
+  auto first = std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 2, .out_features = 2}, g);
+  auto second = std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 2, .out_features = 2}, g);
+  second->set_parameter("weight", first->weight());
+  nn::Sequential model({first, second});
+  ScopedWarningCapture warnings;
+  const RuleReport report =
+      apply_rules(model, parse_rules({"1.weight=zeros_", "Linear.weight=normal_", "*.bias=zeros_"}), g);
+  EXPECT_EQ(rule_indices(report), (std::vector<std::string>{"0.weight Linear 1", "0.bias Linear 2",
+                                                            "0.weight Linear 1", "1.bias Linear 2"}));
+  ASSERT_EQ(warnings.warnings().size(), 1u);
+  EXPECT_EQ(warnings.warnings()[0].message, "rule '1.weight=zeros_' matched no parameter");
+  // Two normal_ draws of four values each: the second one stays.
+  TorchGenerator replay(3);
+  nn::Linear a({.in_features = 2, .out_features = 2}, replay);
+  nn::Linear b({.in_features = 2, .out_features = 2}, replay);
+  Tensor expected = Tensor::empty({2, 2});
+  replay.normal_(expected, 0, 1);
+  replay.normal_(expected, 0, 1);
+  EXPECT_EQ(first->weight().to_doubles(), expected.to_doubles());
+}
+
+TEST(ApplyRules, UnmatchedRules) {
+  TorchGenerator g(0);
+  const nn::ModulePtr model = build_model("Sequential(Linear(4, 3), ReLU(), LayerNorm(3))", g);
+  ScopedWarningCapture warnings;
+  const RuleReport report = apply_rules(
+      *model, parse_rules({"Linear.*=zeros_", "*.weight=ones_", "0.bias=ones_", "Conv2d.weight=ones_"}), g);
+  EXPECT_EQ(report.unmatched_rules, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(report.matches, (std::vector<std::size_t>{2, 1, 0, 0}));
+  EXPECT_EQ(report.untouched, (std::vector<std::string>{"2.bias"}));
+  ASSERT_EQ(warnings.warnings().size(), 2u);
+  EXPECT_EQ(warnings.warnings()[0].message,
+            "rule '0.bias=ones_' initialised no parameter: an earlier rule takes every parameter it matches");
+  EXPECT_EQ(warnings.warnings()[1].message, "rule 'Conv2d.weight=ones_' matched no parameter");
+
+  EXPECT_EQ(
+      error_of([&] {
+        apply_rules(*model, parse_rules({"Conv2d.weight=ones_", "*.c_proj.weight=zeros_"}), g);
+      }),
+      "ValueError: apply_rules: no rule matched any parameter (rules: 'Conv2d.weight=ones_', "
+      "'*.c_proj.weight=zeros_'); the model's parameters are 0.weight, 0.bias, 2.weight, 2.bias; by type: "
+      "Linear.weight, Linear.bias, LayerNorm.weight, LayerNorm.bias");
+  const nn::ModulePtr empty = build_model("Sequential(ReLU())", g);
+  EXPECT_EQ(error_of([&] { apply_rules(*empty, parse_rules({"*=zeros_"}), g); }),
+            "ValueError: apply_rules: no rule matched: the model (Sequential) has no parameters (rules: "
+            "'*=zeros_')");
+  EXPECT_TRUE(apply_rules(*model, {}, g).applications.empty());
+}
+
+// nn.init.uniform and the other deprecated aliases warn at each call, as PyTorch's do: once per parameter
+// the rule initialises, never for a rule that initialises nothing.
+TEST(ApplyRules, DeprecatedAliasesWarnAtEachCall) {
+  TorchGenerator g(0, {.version = {1, 13}});
+  const nn::ModulePtr model = build_model("Sequential(Linear(4, 3), Linear(3, 2))", g, {.version = {1, 13}});
+  ScopedWarningCapture warnings;
+  apply_rules(*model, parse_rules({"*.weight=uniform(-0.1, 0.1)", "0.weight=normal(std=0.1)"}), g, {1, 13});
+  ASSERT_EQ(warnings.warnings().size(), 3u);
+  EXPECT_EQ(warnings.warnings()[0].message,
+            "nn.init.uniform is now deprecated in favor of nn.init.uniform_.");
+  EXPECT_EQ(warnings.warnings()[1].message, warnings.warnings()[0].message);
+  EXPECT_EQ(
+      warnings.warnings()[2].message,
+      "rule '0.weight=normal(std=0.1)' initialised no parameter: an earlier rule takes every parameter it "
+      "matches");
+}
+
+TEST(ApplyRules, PointedErrors) {
+  TorchGenerator g(0);
+  const nn::ModulePtr model = build_model("Sequential(Linear(4, 3), LSTM(3, 2))", g);
+  const auto error = [&](const char* rule) {
+    return error_of([&] { apply_rules(*model, parse_rules({rule}), g); });
+  };
+  EXPECT_EQ(error("Lienar.weight=zeros_"),
+            "ValueError: 'Lienar' is not a torch.nn class nninit knows, nor a type in the model (did you "
+            "mean 'Linear' "
+            "or 'Bilinear'?) at column 1\n"
+            "  Lienar.weight=zeros_\n"
+            "  ^");
+  EXPECT_EQ(error("Linear.weight=kaiming_normal_(mdoe='fan_out')"),
+            "TypeError: kaiming_normal_() got an unexpected keyword argument 'mdoe' (did you mean 'mode'?) "
+            "at column "
+            "31\n"
+            "  Linear.weight=kaiming_normal_(mdoe='fan_out')\n"
+            "                                ^");
+  EXPECT_EQ(error("Linear.weight = kaiming_normall_").substr(0, 72),
+            "ValueError: unknown init function 'kaiming_normall_' (did you mean 'kaim");
+  EXPECT_NE(error("Linear.weight = kaiming_normall_").find("at column 17"), std::string::npos);
+  EXPECT_EQ(error("Linear.bias=kaiming_normal_"),
+            "ValueError: rule 'Linear.bias=kaiming_normal_' on parameter '0.bias' (Linear): kaiming_normal_: "
+            "Fan in "
+            "and fan out can not be computed for tensor with fewer than 2 dimensions");
+}
+
+// The usual LSTM advice (Jozefowicz et al. 2015): the forget gate's bias (bias_ih + bias_hh, rows [H, 2H))
+// starts at 1.
+TEST(ApplyRules, ForgetGateBias) {
+  TorchGenerator g(0);
+  const nn::ModulePtr model = build_model("Sequential(LSTM(3, 2, bidirectional=True), LSTMCell(4, 2))", g);
+  const std::vector<double> before = model->named_parameters()[2].tensor.to_doubles();  // 0.bias_ih_l0
+  const RuleReport report = apply_rules(*model, parse_rules({"*.bias_*=forget_gate_bias_(1.0)"}), g);
+  EXPECT_EQ(report.applications.size(), 6u);
+  for (const nn::NamedTensor& p : model->named_parameters()) {
+    const std::vector<double> v = p.tensor.to_doubles();
+    const bool input = p.name.find(".bias_ih") != std::string::npos;
+    const bool hidden = p.name.find(".bias_hh") != std::string::npos;
+    if (input || hidden) {
+      EXPECT_EQ(v[2], input ? 1.0 : 0.0) << p.name;
+      EXPECT_EQ(v[3], input ? 1.0 : 0.0) << p.name;
+    }
+  }
+  const std::vector<double> after = model->named_parameters()[2].tensor.to_doubles();
+  EXPECT_EQ(after[0], before[0]);  // the input gate is left alone
+  EXPECT_EQ(after[4], before[4]);
+  EXPECT_EQ(after[2], 1.0);
+
+  const nn::ModulePtr gru = build_model("GRU(3, 4)", g);
+  EXPECT_EQ(error_of([&] { apply_rules(*gru, parse_rules({"bias_*=forget_gate_bias_"}), g); }),
+            "ValueError: rule 'bias_*=forget_gate_bias_' on parameter 'bias_ih_l0' (GRU): forget_gate_bias_: "
+            "'bias_ih_l0' belongs to a GRU; the forget gate is an LSTM's and an LSTMCell's");
+  // Outside a rule there is no parameter name to go by.
+  Tensor bias = Tensor::zeros({8});
+  EXPECT_EQ(
+      error_of([&] { InitExpression::parse("forget_gate_bias_(2.0)").apply(bias, g); }),
+      "ValueError: forget_gate_bias_: needs the parameter's name (bias_ih* or bias_hh*), which only a rule "
+      "gives: write it as a rule such as LSTM.bias_*=forget_gate_bias_(1.0)");
+  InitExpression::parse("forget_gate_bias_(value=2.0)").apply(bias, g, {.parameter_name = "bias_ih_l0"});
+  EXPECT_EQ(bias.to_doubles(), (std::vector<double>{0, 0, 2, 2, 0, 0, 0, 0}));
+  EXPECT_FALSE(InitExpression::parse("forget_gate_bias_").is_random());
+}
+
+}  // namespace
+}  // namespace nninit::spec

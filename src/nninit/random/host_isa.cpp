@@ -1,0 +1,89 @@
+#include "nninit/random/host_isa.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "nninit/random/internal/parallel.h"
+
+namespace nninit {
+namespace {
+
+CpuLevel detect() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  return avx512 ? CpuLevel::avx512 : avx2 ? CpuLevel::avx2 : CpuLevel::generic;
+#else
+  return CpuLevel::generic;
+#endif
+}
+
+// The detected level capped by NNINIT_CPU.
+CpuLevel environment_level() {
+  CpuLevel level = detect();
+  if (const char* requested = std::getenv("NNINIT_CPU")) {
+    const std::string_view name(requested);
+    for (CpuLevel cap : {CpuLevel::generic, CpuLevel::avx2, CpuLevel::avx512}) {
+      if (name == cpu_level_name(cap)) level = std::min(level, cap);
+    }
+  }
+  return level;
+}
+
+std::atomic<int> override_cap{static_cast<int>(CpuLevel::avx512)};
+std::atomic<int> thread_count_override{0};
+
+}  // namespace
+
+CpuLevel detected_cpu_level() {
+  static const CpuLevel level = detect();
+  return level;
+}
+
+CpuLevel cpu_level() {
+  static const CpuLevel level = environment_level();
+  return std::min(level, static_cast<CpuLevel>(override_cap.load(std::memory_order_relaxed)));
+}
+
+std::string_view cpu_level_name(CpuLevel level) {
+  switch (level) {
+    case CpuLevel::generic: return "generic";
+    case CpuLevel::avx2: return "avx2";
+    case CpuLevel::avx512: return "avx512";
+  }
+  return "?";
+}
+
+int fill_thread_count() {
+  if (const int forced = thread_count_override.load(std::memory_order_relaxed); forced > 0) return forced;
+  static const int count = [] {
+    if (const char* requested = std::getenv("NNINIT_NUM_THREADS")) {
+      char* end = nullptr;
+      const long value = std::strtol(requested, &end, 10);
+      if (end != requested && *end == '\0' && value >= 1) return static_cast<int>(std::min(value, 1024L));
+    }
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }();
+  return count;
+}
+
+ScopedThreadCount::ScopedThreadCount(int count)
+    : previous_(thread_count_override.exchange(std::max(count, 1), std::memory_order_relaxed)) {}
+
+ScopedThreadCount::~ScopedThreadCount() {
+  thread_count_override.store(previous_, std::memory_order_relaxed);
+}
+
+ScopedCpuLevel::ScopedCpuLevel(CpuLevel level)
+    : previous_(override_cap.exchange(static_cast<int>(level), std::memory_order_relaxed)) {}
+
+ScopedCpuLevel::~ScopedCpuLevel() {
+  override_cap.store(previous_, std::memory_order_relaxed);
+}
+
+}  // namespace nninit

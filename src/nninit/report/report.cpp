@@ -1,0 +1,217 @@
+#include "nninit/report/report.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "nninit/core/error.h"
+#include "nninit/init/fan.h"
+
+namespace nninit::diag {
+namespace {
+
+using svg::escape;
+
+constexpr std::string_view style = R"(
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; color: #222222; background: #ffffff;
+       max-width: 1200px; margin: 0 auto; padding: 16px 20px 40px 20px; line-height: 1.4; }
+h1 { font-size: 24px; margin: 8px 0 4px 0; }
+h2 { font-size: 19px; margin: 28px 0 8px 0; border-bottom: 1px solid #dddddd; padding-bottom: 4px; }
+p.note { color: #555555; font-size: 13px; margin: 4px 0 10px 0; }
+nav a { margin-right: 14px; font-size: 13px; color: #0072B2; }
+table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+th, td { border: 1px solid #dddddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
+th { background: #f3f3f3; }
+td.name, th.name { text-align: left; font-family: "DejaVu Sans Mono", monospace; white-space: normal; }
+table.summary { width: auto; }
+table.summary td { text-align: left; }
+.charts { display: flex; flex-wrap: wrap; gap: 10px; }
+.finding { border-left: 5px solid #999999; padding: 6px 10px; margin: 8px 0; background: #fafafa; font-size: 13.5px; }
+.finding.error { border-color: #D55E00; }
+.finding.warning { border-color: #E69F00; }
+.finding.info { border-color: #0072B2; }
+.badge { display: inline-block; min-width: 62px; font-weight: bold; }
+.error .badge { color: #B34700; }
+.warning .badge { color: #8A5A00; }
+.info .badge { color: #0072B2; }
+.finding div { margin-left: 66px; color: #444444; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 12.5px; background: #eeeeee; padding: 0 3px; }
+)";
+
+// Records each chart's page box (and its plot area's) for the browser test; display needs none of it.
+constexpr std::string_view script = R"(
+(function () {
+  function box(e) {
+    var r = e.getBoundingClientRect();
+    return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height].map(Math.round).join(",");
+  }
+  document.querySelectorAll("svg.chart").forEach(function (s) {
+    s.setAttribute("data-box", box(s));
+    var p = s.querySelector(".plot-area");
+    s.setAttribute("data-plot-box", box(p ? p : s));
+  });
+  document.body.setAttribute("data-charts-measured", "yes");
+})();
+)";
+
+std::string cell(double v) {
+  if (std::isnan(v)) return "&#8212;";
+  return escape(fmt::format("{:.4g}", v));
+}
+
+std::string summary_section(const ReportData& data) {
+  if (data.model.empty() && data.summary.empty()) return "";
+  std::string out = "<table class=\"summary\">\n";
+  if (!data.model.empty())
+    out += fmt::format("<tr><th>model</th><td class=\"name\">{}</td></tr>\n", escape(data.model));
+  for (const auto& [key, value] : data.summary) {
+    out += fmt::format("<tr><th>{}</th><td class=\"name\">{}</td></tr>\n", escape(key), escape(value));
+  }
+  return out + "</table>\n";
+}
+
+std::string parameter_section(const std::vector<ParameterRow>& rows) {
+  std::string out =
+      "<h2 id=\"parameters\">Parameters</h2>\n"
+      "<p class=\"note\">Reference stds for the tensor's shape: PyTorch's default "
+      "(U(&#177;1/&#8730;fan_in)), Xavier (gain 1), Kaiming (ReLU, fan_in) and LeCun.</p>\n"
+      "<table class=\"parameters\">\n<tr><th class=\"name\">name</th><th>shape</th><th>fan_in</th>"
+      "<th>fan_out</th><th>mean</th><th>std</th><th>min</th><th>max</th><th>default</th>"
+      "<th>Xavier</th><th>Kaiming</th><th>LeCun</th><th class=\"name\">init</th></tr>\n";
+  for (const ParameterRow& r : rows) {
+    const auto fan = [](std::int64_t f) { return f > 0 ? std::to_string(f) : std::string("&#8212;"); };
+    out += fmt::format(
+        "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"name\">{}</td></tr>\n",
+        escape(r.name), escape(shape_string(r.shape)), fan(r.fan_in), fan(r.fan_out), cell(r.statistics.mean),
+        cell(r.statistics.std), cell(r.statistics.min), cell(r.statistics.max),
+        cell(r.reference.pytorch_default), cell(r.reference.xavier), cell(r.reference.kaiming_relu),
+        cell(r.reference.lecun), escape(r.init));
+  }
+  return out + "</table>\n";
+}
+
+std::string findings_section(const std::vector<Finding>& findings) {
+  std::string out = "<h2 id=\"findings\">Lint findings</h2>\n";
+  out += fmt::format(
+      "<p class=\"note\">{} error(s), {} warning(s), {} note(s). Each fix is a rule for "
+      "<code>--init</code>.</p>\n",
+      count(findings, Severity::error), count(findings, Severity::warning), count(findings, Severity::info));
+  for (const Finding& f : findings) {
+    const std::string_view severity = severity_name(f.severity);
+    out += fmt::format("<div class=\"finding {0}\"><span class=\"badge\">{0}</span> {1}\n", severity,
+                       escape(f.message));
+    if (!f.effect.empty()) out += fmt::format("<div>Effect: {}</div>\n", escape(f.effect));
+    if (!f.fix.empty()) out += fmt::format("<div>Fix: <code>{}</code></div>\n", escape(f.fix));
+    if (!f.reason.empty()) out += fmt::format("<div>Why: {}</div>\n", escape(f.reason));
+    out += "</div>\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+ParameterRow parameter_row(std::string name, const Tensor& tensor, std::string init) {
+  ParameterRow row;
+  row.name = std::move(name);
+  row.shape = tensor.sizes();
+  row.statistics = statistics(tensor);
+  row.init = std::move(init);
+  if (tensor.dim() >= 2) {
+    const init::Fans fans = init::calculate_fan_in_and_fan_out(tensor);
+    row.fan_in = fans.fan_in;
+    row.fan_out = fans.fan_out;
+    row.reference = init::reference_stds(tensor);
+  }
+  return row;
+}
+
+std::string render_report(const ReportData& data) {
+  std::string nav;
+  const auto link = [&](bool present, std::string_view id, std::string_view label) {
+    if (present) nav += fmt::format("<a href=\"#{}\">{}</a>", id, label);
+  };
+  link(!data.parameters.empty(), "parameters", "Parameters");
+  link(data.depth_profile.has_value(), "depth-profile", "Std by depth");
+  link(!data.over_time.empty(), "over-time", "Over time");
+  link(!data.histograms.empty(), "histograms", "Histograms");
+  link(data.lint_ran, "findings", "Findings");
+  link(data.training.has_value(), "training", "Training probe");
+  link(!data.depth_sweep.empty(), "depth-sweep", "Depth sweep");
+
+  std::string body = fmt::format("<h1>{}</h1>\n", escape(data.title));
+  if (!nav.empty()) body += "<nav>" + nav + "</nav>\n";
+  body += summary_section(data);
+  if (data.lint_ran) body += findings_section(data.findings);
+  if (data.depth_profile) {
+    body +=
+        "<h2 id=\"depth-profile\">Activation and gradient std by depth</h2>\n"
+        "<p class=\"note\">Log scale: a straight line is a constant factor per layer.</p>\n";
+    body += svg::line_chart(*data.depth_profile);
+  }
+  if (!data.over_time.empty()) {
+    body +=
+        "<h2 id=\"over-time\">Recurrent layers over time</h2>\n"
+        "<p class=\"note\">The hidden state's std and the std of the gradient reaching it, per time "
+        "step.</p>\n";
+    for (const svg::LineChart& chart : data.over_time) body += svg::line_chart(chart);
+  }
+  if (!data.histograms.empty()) {
+    body += "<h2 id=\"histograms\">Histograms</h2>\n<div class=\"charts\">\n";
+    for (const svg::Histogram& h : data.histograms) body += svg::histogram(h);
+    body += "</div>\n";
+  }
+  if (data.training) {
+    body += "<h2 id=\"training\">Training probe</h2>\n";
+    body += svg::line_chart(*data.training);
+  }
+  if (!data.depth_sweep.empty()) {
+    body += "<h2 id=\"depth-sweep\">Depth sweep</h2>\n";
+    if (!data.depth_sweep_note.empty())
+      body += fmt::format("<p class=\"note\">{}</p>\n", escape(data.depth_sweep_note));
+    body += "<div class=\"charts\">\n";
+    for (const svg::LineChart& chart : data.depth_sweep) body += svg::line_chart(chart);
+    body += "</div>\n";
+  }
+  if (!data.parameters.empty()) body += parameter_section(data.parameters);
+
+  return fmt::format(
+      "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+      "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width\"/>\n"
+      "<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n{}<script>{}</script>\n</body>\n</html>\n",
+      escape(data.title), style, body, script);
+}
+
+void write_report(const ReportData& data, const std::string& path) {
+  const std::string html = render_report(data);
+  const std::filesystem::path target(path);
+  std::filesystem::path temporary = target;
+  temporary += fmt::format(".tmp-{}", static_cast<long>(::getpid()));
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (file) file.write(html.data(), static_cast<std::streamsize>(html.size()));
+    if (file) file.flush();
+    if (!file) {
+      const int error = errno;
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw IoError(fmt::format("write_report: cannot write '{}': {}", path, std::strerror(error)));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, target, error);
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw IoError(fmt::format("write_report: cannot write '{}': {}", path, error.message()));
+  }
+}
+
+}  // namespace nninit::diag

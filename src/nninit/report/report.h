@@ -1,0 +1,65 @@
+// The HTML report of `nninit diagnose --report OUT.html`: one self-contained page (inline CSS and SVG, no
+// network, no script needed to display) with, each where the data has it:
+//   - a summary (model, seed, generator, input shape, ...);
+//   - the parameter table: name, shape, fan_in, fan_out, mean, std, min, max and the reference stds;
+//   - activation and gradient std by depth (log scale), and by time step for recurrent layers;
+//   - histograms of a few parameters (or activations);
+//   - the lint findings (lint.h);
+//   - the training probe's loss curves;
+//   - a depth sweep: one deep network under several initialisations, std by layer (log scale).
+// ReportData is plain data that the diagnose command fills; every section is optional and is left out
+// when empty. Readable at 1200 px; colours from svg::palette(). A few lines of inline script only record
+// each chart's position in data attributes, for the browser test (tests/report).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nninit/core/tensor.h"
+#include "nninit/core/tensor_statistics.h"
+#include "nninit/diag/lint.h"
+#include "nninit/init/fan.h"
+#include "nninit/report/svg.h"
+
+namespace nninit::diag {
+
+struct ParameterRow {
+  std::string name{};
+  Shape shape{};
+  std::int64_t fan_in = 0;  // 0 when the tensor has fewer than 2 dimensions
+  std::int64_t fan_out = 0;
+  TensorStatistics statistics{};
+  init::ReferenceStds reference{};
+  std::string init{};  // what initialised it, when known ("kaiming_normal_(nonlinearity='relu')", "default")
+};
+
+// A row from a tensor: its statistics, fans and reference stds.
+ParameterRow parameter_row(std::string name, const Tensor& tensor, std::string init = {});
+
+struct ReportData {
+  std::string title = "nninit report";
+  std::string model{};                                         // the model expression or name
+  std::vector<std::pair<std::string, std::string>> summary{};  // (key, value) lines
+  std::vector<ParameterRow> parameters{};
+  std::optional<svg::LineChart> depth_profile{};  // activation and gradient std by depth
+  std::vector<svg::LineChart> over_time{};        // recurrent layers: hidden and gradient std by time step
+  std::vector<svg::Histogram> histograms{};
+  // The lint's findings; shown when `lint_ran` (so that "no findings" is said too).
+  bool lint_ran = false;
+  std::vector<Finding> findings{};
+  std::optional<svg::LineChart> training{};   // the training probe's loss curves
+  std::vector<svg::LineChart> depth_sweep{};  // e.g. one chart for tanh, one for ReLU
+  std::string depth_sweep_note{};             // what the sweep ran (depth, width, inputs)
+};
+
+// The page, as UTF-8 text. It is also well-formed XML (the tests parse it as such).
+std::string render_report(const ReportData& data);
+
+// Writes the page to `path` through a temporary file in the same folder and a rename, so that a failure
+// leaves no partial file. IoError naming the path when it cannot.
+void write_report(const ReportData& data, const std::string& path);
+
+}  // namespace nninit::diag
