@@ -42,7 +42,7 @@ int main() {
   });
   model.apply(init_cnn);
   for (const auto& [name, tensor] : model.named_parameters()) {
-    const auto s = nninit::diag::statistics(tensor);
+    const auto s = nninit::statistics(tensor);
     const auto r = nninit::init::reference_stds(tensor);
     std::printf("%-9s %-16s std %.5f  (kaiming fan_in %.5f, xavier %.5f)\n", name.c_str(),
                 nninit::shape_string(tensor.sizes()).c_str(), s.std, r.kaiming_relu, r.xavier);

@@ -9,8 +9,8 @@ int main() {
   nninit::init::normal_(norm.parameter("weight"));  // disturb it, as a careless rule might
   nninit::init::ones_(norm.parameter("weight"));
   nninit::init::zeros_(norm.parameter("bias"));
-  const auto w = nninit::diag::statistics(norm.parameter("weight"));
-  const auto b = nninit::diag::statistics(norm.parameter("bias"));
+  const auto w = nninit::statistics(norm.parameter("weight"));
+  const auto b = nninit::statistics(norm.parameter("bias"));
   std::printf("%s: weight in [%g, %g], bias in [%g, %g]\n", norm.repr().c_str(), w.min, w.max, b.min, b.max);
   return w.min == 1.0 && w.max == 1.0 && b.min == 0.0 && b.max == 0.0 ? 0 : 1;
 }

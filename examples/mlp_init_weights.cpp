@@ -35,7 +35,7 @@ int main() {
   model.apply(init_weights);
   std::printf("%s\n", model.repr().c_str());
   for (const auto& [name, tensor] : model.named_parameters()) {
-    const auto s = nninit::diag::statistics(tensor);
+    const auto s = nninit::statistics(tensor);
     std::printf("%-10s %-12s mean %+.5f std %.5f\n", name.c_str(),
                 nninit::shape_string(tensor.sizes()).c_str(), s.mean, s.std);
   }

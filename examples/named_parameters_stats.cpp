@@ -14,7 +14,7 @@ int main() {
        std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 256, .out_features = 10})});
   std::printf("%-10s %-12s %12s %12s\n", "name", "shape", "mean", "std");
   for (const auto& [name, tensor] : model.named_parameters()) {
-    const auto s = nninit::diag::statistics(tensor);
+    const auto s = nninit::statistics(tensor);
     std::printf("%-10s %-12s %12.6f %12.6f\n", name.c_str(), nninit::shape_string(tensor.sizes()).c_str(),
                 s.mean, s.std);
   }

@@ -11,9 +11,9 @@ int main() {
   nninit::nn::Linear layer({.in_features = 784, .out_features = 256});
 
   init::xavier_uniform_(layer.weight());
-  const double xavier = nninit::diag::statistics(layer.weight()).std;
+  const double xavier = nninit::statistics(layer.weight()).std;
   init::kaiming_normal_(layer.weight(), {.nonlinearity = init::Nonlinearity::relu});
-  const double kaiming = nninit::diag::statistics(layer.weight()).std;
+  const double kaiming = nninit::statistics(layer.weight()).std;
 
   const double xavier_theory = std::sqrt(2.0 / (784 + 256));
   const double kaiming_theory = std::sqrt(2.0 / 784);

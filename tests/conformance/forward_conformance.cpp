@@ -1,6 +1,6 @@
 // nninit_forward_conformance [--rtol R] [--atol A] [--case-atol C] [--sensitivity K] [--verbose] FILE...:
 // replays forward_oracle.py's cases in nninit and compares with PyTorch. Each model is rebuilt from its
-// expression (spec::build_model), then PyTorch's state_dict is loaded by name, so the weights are PyTorch's
+// expression (expr::build_model), then PyTorch's state_dict is loaded by name, so the weights are PyTorch's
 // whatever the initialisation. The runner compares, in float32:
 //   - every module call's outputs and the gradient reaching each of them (PyTorch's forward hooks and
 //     tensor hooks; a module's first call, matched by its dotted name);
@@ -187,10 +187,10 @@ class Runner {
     const Json& error = record.at("error");
     nn::ModulePtr model;
     std::vector<Tensor> inputs;
-    diag::Trace trace;
+    engine::Trace trace;
     try {
       model =
-          spec::build_model(record.at("expr").get<std::string>(), generator, {.version = variant.version});
+          expr::build_model(record.at("expr").get<std::string>(), generator, {.version = variant.version});
       if (error.is_null()) load_state(*model, record);
       model->train(record.at("train").get<bool>());
       if (!error.is_null()) {
@@ -200,7 +200,7 @@ class Runner {
         for (const Json& entry : record.at("input_values"))
           inputs.push_back(entry.is_null() ? Tensor() : from_entry(entry));
       }
-      trace = diag::run_forward(*model, inputs);
+      trace = engine::run_forward(*model, inputs);
     } catch (const Error& e) {
       if (!error.is_null() && python_name(e.kind()) == error.at("type").get<std::string>()) {
         ++expected_errors_;
@@ -222,7 +222,7 @@ class Runner {
     std::vector<Tensor> grad_outputs;
     for (const Json& g : record.at("grad_outputs"))
       grad_outputs.push_back(g.is_null() ? Tensor() : from_entry(g));
-    const diag::Gradients grads = diag::run_backward(trace, grad_outputs);
+    const engine::Gradients grads = engine::run_backward(trace, grad_outputs);
     // The twin: the same case with inputs and parameters perturbed at the level of float32 rounding.
     nn::ModulePtr twin_model = model->clone();
     twin_model->train(record.at("train").get<bool>());
@@ -233,8 +233,8 @@ class Runner {
       twin_inputs.push_back(t.defined() && is_floating_point(t.dtype()) ? t.clone() : t);
       if (twin_inputs.back().defined()) perturb(twin_inputs.back(), state);
     }
-    const diag::Trace twin = diag::run_forward(*twin_model, twin_inputs);
-    const diag::Gradients twin_grads = diag::run_backward(twin, grad_outputs);
+    const engine::Trace twin = engine::run_forward(*twin_model, twin_inputs);
+    const engine::Gradients twin_grads = engine::run_backward(twin, grad_outputs);
 
     std::map<std::string, std::string> type_of;  // module name -> PyTorch class name
     for (const nn::NamedModule& m : model->named_modules()) type_of[m.name] = m.module->type_name();
@@ -265,8 +265,8 @@ class Runner {
     compare_modules(record, trace, grads, twin, twin_grads);
   }
 
-  void compare_modules(const Json& record, const diag::Trace& trace, const diag::Gradients& grads,
-                       const diag::Trace& twin, const diag::Gradients& twin_grads) {
+  void compare_modules(const Json& record, const engine::Trace& trace, const engine::Gradients& grads,
+                       const engine::Trace& twin, const engine::Gradients& twin_grads) {
     std::map<std::string, std::size_t> first_call;
     for (std::size_t i = trace.calls().size(); i-- > 0;) first_call[trace.calls()[i].name] = i;
     for (const Json& m : record.at("modules")) {
@@ -276,7 +276,7 @@ class Runner {
         fail(record, fmt::format("module '{}' ({}) was not called", name, type));
         continue;
       }
-      const diag::ModuleCall& call = trace.calls()[it->second];
+      const engine::ModuleCall& call = trace.calls()[it->second];
       const Json& outs = m.at("outputs");
       const Json& out_grads = m.at("grads");
       // PyTorch may return fewer tensors (MultiheadAttention with need_weights=False inside the

@@ -2,7 +2,7 @@
 
 Every generator draws from a torch_oracle.Draw only, so a case is a pure
 function of (seed, index).  A model is returned as PyTorch constructor source
-(what nninit's spec::build_model reads) together with its inputs:
+(what nninit's expr::build_model reads) together with its inputs:
 
     {"family": ..., "expr": "Sequential(...)", "inputs": [spec, ...], "call": None or "self"}
 

@@ -20,8 +20,8 @@ pass, which may change buffers), the inputs, the outputs, the gradients of the
 inputs and of every parameter, and, through hooks, every module call's outputs
 and the gradient reaching each of them and its first input (the input's total
 gradient, over all its uses).  The C++ runner
-(forward_conformance.cpp) rebuilds the model with spec::build_model, loads the
-state_dict by name, runs nninit's diag::run_forward / run_backward and compares
+(forward_conformance.cpp) rebuilds the model with expr::build_model, loads the
+state_dict by name, runs nninit's engine::run_forward / run_backward and compares
 within the tolerance that README.md derives.
 
 Case i is generated from its own random.Random keyed by (S, i) alone.

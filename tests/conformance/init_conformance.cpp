@@ -108,7 +108,7 @@ class Runner {
         if (name == "init") {
           const bool with_generator = step.value("generator", false);
           const auto expression =
-              spec::InitExpression::parse(step.at("expr").get<std::string>(),
+              expr::InitExpression::parse(step.at("expr").get<std::string>(),
                                           {.version = variant.version, .pass_generator = with_generator});
           name = expression.function();
           const Tensor base = Tensor::empty(step.at("shape").get<Shape>(), dtype_from_name(step.at("dtype")));

@@ -1,6 +1,6 @@
 // nninit_model_conformance FILE...: replays every case of model_oracle.py's files in nninit and compares
-// with what PyTorch did: the model built from the expression (spec::build_model) and the generator state
-// after construction; the case's dtype and rules (spec::apply_rules), which parameters each rule
+// with what PyTorch did: the model built from the expression (expr::build_model) and the generator state
+// after construction; the case's dtype and rules (expr::apply_rules), which parameters each rule
 // initialised and the state afterwards; the state_dict (names, dtypes, shapes, bits; orthogonal_ within
 // 1e-5 of the tensor's largest magnitude, since its QR comes from a different LAPACK); errors (type and
 // message) and warnings. A rule set that matches nothing, which PyTorch ignores, must be an error in nninit;
@@ -185,7 +185,7 @@ class Runner {
     nn::ModulePtr model;
     try {
       model =
-          spec::build_model(record.at("expr").get<std::string>(), generator, {.version = variant.version});
+          expr::build_model(record.at("expr").get<std::string>(), generator, {.version = variant.version});
       if (phase == "construction") {
         mismatch(record, "construction error missing",
                  fmt::format("PyTorch raised {}, nninit built the model", pytorch_error(*expected_error)));
@@ -232,9 +232,9 @@ class Runner {
   bool apply_rules(const Json& record, nn::Module& model, Generator& generator, const TorchVariant& variant,
                    const Json* expected_error, std::vector<std::size_t>& unmatched) {
     const Json& texts = record.at("rules");
-    std::vector<spec::Rule> rules;
+    std::vector<expr::Rule> rules;
     try {
-      for (const Json& text : texts) rules.push_back(spec::parse_rule(text.get<std::string>()));
+      for (const Json& text : texts) rules.push_back(expr::parse_rule(text.get<std::string>()));
     } catch (const Error& e) {
       mismatch(
           record, "rule parse error",
@@ -251,9 +251,9 @@ class Runner {
     // No rule initialised anything (and none raised): nninit must refuse the rule set.
     const bool nothing_matched = !rules.empty() && applied.empty() && expected_error == nullptr;
 
-    std::optional<spec::RuleReport> report;
+    std::optional<expr::RuleReport> report;
     try {
-      if (!rules.empty()) report = spec::apply_rules(model, rules, generator, variant.version);
+      if (!rules.empty()) report = expr::apply_rules(model, rules, generator, variant.version);
     } catch (const Error& e) {
       if (nothing_matched) {
         if (e.kind() != ErrorKind::value) {
@@ -287,7 +287,7 @@ class Runner {
     // The applications, in order.
     std::vector<std::pair<std::string, std::size_t>> theirs, ours;
     for (const Json& a : applied) theirs.emplace_back(a.at(0).get<std::string>(), a.at(1).get<std::size_t>());
-    for (const spec::RuleApplication& a : report->applications) ours.emplace_back(a.parameter, a.rule);
+    for (const expr::RuleApplication& a : report->applications) ours.emplace_back(a.parameter, a.rule);
     if (theirs != ours) {
       std::size_t i = 0;
       while (i < theirs.size() && i < ours.size() && theirs[i] == ours[i]) ++i;

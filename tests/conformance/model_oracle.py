@@ -24,7 +24,7 @@ generator state after construction and after the rules, errors and warnings:
     model.apply(init_fn)                    # state; then state_dict()
 
 The C++ runner (model_conformance.cpp) replays every case with nninit's
-spec::build_model and spec::apply_rules.  The file format is described in
+expr::build_model and expr::apply_rules.  The file format is described in
 README.md next to this script.
 
 Case i is generated from its own random.Random keyed by (S, i) alone.  The

@@ -25,8 +25,8 @@
 namespace {
 
 using namespace nninit;
-using diag::svg::LineChart;
-using diag::svg::Series;
+using report::svg::LineChart;
+using report::svg::Series;
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
   for (std::size_t i = text.find(from); i != std::string::npos; i = text.find(from, i + to.size())) {
@@ -80,19 +80,19 @@ LineChart sweep(std::string activation, bool relu) {
   return chart;
 }
 
-diag::ReportData sample() {
+report::ReportData sample() {
   TorchGenerator generator(0);
   const std::string expression =
       "Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))";
-  const nn::ModulePtr model = spec::build_model(expression, generator);
-  diag::ReportData data;
+  const nn::ModulePtr model = expr::build_model(expression, generator);
+  report::ReportData data;
   data.title = "nninit report: browser test sample";
   data.model = expression;
   data.summary = {{"seed", "0"}, {"generator", "torch (mt19937)"}, {"input", "[64, 784], N(0, 1)"}};
   for (const nn::NamedTensor& p : model->named_parameters()) {
-    data.parameters.push_back(diag::parameter_row(p.name, p.tensor, "PyTorch default"));
+    data.parameters.push_back(report::parameter_row(p.name, p.tensor, "PyTorch default"));
     if (p.tensor.dim() < 2) continue;
-    diag::svg::Histogram h = diag::histogram_of(p.name, p.tensor, 30);
+    report::svg::Histogram h = report::histogram_of(p.name, p.tensor, 30);
     // The expected count per bin under U(+-1/sqrt(fan_in)): flat over the bins that lie inside the bound.
     h.reference_name = "U(+-1/sqrt(fan_in))";
     const double total = static_cast<double>(p.tensor.numel());
@@ -138,12 +138,12 @@ int main(int argc, char** argv) {
   }
   const std::string_view mode = argc > 2 ? std::string_view(argv[2]) : std::string_view();
   try {
-    const diag::ReportData data = sample();
+    const report::ReportData data = sample();
     if (mode.empty()) {
-      diag::write_report(data, argv[1]);
+      report::write_report(data, argv[1]);
       return 0;
     }
-    std::string html = diag::render_report(data);
+    std::string html = report::render_report(data);
     if (mode == "--broken=paths") {
       replace_all(html, " d=\"M", " d=\"Q");
       replace_all(html, " r=\"3.5\"", " r=\"-1\"");

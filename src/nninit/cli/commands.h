@@ -93,8 +93,8 @@ struct PreparedModel {
   std::string expression;
   std::string default_input_shape;  // set for built-in models
   nn::ModulePtr model;
-  std::vector<spec::Rule> rules;
-  std::optional<spec::RuleReport> report;
+  std::vector<expr::Rule> rules;
+  std::optional<expr::RuleReport> report;
   std::optional<diag::LsuvReport> lsuv;
 };
 // LSUV runs on a batch of options.input's shapes, default_input_shape when that is empty.
@@ -108,6 +108,6 @@ nlohmann::ordered_json lsuv_to_json(const diag::LsuvReport& report);
 // The lint of the prepared model, told which layers LSUV scaled on data (diag::LintOptions).
 std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared);
 // The rules of a named preset for this model (UsageError for an unknown name).
-std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& model);
+std::vector<expr::Rule> preset_rules(const std::string& preset, nn::Module& model);
 
 }  // namespace nninit::cli

@@ -31,7 +31,7 @@ Json shape_json(const Shape& shape) {
   return Json(std::vector<std::int64_t>(shape.begin(), shape.end()));
 }
 
-Json statistics_json(const diag::TensorStatistics& s) {
+Json statistics_json(const TensorStatistics& s) {
   return {{"mean", json_number(s.mean)}, {"std", json_number(s.std)},        {"min", json_number(s.min)},
           {"max", json_number(s.max)},   {"zero_fraction", s.zero_fraction}, {"non_finite", s.non_finite}};
 }
@@ -220,7 +220,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     // The prototype is the model as PyTorch builds it; every candidate initialises its own copy.
     TorchGenerator build_generator(seed, prepared.variant);
     const nn::ModulePtr prototype =
-        spec::build_model(prepared.expression, build_generator, {.version = prepared.variant.version});
+        expr::build_model(prepared.expression, build_generator, {.version = prepared.variant.version});
     std::vector<Shape> shapes;
     for (const Tensor& t : inputs) shapes.push_back(t.sizes());
     const std::vector<diag::Candidate> candidates = probe_candidates(*prototype, options, prepared, shapes);
@@ -238,7 +238,7 @@ int run_diagnose(const DiagnoseOptions& options) {
   }
 
   if (!options.report.empty()) {
-    diag::ReportData report;
+    report::ReportData report;
     report.title = "nninit diagnose";
     report.model = prepared.expression;
     std::string input_text;
@@ -265,19 +265,19 @@ int run_diagnose(const DiagnoseOptions& options) {
       report.summary.emplace_back("symmetry", s.message);
 
     for (const nn::NamedTensor& p : prepared.model->named_parameters())
-      report.parameters.push_back(diag::parameter_row(p.name, p.tensor));
+      report.parameters.push_back(report::parameter_row(p.name, p.tensor));
 
-    report.depth_profile = diag::depth_profile_chart(diagnosis);
-    report.over_time = diag::over_time_charts(diagnosis);
+    report.depth_profile = report::depth_profile_chart(diagnosis);
+    report.over_time = report::over_time_charts(diagnosis);
     for (const auto& [name, sample] : diagnosis.samples)
-      report.histograms.push_back(diag::histogram_of(fmt::format("output of {}", name), sample));
+      report.histograms.push_back(report::histogram_of(fmt::format("output of {}", name), sample));
 
     report.lint_ran = true;
     report.findings = findings;
-    if (probe) report.training = diag::loss_chart(*probe);
+    if (probe) report.training = report::loss_chart(*probe);
     for (const diag::DepthSweep& sweep : sweeps) {
-      report.depth_sweep.push_back(diag::sweep_activation_chart(sweep));
-      report.depth_sweep.push_back(diag::sweep_gradient_chart(sweep));
+      report.depth_sweep.push_back(report::sweep_activation_chart(sweep));
+      report.depth_sweep.push_back(report::sweep_gradient_chart(sweep));
     }
     if (!sweeps.empty()) {
       report.depth_sweep_note = fmt::format(
@@ -288,7 +288,7 @@ int run_diagnose(const DiagnoseOptions& options) {
           sweeps.front().options.batch, options.generator.seed);
     }
     try {
-      diag::write_report(report, options.report);
+      report::write_report(report, options.report);
     } catch (const IoError& e) {
       throw Failure(e.what());
     }

@@ -32,7 +32,7 @@ int run_fill(const FillOptions& options) {
   const Shape shape = parse_shape(options.shape);
   const DType dtype = parse_dtype(options.dtype);
   const TorchVariant variant = configure_default_generator(options.generator);
-  const auto expression = spec::InitExpression::parse(options.expression, {.version = variant.version});
+  const auto expression = expr::InitExpression::parse(options.expression, {.version = variant.version});
   const Tensor tensor = Tensor::empty(shape, dtype);
   expression.apply(tensor, default_generator());
 

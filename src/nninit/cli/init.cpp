@@ -39,17 +39,17 @@ PreparedModel prepare_model(const ModelOptions& options) {
   PreparedModel prepared;
   prepared.variant = configure_default_generator(options.generator);
   prepared.expression = resolve_model(options.model, &prepared.default_input_shape);
-  for (const std::string& text : options.rules) prepared.rules.push_back(spec::parse_rule(text));
+  for (const std::string& text : options.rules) prepared.rules.push_back(expr::parse_rule(text));
   prepared.model =
-      spec::build_model(prepared.expression, default_generator(), {.version = prepared.variant.version});
+      expr::build_model(prepared.expression, default_generator(), {.version = prepared.variant.version});
   if (!options.preset.empty()) {
     // The preset's rules come after the user's, so that an explicit --init rule wins (first match wins).
-    for (spec::Rule& rule : preset_rules(options.preset, *prepared.model))
+    for (expr::Rule& rule : preset_rules(options.preset, *prepared.model))
       prepared.rules.push_back(std::move(rule));
   }
   if (!prepared.rules.empty()) {
     prepared.report =
-        spec::apply_rules(*prepared.model, prepared.rules, default_generator(), prepared.variant.version);
+        expr::apply_rules(*prepared.model, prepared.rules, default_generator(), prepared.variant.version);
   }
   if (options.preset == "lsuv") {
     // LSUV needs a batch: drawn, like diagnose's, from the default generator after the rules.

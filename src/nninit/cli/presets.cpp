@@ -10,7 +10,7 @@
 
 namespace nninit::cli {
 
-std::vector<spec::Rule> preset_rules(const std::string& preset, nn::Module& model) {
+std::vector<expr::Rule> preset_rules(const std::string& preset, nn::Module& model) {
   if (preset == "auto") {
     return diag::auto_rules(model);
   }

@@ -28,7 +28,7 @@ TensorSummary summarize(const std::string& name, const Tensor& tensor) {
   s.shape = tensor.sizes();
   s.numel = tensor.numel();
   if (tensor.dim() >= 2) s.fans = init::calculate_fan_in_and_fan_out(tensor);
-  s.statistics = diag::statistics(tensor);
+  s.statistics = nninit::statistics(tensor);
   s.reference = init::reference_stds(tensor);
   return s;
 }

@@ -21,8 +21,8 @@ struct TensorSummary {
   std::string dtype;  // nninit's dtype name, or the file's dtype string when nninit cannot hold it
   Shape shape;
   std::int64_t numel = 0;
-  std::optional<init::Fans> fans;                    // tensors of 2 or more dimensions
-  std::optional<diag::TensorStatistics> statistics;  // absent when the data could not be read
+  std::optional<init::Fans> fans;              // tensors of 2 or more dimensions
+  std::optional<TensorStatistics> statistics;  // absent when the data could not be read
   init::ReferenceStds reference;
 };
 

@@ -4,7 +4,7 @@
 
 #include "nninit/core/memory_order.h"
 
-namespace nninit::diag {
+namespace nninit {
 namespace {
 
 // Neumaier's compensated sum.
@@ -52,4 +52,4 @@ TensorStatistics statistics(const Tensor& tensor) {
   s.zero_fraction = s.count == 0 ? 0.0 : static_cast<double>(zeros) / static_cast<double>(s.count);
   return s;
 }
-}  // namespace nninit::diag
+}  // namespace nninit

@@ -8,7 +8,7 @@
 
 #include "nninit/core/tensor.h"
 
-namespace nninit::diag {
+namespace nninit {
 
 struct TensorStatistics {
   std::int64_t count = 0;
@@ -22,4 +22,4 @@ struct TensorStatistics {
 
 TensorStatistics statistics(const Tensor& tensor);
 
-}  // namespace nninit::diag
+}  // namespace nninit

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace nninit::diag {
+namespace nninit {
 namespace {
 
 TEST(Statistics, MomentsAndZeros) {
@@ -46,4 +46,4 @@ TEST(Statistics, LargeOffsetKeepsPrecision) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit

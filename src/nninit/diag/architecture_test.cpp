@@ -13,7 +13,7 @@ namespace {
 
 nn::ModulePtr build(std::string_view expression) {
   TorchGenerator g(0);
-  return spec::build_model(expression, g);
+  return expr::build_model(expression, g);
 }
 
 const LayerInfo& layer(const Architecture& a, std::string_view path) {

@@ -233,7 +233,7 @@ std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
     for (const std::string& glob : globs) {
       std::vector<Entry*> members;
       for (Entry& e : entries) {
-        if (e.layer->module->is_instance(type) && spec::glob_match(glob, e.name)) members.push_back(&e);
+        if (e.layer->module->is_instance(type) && expr::glob_match(glob, e.name)) members.push_back(&e);
       }
       const Recommendation* first = nullptr;
       bool uniform = true;
@@ -249,7 +249,7 @@ std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
       if (!uniform || first == nullptr) continue;
       for (Entry* e : members) e->covered = true;
       type_rules.push_back(
-          {spec::parse_rule(fmt::format("{}.{}={}", type, glob, first->expression)), first->explanation});
+          {expr::parse_rule(fmt::format("{}.{}={}", type, glob, first->expression)), first->explanation});
     }
   }
   std::vector<AutoRule> rules;
@@ -258,7 +258,7 @@ std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
     if (e.covered || !e.recommendation) continue;
     if (!emitted.insert({e.layer->path, e.recommendation->glob}).second) continue;
     rules.push_back(
-        {spec::parse_rule(fmt::format("{}={}", path_pattern(e.layer->path, e.recommendation->glob),
+        {expr::parse_rule(fmt::format("{}={}", path_pattern(e.layer->path, e.recommendation->glob),
                                       e.recommendation->expression)),
          e.recommendation->explanation});
   }
@@ -266,8 +266,8 @@ std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
   return rules;
 }
 
-std::vector<spec::Rule> auto_rules(nn::Module& model) {
-  std::vector<spec::Rule> rules;
+std::vector<expr::Rule> auto_rules(nn::Module& model) {
+  std::vector<expr::Rule> rules;
   for (AutoRule& r : auto_rules_explained(model)) rules.push_back(std::move(r.rule));
   return rules;
 }

@@ -58,15 +58,15 @@ std::optional<Recommendation> recommend(const LayerInfo& layer, std::string_view
 
 // One rule of the preset, with the reason for it.
 struct AutoRule {
-  spec::Rule rule;
+  expr::Rule rule;
   std::string explanation;
 };
 
 // The preset as rules: one `Type.glob=EXPR` rule where every instance of a type gets the same expression for
 // a parameter, path rules (`0.weight=...`) otherwise; path rules first. Every rule parses with
-// spec::parse_rule and is meant for spec::apply_rules.
+// expr::parse_rule and is meant for expr::apply_rules.
 std::vector<AutoRule> auto_rules_explained(nn::Module& model);
-std::vector<spec::Rule> auto_rules(nn::Module& model);
+std::vector<expr::Rule> auto_rules(nn::Module& model);
 
 // A rule pattern for the parameters `glob` of the module at `module_path` that parse_rule reads as a path
 // (never as Type.param): "0.weight", "encoder.layers.0.linear1.bias", "[M]ixed.weight".

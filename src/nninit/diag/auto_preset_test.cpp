@@ -12,20 +12,20 @@ namespace {
 
 nn::ModulePtr build(std::string_view expression) {
   TorchGenerator g(0);
-  return spec::build_model(expression, g);
+  return expr::build_model(expression, g);
 }
 
-std::vector<std::string> texts(const std::vector<spec::Rule>& rules) {
+std::vector<std::string> texts(const std::vector<expr::Rule>& rules) {
   std::vector<std::string> out;
-  for (const spec::Rule& r : rules) out.push_back(r.text);
+  for (const expr::Rule& r : rules) out.push_back(r.text);
   return out;
 }
 
 // Applies the preset and lints the result.
 std::vector<Finding> lint_after_auto(nn::Module& model) {
-  const std::vector<spec::Rule> rules = auto_rules(model);
+  const std::vector<expr::Rule> rules = auto_rules(model);
   TorchGenerator g(7);
-  spec::apply_rules(model, rules, g);
+  expr::apply_rules(model, rules, g);
   return check_initialization(model);
 }
 
@@ -119,7 +119,7 @@ TEST(AutoPreset, TransformerAndAttention) {
 
 TEST(AutoPreset, LeavesPaddingRowsAndModuleListsAlone) {
   const nn::ModulePtr model = build("Sequential(Embedding(10, 4, padding_idx=0), Linear(4, 2))");
-  for (const spec::Rule& r : auto_rules(*model))
+  for (const expr::Rule& r : auto_rules(*model))
     EXPECT_EQ(r.text.find("Embedding"), std::string::npos) << r.text;
   const nn::ModulePtr list = build("ModuleList([Linear(2, 2), ReLU()])");
   EXPECT_EQ(texts(auto_rules(*list)), (std::vector<std::string>{"Linear.bias=zeros_()"}));
@@ -132,8 +132,8 @@ TEST(AutoPreset, ExplanationsAndPatterns) {
   EXPECT_EQ(rules[0].rule.text, "0.weight=xavier_uniform_(gain=calculate_gain('tanh'))");
   EXPECT_NE(rules[0].explanation.find("Tanh follows: Xavier, with PyTorch's gain 5/3"), std::string::npos);
   EXPECT_EQ(path_pattern("Mixed", "weight"), "[M]ixed.weight");
-  EXPECT_EQ(spec::parse_rule(path_pattern("Mixed", "weight") + "=zeros_").kind, spec::PatternKind::path);
-  EXPECT_TRUE(spec::glob_match(path_pattern("Mixed", "weight"), "Mixed.weight"));
+  EXPECT_EQ(expr::parse_rule(path_pattern("Mixed", "weight") + "=zeros_").kind, expr::PatternKind::path);
+  EXPECT_TRUE(expr::glob_match(path_pattern("Mixed", "weight"), "Mixed.weight"));
   EXPECT_EQ(path_pattern("", "bias_*"), "bias_*");
   EXPECT_EQ(path_pattern("encoder.Block", "weight"), "encoder.Block.weight");
 }

@@ -108,8 +108,8 @@ Network build_network(SweepActivation activation, const DepthSweepOptions& optio
 
 // One forward and backward pass through the initialised network, read layer by layer.
 void measure(const Network& net, const Tensor& x, const Tensor& grad_output, SweepScheme& out) {
-  const Trace trace = run_forward(*net.model, {x});
-  const Gradients grads = run_backward(trace, grad_output);
+  const engine::Trace trace = engine::run_forward(*net.model, {x});
+  const engine::Gradients grads = engine::run_backward(trace, grad_output);
   std::vector<std::size_t> linear_call(net.linears.size()), activation_call(net.activations.size());
   for (std::size_t i = 0; i < trace.calls().size(); ++i) {
     const nn::Module* module = trace.calls()[i].module;

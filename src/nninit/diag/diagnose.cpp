@@ -44,8 +44,8 @@ double ratio(double numerator, double denominator) {
 }
 
 // The module calls that contain no other module call: the layers a signal passes through.
-std::vector<std::size_t> leaf_calls(const Trace& trace) {
-  const std::vector<ModuleCall>& calls = trace.calls();
+std::vector<std::size_t> leaf_calls(const engine::Trace& trace) {
+  const std::vector<engine::ModuleCall>& calls = trace.calls();
   std::vector<std::size_t> leaves;
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const bool has_child = i + 1 < calls.size() && calls[i + 1].depth > calls[i].depth;
@@ -177,9 +177,9 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
 
   const bool was_training = model.is_training();
   model.train(options.train);
-  Trace trace;
+  engine::Trace trace;
   try {
-    trace = run_forward(model, inputs);
+    trace = engine::run_forward(model, inputs);
   } catch (...) {
     model.train(was_training);
     throw;
@@ -203,15 +203,15 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
       "backward from a random gradient at each float output: independent N(0, 1) elements (unit variance), "
       "seed {}",
       options.gradient_seed);
-  const Gradients gradients = run_backward(trace, grad_outputs);
+  const engine::Gradients gradients = engine::run_backward(trace, grad_outputs);
 
-  const std::vector<ModuleCall>& calls = trace.calls();
+  const std::vector<engine::ModuleCall>& calls = trace.calls();
 
   // Layers, forward.
   const std::vector<std::size_t> leaves = leaf_calls(trace);
   double previous_std = d.input_std;
   for (std::size_t index : leaves) {
-    const ModuleCall& call = calls[index];
+    const engine::ModuleCall& call = calls[index];
     LayerDiagnosis layer;
     layer.name = call.name.empty() ? call.module->type_name() : call.name;
     layer.type = call.module->type_name();
@@ -251,8 +251,8 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
 
   // Recurrent layers over time.
   for (std::size_t r = 0; r < trace.recurrent().size(); ++r) {
-    const RecurrentStates& states = trace.recurrent()[r];
-    const ModuleCall& call = calls[states.call];
+    const engine::RecurrentStates& states = trace.recurrent()[r];
+    const engine::ModuleCall& call = calls[states.call];
     for (std::int64_t l = 0; l < states.num_layers; ++l) {
       for (std::int64_t dir = 0; dir < states.num_directions; ++dir) {
         const std::int64_t slot = l * states.num_directions + dir;
@@ -327,7 +327,7 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
     picks.erase(std::unique(picks.begin(), picks.end()), picks.end());
   }
   for (std::size_t i : picks) {
-    const ModuleCall& call = calls[leaves[i]];
+    const engine::ModuleCall& call = calls[leaves[i]];
     d.samples.emplace_back(d.layers[i].name, trace.value(call.outputs.front()).clone());
   }
   return d;

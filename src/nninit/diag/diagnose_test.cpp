@@ -15,7 +15,7 @@
 namespace nninit::diag {
 namespace {
 
-using testing::randn;
+using engine::testing::randn;
 
 // A Sequential of `depth` Linear(width, width) layers, each followed by `activation`.
 std::string deep_mlp(int depth, int width, const std::string& activation) {
@@ -27,10 +27,10 @@ std::string deep_mlp(int depth, int width, const std::string& activation) {
 
 nn::ModulePtr build(const std::string& expression, std::vector<std::string> rules = {}) {
   TorchGenerator g(0);
-  nn::ModulePtr model = spec::build_model(expression, g);
-  std::vector<spec::Rule> parsed;
-  for (const std::string& r : rules) parsed.push_back(spec::parse_rule(r));
-  if (!parsed.empty()) spec::apply_rules(*model, parsed, g);
+  nn::ModulePtr model = expr::build_model(expression, g);
+  std::vector<expr::Rule> parsed;
+  for (const std::string& r : rules) parsed.push_back(expr::parse_rule(r));
+  if (!parsed.empty()) expr::apply_rules(*model, parsed, g);
   return model;
 }
 

@@ -57,7 +57,7 @@ struct Finding {
       path{};  // the parameter ("0.weight") or module ("lstm"; the type, "LSTM", for the model itself)
   std::string message{};  // what
   std::string effect{};   // the expected effect, in numbers
-  std::string fix{};      // a PATTERN=EXPR rule that fixes it (spec::parse_rule accepts it)
+  std::string fix{};      // a PATTERN=EXPR rule that fixes it (expr::parse_rule accepts it)
   std::string reason{};   // the rule behind it, in one sentence
 };
 

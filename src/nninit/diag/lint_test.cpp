@@ -21,14 +21,14 @@ constexpr std::string_view relu_mlp =
 
 nn::ModulePtr build(std::string_view expression, std::uint64_t seed = 0) {
   TorchGenerator g(seed);
-  return spec::build_model(expression, g);
+  return expr::build_model(expression, g);
 }
 
 void apply(nn::Module& model, std::vector<std::string> texts, std::uint64_t seed = 1) {
-  std::vector<spec::Rule> rules;
-  for (const std::string& t : texts) rules.push_back(spec::parse_rule(t));
+  std::vector<expr::Rule> rules;
+  for (const std::string& t : texts) rules.push_back(expr::parse_rule(t));
   TorchGenerator g(seed);
-  spec::apply_rules(model, rules, g);
+  expr::apply_rules(model, rules, g);
 }
 
 const Finding* find(const std::vector<Finding>& findings, std::string_view path, std::string_view check) {
@@ -49,7 +49,7 @@ void expect_fixes_work(std::string_view expression, const std::function<void(nn:
   const std::vector<Finding> findings = check_initialization(*model);
   for (const Finding& f : findings) {
     SCOPED_TRACE(f.fix);
-    ASSERT_NO_THROW(spec::parse_rule(f.fix));
+    ASSERT_NO_THROW(expr::parse_rule(f.fix));
     const nn::ModulePtr copy = model->clone();
     apply(*copy, {f.fix});
     const std::vector<Finding> after = check_initialization(*copy);
@@ -267,7 +267,7 @@ TEST(Lint, WeightsScaledByLsuvAreJudgedByTheirMeasuredOutput) {
   for (const auto& [expression, ratio] : cases) {
     const nn::ModulePtr model = build(expression);
     TorchGenerator data(5), g(6);
-    const LsuvReport report = lsuv_(*model, {testing::randn({128, 784}, data)}, g);
+    const LsuvReport report = lsuv_(*model, {engine::testing::randn({128, 784}, data)}, g);
     ASSERT_EQ(report.layers.size(), 3u);
     const std::vector<Finding> unaware = check_initialization(*model);
     const Finding* first = find(unaware, "0.weight", "scale");
@@ -279,7 +279,8 @@ TEST(Lint, WeightsScaledByLsuvAreJudgedByTheirMeasuredOutput) {
   // A layer LSUV could not bring to its target (no division allowed, inputs with std 4) is a warning.
   const nn::ModulePtr model = build(relu_mlp);
   TorchGenerator data(5), g(6);
-  const LsuvReport report = lsuv_(*model, {testing::randn({128, 784}, data, 4.0)}, g, {.max_iterations = 0});
+  const LsuvReport report =
+      lsuv_(*model, {engine::testing::randn({128, 784}, data, 4.0)}, g, {.max_iterations = 0});
   ASSERT_FALSE(report.layers[0].converged);
   const std::vector<Finding> findings = check_initialization(*model, {.lsuv = report.layers});
   const Finding* f = find(findings, "0.weight", "lsuv");

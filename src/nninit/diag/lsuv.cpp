@@ -92,10 +92,10 @@ class Lsuv {
   // Step 2: scales every pending layer inside `module` (the module included) in the order of its forward
   // pass, and returns the module's outputs on `inputs` with the scaled weights.
   std::vector<Tensor> run(nn::Module& module, const std::vector<Tensor>& inputs) {
-    if (!pending_within(module)) return forward(module, inputs);
+    if (!pending_within(module)) return engine::forward(module, inputs);
     if (Target* target = pending_measured_on(module)) {
       scale(*target, inputs);
-      return forward(module, inputs);
+      return engine::forward(module, inputs);
     }
     if (module.type_name() == "Sequential") {
       // As the engine chains a Sequential (composite.cpp); the first pass in lsuv_ has checked that every
@@ -108,10 +108,10 @@ class Lsuv {
     }
     // Any other container: trace it, scale the first pending layer its forward pass calls, trace again.
     for (;;) {
-      const Trace trace = run_forward(module, inputs);
-      const ModuleCall* next = nullptr;
+      const engine::Trace trace = engine::run_forward(module, inputs);
+      const engine::ModuleCall* next = nullptr;
       Target* target = nullptr;
-      for (const ModuleCall& call : trace.calls()) {
+      for (const engine::ModuleCall& call : trace.calls()) {
         target = pending_measured_on(*call.module);
         if (target != nullptr) {
           next = &call;
@@ -159,7 +159,7 @@ class Lsuv {
     LsuvLayer layer{.path = target.path, .parameter = parameter_path(target.path, "weight")};
     const double target_variance = options_.target_std * options_.target_std;
     for (;;) {
-      const TensorStatistics s = statistics(forward(*target.measured, inputs).at(0));
+      const TensorStatistics s = statistics(engine::forward(*target.measured, inputs).at(0));
       const double factor = options_.target_std / s.std;
       if (s.non_finite > 0 || !(s.std > 0.0) || !std::isfinite(factor)) {
         report_.skipped.push_back({target.path, unusable_output_reason(s, layer.iterations)});
@@ -205,7 +205,7 @@ LsuvReport lsuv_(nn::Module& model, const std::vector<Tensor>& inputs, Generator
         model.type_name()));
   }
   // The forward pass's errors (shapes, dtypes) surface here, before any weight changes.
-  run_forward(model, inputs);
+  engine::run_forward(model, inputs);
   lsuv.prepare(generator);
   lsuv.run(model, inputs);
   return lsuv.finish();

@@ -22,11 +22,11 @@
 namespace nninit::diag {
 namespace {
 
-using testing::randn;
+using engine::testing::randn;
 
 nn::ModulePtr build(std::string_view expression, std::uint64_t seed = 0) {
   TorchGenerator g(seed);
-  return spec::build_model(expression, g);
+  return expr::build_model(expression, g);
 }
 
 // Sequential(Linear(64, 64), Tanh(), ...) with `layers` Linear layers.
@@ -39,9 +39,10 @@ std::string tanh_mlp(int layers) {
 
 // The std of every module call's first output, by call name, measured by a forward pass of its own.
 std::map<std::string, double> call_output_stds(nn::Module& model, const std::vector<Tensor>& inputs) {
-  const Trace trace = run_forward(model, inputs);
+  const engine::Trace trace = engine::run_forward(model, inputs);
   std::map<std::string, double> stds;
-  for (const ModuleCall& call : trace.calls()) stds[call.name] = statistics(trace.outputs(call).at(0)).std;
+  for (const engine::ModuleCall& call : trace.calls())
+    stds[call.name] = statistics(trace.outputs(call).at(0)).std;
   return stds;
 }
 
@@ -314,7 +315,7 @@ TEST(Lsuv, SharedLayerIsScaledAtItsFirstCall) {
   EXPECT_EQ(report.layers[0].path, "0");
   EXPECT_TRUE(report.skipped.empty());
   // The first call has unit std; the second reads tanh outputs and is not rescaled for them.
-  const Trace trace = run_forward(model, batch);
+  const engine::Trace trace = engine::run_forward(model, batch);
   EXPECT_NEAR(statistics(trace.outputs(trace.calls()[1]).at(0)).std, 1.0, 1e-3);
   EXPECT_LT(statistics(trace.outputs(trace.calls()[3]).at(0)).std, 0.8);
 }

@@ -111,7 +111,7 @@ class OptimizerState {
     }
   }
 
-  void step(const std::vector<nn::NamedTensor>& parameters, const Gradients& gradients) {
+  void step(const std::vector<nn::NamedTensor>& parameters, const engine::Gradients& gradients) {
     ++steps_;
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       assert(gradients.parameters[i].name == parameters[i].name);
@@ -164,9 +164,9 @@ class OptimizerState {
   std::vector<std::vector<float>> second_;
 };
 
-Loss probe_loss(const ProbeData& data, const Tensor& output, const Tensor& targets) {
-  if (data.task == ProbeTask::classification) return cross_entropy(output, targets);
-  return mse_loss(output, to_model_layout(targets, data.output_batch_dim));
+engine::Loss probe_loss(const ProbeData& data, const Tensor& output, const Tensor& targets) {
+  if (data.task == ProbeTask::classification) return engine::cross_entropy(output, targets);
+  return engine::mse_loss(output, to_model_layout(targets, data.output_batch_dim));
 }
 
 struct Evaluation {
@@ -182,7 +182,7 @@ Evaluation evaluate(nn::Module& model, const ProbeData& data, const Tensor& inpu
     const std::int64_t n = std::min(eval_chunk, total - start);
     const Tensor x = to_model_layout(slice_samples(inputs, start, n), data.input_batch_dim);
     const Tensor y = slice_samples(targets, start, n);
-    const Tensor output = forward(model, {x})[0];
+    const Tensor output = engine::forward(model, {x})[0];
     loss += probe_loss(data, output, y).value * static_cast<double>(n);
     if (data.task != ProbeTask::classification) continue;
     const std::vector<double> logits = output.contiguous().to_doubles();
@@ -223,7 +223,7 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
   result.label = candidate.label;
   const nn::ModulePtr model = prototype.clone();
   TorchGenerator generator(options.seed);
-  if (!candidate.rules.empty()) spec::apply_rules(*model, candidate.rules, generator);
+  if (!candidate.rules.empty()) expr::apply_rules(*model, candidate.rules, generator);
   if (candidate.initialize) candidate.initialize(*model, generator);
   const std::vector<SymmetryFinding> initial = find_symmetries(*model);
   for (const SymmetryFinding& f : initial) {
@@ -240,11 +240,11 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
     const std::vector<std::int64_t>& indices = batches[static_cast<std::size_t>(step)];
     const Tensor x = to_model_layout(gather_samples(data.train_inputs, indices), data.input_batch_dim);
     const Tensor y = gather_samples(data.train_targets, indices);
-    const Trace trace =
-        run_forward(*model, {x},
-                    {.update_running_stats = true,
-                     .dropout_seed = options.seed * 1000003 + static_cast<std::uint64_t>(step)});
-    const Loss loss = probe_loss(data, trace.outputs()[0], y);
+    const engine::Trace trace =
+        engine::run_forward(*model, {x},
+                            {.update_running_stats = true,
+                             .dropout_seed = options.seed * 1000003 + static_cast<std::uint64_t>(step)});
+    const engine::Loss loss = probe_loss(data, trace.outputs()[0], y);
     if (step == 0) result.initial_loss = loss.value;
     const bool diverged =
         !std::isfinite(loss.value) || loss.value > options.divergence_factor * result.initial_loss;
@@ -256,7 +256,7 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
       result.diverged_at = step;
       break;
     }
-    optimizer.step(parameters, run_backward(trace, loss.grad));
+    optimizer.step(parameters, engine::run_backward(trace, loss.grad));
     result.steps_run = step + 1;
   }
 
@@ -275,20 +275,20 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
 
 // One rule per parameter of the layers the standard candidates change (all but normalisation and PReLU):
 // `weight_expression` for tensors of 2 or more dimensions, `other_expression` for the rest.
-std::vector<spec::Rule> layer_rules(nn::Module& model, std::string_view weight_expression,
+std::vector<expr::Rule> layer_rules(nn::Module& model, std::string_view weight_expression,
                                     std::string_view other_expression) {
   std::set<std::string> layers;
   for (const LayerInfo& layer : analyze_architecture(model).layers) {
     if (layer.role != LayerRole::normalization && layer.role != LayerRole::activation)
       layers.insert(layer.path);
   }
-  std::vector<spec::Rule> rules;
+  std::vector<expr::Rule> rules;
   for (const nn::NamedTensor& p : model.named_parameters()) {
     const std::size_t dot = p.name.rfind('.');
     const std::string module = dot == std::string::npos ? "" : p.name.substr(0, dot);
     if (!layers.contains(module)) continue;
     const std::string own = dot == std::string::npos ? p.name : p.name.substr(dot + 1);
-    rules.push_back(spec::parse_rule(fmt::format(
+    rules.push_back(expr::parse_rule(fmt::format(
         "{}={}", path_pattern(module, own), p.tensor.dim() >= 2 ? weight_expression : other_expression)));
   }
   return rules;

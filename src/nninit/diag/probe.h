@@ -3,7 +3,7 @@
 // classic claims on this model: zero init stays symmetric, too-large init diverges, too-small init
 // stalls in deep nets, matched init trains.
 //
-//   nn::ModulePtr model = spec::build_model("Sequential(Linear(64, 32), ReLU(), Linear(32, 10))", g);
+//   nn::ModulePtr model = expr::build_model("Sequential(Linear(64, 32), ReLU(), Linear(32, 10))", g);
 //   ProbeResult r = run_probe(*model, {64, 64}, standard_candidates(*model), {.steps = 300});
 //   fmt::print("{}", format_probe(r));      // the terminal summary
 //   page.training = loss_chart(r);          // the HTML report's curves (charts.h)
@@ -12,7 +12,7 @@
 // random teacher task otherwise.
 //
 // Training. Every candidate trains a deep copy of the prototype (Module::clone), initialised by its rules
-// (spec::apply_rules, as `nninit init --init` runs them) and then its function, drawing from
+// (expr::apply_rules, as `nninit init --init` runs them) and then its function, drawing from
 // TorchGenerator(seed), so candidates that scale the same distribution draw the same pattern. All candidates
 // see the same batches in the same order: epoch e is TorchGenerator(seed + 1)'s e-th randperm of the training
 // set, cut into full batches (the last incomplete one dropped). The model is in train mode (BatchNorm uses
@@ -89,7 +89,7 @@ double learning_rate(const ProbeOptions& options);
 struct Candidate {
   std::string label{};
   std::string description{};  // one line for people: "every weight and bias 0"
-  std::vector<spec::Rule> rules{};
+  std::vector<expr::Rule> rules{};
   std::function<void(nn::Module&, Generator&)> initialize{};
 };
 

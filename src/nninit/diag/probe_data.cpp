@@ -200,7 +200,7 @@ OutputShape output_shape(const nn::Module& model, const Shape& sample, std::int6
     TorchGenerator g(0);
     Tensor x = Tensor::empty(with_batch(sample, n, batch_dim));
     g.normal_(x, 0.0, 1.0);
-    const std::vector<Tensor> out = forward(*copy, {x});
+    const std::vector<Tensor> out = engine::forward(*copy, {x});
     if (out.empty() || !is_floating_point(out[0].dtype())) {
       throw ValueError("make_probe_data: the model's first output is not a floating-point tensor");
     }

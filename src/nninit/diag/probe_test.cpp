@@ -28,7 +28,7 @@ const double ln10 = std::log(10.0);
 
 nn::ModulePtr build(std::string_view expression) {
   TorchGenerator g(0);
-  return spec::build_model(expression, g);
+  return expr::build_model(expression, g);
 }
 
 // `depth` Linear layers of width 64 with `activation` between them: 64 digits pixels in, 10 classes out.
@@ -480,7 +480,7 @@ Tensor reorder(const Tensor& samples, const Tensor& order) {
 void expect_two_steps_match(const ProbeOptions& options) {
   const nn::ModulePtr model = build("Linear(64, 10)");
   const ProbeData data = make_probe_data(*model, {8, 64});
-  const Candidate zeros{.label = "zeros", .rules = {spec::parse_rule("*=zeros_()")}};
+  const Candidate zeros{.label = "zeros", .rules = {expr::parse_rule("*=zeros_()")}};
   ProbeOptions o = options;
   o.steps = 2;
   o.batch_size = 1500;
@@ -495,11 +495,11 @@ void expect_two_steps_match(const ProbeOptions& options) {
   TorchGenerator order(o.seed + 1);
   for (int step = 1; step <= 2; ++step) {
     const Tensor epoch = order.randperm(1500);
-    const Trace trace = run_forward(*reference, {reorder(data.train_inputs, epoch)});
-    const Loss loss = cross_entropy(trace.outputs()[0], reorder(data.train_targets, epoch));
+    const engine::Trace trace = engine::run_forward(*reference, {reorder(data.train_inputs, epoch)});
+    const engine::Loss loss = engine::cross_entropy(trace.outputs()[0], reorder(data.train_targets, epoch));
     EXPECT_NEAR(loss.value, r.candidates[0].losses[static_cast<std::size_t>(step - 1)],
                 step == 1 ? 0.0 : 1e-6);
-    const Gradients gradients = run_backward(trace, loss.grad);
+    const engine::Gradients gradients = engine::run_backward(trace, loss.grad);
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const std::vector<double> g = gradients.parameters[i].tensor.to_doubles();
       std::vector<double> p = parameters[i].tensor.to_doubles();
@@ -549,7 +549,7 @@ TEST(ProbeOptimizer, AdamMatchesTorchOptimAdam) {
 // Adam's first step divides the gradient by its own magnitude: every weight with a gradient moves by lr.
 TEST(ProbeOptimizer, AdamFirstStepMovesEveryWeightByTheLearningRate) {
   const nn::ModulePtr model = build("Linear(64, 10)");
-  const Candidate zeros{.label = "zeros", .rules = {spec::parse_rule("*=zeros_()")}};
+  const Candidate zeros{.label = "zeros", .rules = {expr::parse_rule("*=zeros_()")}};
   const ProbeResult r =
       run_probe(*model, {8, 64}, std::span(&zeros, 1), {.steps = 1, .optimizer = Optimizer::adam});
   for (double w : r.candidates[0].model->named_parameters()[0].tensor.to_doubles()) {

@@ -13,7 +13,7 @@ using Groups = std::vector<std::vector<std::int64_t>>;
 
 nn::ModulePtr build(std::string_view expression) {
   TorchGenerator g(0);
-  return spec::build_model(expression, g);
+  return expr::build_model(expression, g);
 }
 
 void zero_all(nn::Module& model) {

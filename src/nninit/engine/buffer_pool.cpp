@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 constexpr std::size_t kMinimumBytes = std::size_t{64} << 10;
@@ -93,4 +93,4 @@ std::size_t pooled_bytes() {
   return pool().held();
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

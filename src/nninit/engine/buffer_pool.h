@@ -9,7 +9,7 @@
 
 #include "nninit/core/tensor.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 // An uninitialised contiguous float32 tensor, from the pool when it is large.
 Tensor pooled_empty(Shape sizes);
@@ -20,4 +20,4 @@ void release_pooled_buffers();
 // Bytes the pool holds for reuse.
 std::size_t pooled_bytes();
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -7,7 +7,7 @@
 #include "nninit/nn/container.h"
 #include "nninit/nn/transformer.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 void check_count(const nn::Module& module, const std::vector<ValueId>& inputs, std::size_t expected) {
@@ -168,4 +168,4 @@ std::optional<std::vector<ValueId>> run_composite(nn::Module& module, Program& p
   return std::nullopt;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -12,7 +12,7 @@
 #include "nninit/engine/trace.h"
 #include "nninit/nn/module.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 
 class Program {
  public:
@@ -32,4 +32,4 @@ class Program {
 std::optional<std::vector<ValueId>> run_composite(nn::Module& module, Program& program,
                                                   const std::vector<ValueId>& inputs);
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -18,7 +18,7 @@
 
 #include <cstdint>
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 constexpr std::uint64_t mix64(std::uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;
@@ -38,4 +38,4 @@ constexpr float mask_uniform(std::uint64_t key, std::uint64_t index) {
 // SplitMix64's first output for seed 1234567 is 6457827717110365317 (its published test vector).
 static_assert(mix64(1234567) == 6457827717110365317ULL);
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -14,7 +14,7 @@
 #include "nninit/nn/module.h"
 #include "nninit/random/torch_generator.h"
 
-namespace nninit::diag::testing {
+namespace nninit::engine::testing {
 
 inline Tensor randn(Shape sizes, TorchGenerator& generator, double std = 1.0) {
   Tensor t = Tensor::empty(std::move(sizes));
@@ -103,4 +103,4 @@ inline void expect_gradients_match(nn::Module& model, const std::vector<Tensor>&
   }
 }
 
-}  // namespace nninit::diag::testing
+}  // namespace nninit::engine::testing

@@ -8,7 +8,7 @@
 #include "nninit/engine/buffer_pool.h"
 #include "nninit/engine/kernels/kernel_support.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace detail {
 
 Tensor empty(Shape sizes) {
@@ -126,4 +126,4 @@ std::unique_ptr<Kernel> make_add_kernel() {
   return std::make_unique<AddKernel>();
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -15,7 +15,7 @@
 #include "nninit/engine/trace.h"
 #include "nninit/nn/module.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 class ForwardContext {
  public:
@@ -55,4 +55,4 @@ std::unique_ptr<Kernel> make_kernel(nn::Module& module);
 // Kernels for the glue between the children of composite modules.
 std::unique_ptr<Kernel> make_add_kernel();  // (a, b) -> a + b, same shapes
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -8,7 +8,7 @@
 
 #include "nninit/core/error.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 Loss cross_entropy(const Tensor& logits, const Tensor& targets) {
   if (logits.dim() != 2) {
@@ -61,4 +61,4 @@ Loss mse_loss(const Tensor& output, const Tensor& target) {
   return loss;
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -4,7 +4,7 @@
 
 #include "nninit/core/tensor.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 struct Loss {
   double value = 0.0;
@@ -18,4 +18,4 @@ Loss cross_entropy(const Tensor& logits, const Tensor& targets);
 // nn.MSELoss() with the default mean reduction over all elements; shapes must be equal.
 Loss mse_loss(const Tensor& output, const Tensor& target);
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -42,7 +42,7 @@
 #include "nninit/nn/normalization.h"
 #include "nninit/nn/rnn.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 void fill(nn::Module& model) {
@@ -156,4 +156,4 @@ TEST(TorchValues, Losses) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -14,7 +14,7 @@
 #include "nninit/engine/kernel.h"
 #include "nninit/engine/kernels/kernel_support.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 struct Trace::State {
   struct Step {
@@ -343,4 +343,4 @@ Gradients run_backward(const Trace& trace, const Tensor& grad_output) {
   return run_backward(trace, std::vector<Tensor>{grad_output});
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

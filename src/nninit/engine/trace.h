@@ -35,7 +35,7 @@
 #include "nninit/core/tensor.h"
 #include "nninit/nn/module.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 struct ForwardOptions {
   // BatchNorm and InstanceNorm in train mode with track_running_stats update running_mean, running_var and
@@ -127,4 +127,4 @@ Gradients run_backward(const Trace& trace, const std::vector<Tensor>& grad_outpu
 // The same with a gradient for the first output only.
 Gradients run_backward(const Trace& trace, const Tensor& grad_output);
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

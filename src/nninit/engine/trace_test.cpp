@@ -15,7 +15,7 @@
 #include "nninit/nn/linear.h"
 #include "nninit/nn/sparse.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 using testing::randn;
@@ -171,4 +171,4 @@ TEST(BufferPool, ReusesLargeBuffers) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::engine

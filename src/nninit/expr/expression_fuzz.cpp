@@ -12,15 +12,15 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    (void)nninit::spec::parse_expression(text).repr();
+    (void)nninit::expr::parse_expression(text).repr();
   } catch (const nninit::Error&) {
   }
   try {
-    (void)nninit::spec::parse_rule(text).expression.repr();
+    (void)nninit::expr::parse_rule(text).expression.repr();
   } catch (const nninit::Error&) {
   }
   try {
-    (void)nninit::spec::glob_match(text.substr(0, size / 2), text.substr(size / 2));
+    (void)nninit::expr::glob_match(text.substr(0, size / 2), text.substr(size / 2));
   } catch (const nninit::Error&) {
   }
   return 0;

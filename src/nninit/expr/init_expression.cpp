@@ -15,26 +15,26 @@
 #include "nninit/lang/suggest.h"
 #include "nninit/nn/rnn.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
-using Body = std::function<void(const Tensor&, Generator&, const InitTarget&, const BoundArguments&)>;
+using Body = std::function<void(const Tensor&, Generator&, const InitTarget&, const lang::BoundArguments&)>;
 
 struct FunctionSpec {
   std::string name;
   bool random = false;
   bool takes_generator = false;  // PyTorch's function has generator= (from 2.1 on)
-  std::vector<Parameter> parameters{};
+  std::vector<lang::Parameter> parameters{};
   Body body{};
 };
 
-using declare::f;
-using declare::i;
-using declare::optional;
-using declare::required;
-using declare::s;
+using lang::declare::f;
+using lang::declare::i;
+using lang::declare::optional;
+using lang::declare::required;
+using lang::declare::s;
 
-double number(const BoundArguments& args, std::string_view name) {
+double number(const lang::BoundArguments& args, std::string_view name) {
   return args.as_double(name);
 }
 
@@ -43,8 +43,8 @@ bool has_zero_size_dimension(const Tensor& tensor) {
 }
 
 // `mode.lower()` then the membership test of _calculate_correct_fan, with Python's errors.
-std::string lowered_mode(const Value& mode, std::string_view function) {
-  if (mode.kind() != Value::Kind::string) {
+std::string lowered_mode(const lang::Value& mode, std::string_view function) {
+  if (mode.kind() != lang::Value::Kind::string) {
     throw AttributeError(fmt::format("{}: '{}' object has no attribute 'lower'", function, mode.type_name()));
   }
   std::string lowered = mode.string_value();
@@ -53,7 +53,7 @@ std::string lowered_mode(const Value& mode, std::string_view function) {
   return lowered;
 }
 
-init::FanMode fan_mode(const Value& mode, std::string_view function) {
+init::FanMode fan_mode(const lang::Value& mode, std::string_view function) {
   const std::string lowered = lowered_mode(mode, function);
   if (lowered == "fan_in") return init::FanMode::fan_in;
   if (lowered == "fan_out") return init::FanMode::fan_out;
@@ -62,7 +62,7 @@ init::FanMode fan_mode(const Value& mode, std::string_view function) {
 }
 
 // torch.nn.init.calculate_gain with Python values, including its type check of `param`.
-double gain_of(const Value& nonlinearity, const Value& param) {
+double gain_of(const lang::Value& nonlinearity, const lang::Value& param) {
   static const std::pair<std::string_view, init::Nonlinearity> names[] = {
       {"linear", init::Nonlinearity::linear},
       {"conv1d", init::Nonlinearity::conv1d},
@@ -77,27 +77,28 @@ double gain_of(const Value& nonlinearity, const Value& param) {
       {"leaky_relu", init::Nonlinearity::leaky_relu},
       {"selu", init::Nonlinearity::selu},
   };
-  if (nonlinearity.kind() == Value::Kind::string) {
+  if (nonlinearity.kind() == lang::Value::Kind::string) {
     for (const auto& [name, value] : names) {
       if (nonlinearity.string_value() != name) continue;
       if (value != init::Nonlinearity::leaky_relu || param.is_none()) return init::calculate_gain(value);
-      if (param.kind() == Value::Kind::integer)
+      if (param.kind() == lang::Value::Kind::integer)
         return init::calculate_gain(value, static_cast<double>(param.int_value()));
-      if (param.kind() == Value::Kind::floating) return init::calculate_gain(value, param.float_value());
+      if (param.kind() == lang::Value::Kind::floating)
+        return init::calculate_gain(value, param.float_value());
       throw ValueError(
           fmt::format("calculate_gain: negative_slope {} not a valid number", python_str(param)));
     }
   }
   std::vector<std::string_view> candidates;
   for (const auto& [name, value] : names) candidates.push_back(name);
-  const std::string hint = nonlinearity.kind() == Value::Kind::string
-                               ? did_you_mean(nonlinearity.string_value(), candidates)
+  const std::string hint = nonlinearity.kind() == lang::Value::Kind::string
+                               ? lang::did_you_mean(nonlinearity.string_value(), candidates)
                                : std::string();
   throw ValueError(
       fmt::format("calculate_gain: Unsupported nonlinearity {}{}", python_str(nonlinearity), hint));
 }
 
-void kaiming(const Tensor& tensor, Generator& generator, const BoundArguments& args, bool uniform) {
+void kaiming(const Tensor& tensor, Generator& generator, const lang::BoundArguments& args, bool uniform) {
   const char* name = uniform ? "kaiming_uniform_" : "kaiming_normal_";
   // PyTorch's order: the zero-size no-op, then mode, then the fans, then the gain.
   if (has_zero_size_dimension(tensor)) {
@@ -131,12 +132,12 @@ void forget_gate_bias(const Tensor& tensor, const InitTarget& target, double val
   nn::forget_gate_bias_(tensor, target.parameter_name, value);
 }
 
-std::vector<std::int64_t> axes(const Value& value) {
-  if (value.kind() == Value::Kind::integer) return {value.int_value()};
+std::vector<std::int64_t> axes(const lang::Value& value) {
+  if (value.kind() == lang::Value::Kind::integer) return {value.int_value()};
   std::vector<std::int64_t> out;
   if (value.is_sequence()) {
-    for (const Value& item : value.items()) {
-      if (item.kind() != Value::Kind::integer) throw TypeError("variance_scaling_: axes must be ints");
+    for (const lang::Value& item : value.items()) {
+      if (item.kind() != lang::Value::Kind::integer) throw TypeError("variance_scaling_: axes must be ints");
       out.push_back(item.int_value());
     }
     return out;
@@ -151,94 +152,94 @@ const std::vector<FunctionSpec>& functions() {
        true,
        true,
        {optional("a", f(0.0)), optional("b", f(1.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          g.uniform_(t, number(a, "a"), number(a, "b"));
        }},
       {"normal_",
        true,
        true,
        {optional("mean", f(0.0)), optional("std", f(1.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          g.normal_(t, number(a, "mean"), number(a, "std"));
        }},
       {"trunc_normal_",
        true,
        true,
        {optional("mean", f(0.0)), optional("std", f(1.0)), optional("a", f(-2.0)), optional("b", f(2.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::trunc_normal_(t, {number(a, "mean"), number(a, "std"), number(a, "a"), number(a, "b")}, g);
        }},
       {"constant_",
        false,
        false,
        {required("val")},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::constant_(t, number(a, "val"), g.behaviour());
        }},
       {"ones_",
        false,
        false,
        {},
-       [](const Tensor& t, Generator&, const InitTarget&, const BoundArguments&) { init::ones_(t); }},
+       [](const Tensor& t, Generator&, const InitTarget&, const lang::BoundArguments&) { init::ones_(t); }},
       {"zeros_",
        false,
        false,
        {},
-       [](const Tensor& t, Generator&, const InitTarget&, const BoundArguments&) { init::zeros_(t); }},
+       [](const Tensor& t, Generator&, const InitTarget&, const lang::BoundArguments&) { init::zeros_(t); }},
       {"eye_",
        false,
        false,
        {},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments&) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments&) {
          init::eye_(t, g.behaviour());
        }},
       {"dirac_",
        false,
        false,
        {optional("groups", i(1))},
-       [](const Tensor& t, Generator&, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator&, const InitTarget&, const lang::BoundArguments& a) {
          init::dirac_(t, {.groups = a.as_int("groups")});
        }},
       {"xavier_uniform_",
        true,
        true,
        {optional("gain", f(1.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::xavier_uniform_(t, {.gain = number(a, "gain")}, g);
        }},
       {"xavier_normal_",
        true,
        true,
        {optional("gain", f(1.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::xavier_normal_(t, {.gain = number(a, "gain")}, g);
        }},
       {"kaiming_uniform_",
        true,
        true,
        {optional("a", i(0)), optional("mode", s("fan_in")), optional("nonlinearity", s("leaky_relu"))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          kaiming(t, g, a, true);
        }},
       {"kaiming_normal_",
        true,
        true,
        {optional("a", i(0)), optional("mode", s("fan_in")), optional("nonlinearity", s("leaky_relu"))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          kaiming(t, g, a, false);
        }},
       {"orthogonal_",
        true,
        true,
        {optional("gain", i(1))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::orthogonal_(t, {.gain = number(a, "gain")}, g);
        }},
       {"sparse_",
        true,
        true,
        {required("sparsity"), optional("std", f(0.01))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::sparse_(t, {.sparsity = number(a, "sparsity"), .std = number(a, "std")}, g);
        }},
       // nninit's own schemes (init/extra.h).
@@ -246,14 +247,14 @@ const std::vector<FunctionSpec>& functions() {
        true,
        false,
        {optional("mode", s("fan_in"))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::lecun_uniform_(t, {.mode = fan_mode(a["mode"], "lecun_uniform_")}, g);
        }},
       {"lecun_normal_",
        true,
        false,
-       {optional("mode", s("fan_in")), optional("truncated", Value::make_bool(false))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       {optional("mode", s("fan_in")), optional("truncated", lang::Value::make_bool(false))},
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::lecun_normal_(
              t, {.mode = fan_mode(a["mode"], "lecun_normal_"), .truncated = a.as_bool("truncated")}, g);
        }},
@@ -262,8 +263,8 @@ const std::vector<FunctionSpec>& functions() {
        false,
        {optional("scale", f(1.0)), optional("mode", s("fan_in")),
         optional("distribution", s("truncated_normal")), optional("in_axis", i(1)),
-        optional("out_axis", i(0)), optional("batch_axis", Value::make_tuple({}))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+        optional("out_axis", i(0)), optional("batch_axis", lang::Value::make_tuple({}))},
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::VarianceScalingOptions options;
          options.scale = number(a, "scale");
          const std::string mode = a.as_string("mode");
@@ -297,14 +298,14 @@ const std::vector<FunctionSpec>& functions() {
        true,
        false,
        {optional("gain", f(1.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::delta_orthogonal_(t, {.gain = number(a, "gain")}, g);
        }},
       {"trunc_normal_tf_",
        true,
        false,
        {optional("mean", f(0.0)), optional("std", f(1.0)), optional("a", f(-2.0)), optional("b", f(2.0))},
-       [](const Tensor& t, Generator& g, const InitTarget&, const BoundArguments& a) {
+       [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
          init::trunc_normal_tf_(t, {number(a, "mean"), number(a, "std"), number(a, "a"), number(a, "b")}, g);
        }},
       // The LSTM forget-gate bias (nn/rnn.h).
@@ -312,7 +313,7 @@ const std::vector<FunctionSpec>& functions() {
        false,
        false,
        {optional("value", f(1.0))},
-       [](const Tensor& t, Generator&, const InitTarget& target, const BoundArguments& a) {
+       [](const Tensor& t, Generator&, const InitTarget& target, const lang::BoundArguments& a) {
          forget_gate_bias(t, target, number(a, "value"));
        }},
   };
@@ -335,32 +336,34 @@ std::string_view strip_prefix(std::string_view callee) {
 }
 
 // Evaluates an argument: literals stay, calculate_gain(...) is computed as PyTorch would before the call.
-Value evaluate_argument(const Value& value, std::string_view text) {
-  if (value.kind() == Value::Kind::call) {
-    const Call& call = value.call();
+lang::Value evaluate_argument(const lang::Value& value, std::string_view text) {
+  if (value.kind() == lang::Value::Kind::call) {
+    const lang::Call& call = value.call();
     if (strip_prefix(call.callee) == "calculate_gain") {
-      static const Signature signature{.name = "calculate_gain",
-                                       .parameters = {required("nonlinearity"), optional("param", Value())}};
-      Call evaluated = call;
-      for (Value& arg : evaluated.args) arg = evaluate_argument(arg, text);
-      for (KeywordArgument& keyword : evaluated.keywords)
+      static const lang::Signature signature{
+          .name = "calculate_gain",
+          .parameters = {required("nonlinearity"), optional("param", lang::Value())}};
+      lang::Call evaluated = call;
+      for (lang::Value& arg : evaluated.args) arg = evaluate_argument(arg, text);
+      for (lang::KeywordArgument& keyword : evaluated.keywords)
         keyword.value = evaluate_argument(keyword.value, text);
-      const BoundArguments bound = bind(signature, evaluated);
+      const lang::BoundArguments bound = bind(signature, evaluated);
       const double gain = gain_of(bound["nonlinearity"], bound["param"]);
-      return gain == 1.0 ? Value::make_int(1, value.range()) : Value::make_float(gain, value.range());
+      return gain == 1.0 ? lang::Value::make_int(1, value.range())
+                         : lang::Value::make_float(gain, value.range());
     }
-    throw ParseError(fmt::format("{}() cannot be used as an argument of an init function", call.callee), text,
-                     call.callee_range.begin);
+    throw lang::ParseError(fmt::format("{}() cannot be used as an argument of an init function", call.callee),
+                           text, call.callee_range.begin);
   }
-  if (value.kind() == Value::Kind::name) {
-    throw NameError(
-        located_message(fmt::format("name '{}' is not defined", value.name()), text, value.range().begin));
+  if (value.kind() == lang::Value::Kind::name) {
+    throw NameError(lang::located_message(fmt::format("name '{}' is not defined", value.name()), text,
+                                          value.range().begin));
   }
   if (value.is_sequence()) {
-    std::vector<Value> items;
-    for (const Value& item : value.items()) items.push_back(evaluate_argument(item, text));
-    return value.kind() == Value::Kind::tuple ? Value::make_tuple(std::move(items), value.range())
-                                              : Value::make_list(std::move(items), value.range());
+    std::vector<lang::Value> items;
+    for (const lang::Value& item : value.items()) items.push_back(evaluate_argument(item, text));
+    return value.kind() == lang::Value::Kind::tuple ? lang::Value::make_tuple(std::move(items), value.range())
+                                                    : lang::Value::make_list(std::move(items), value.range());
   }
   return value;
 }
@@ -370,11 +373,11 @@ Value evaluate_argument(const Value& value, std::string_view text) {
 struct InitExpression::Bound {
   std::string text;
   const FunctionSpec* function = nullptr;
-  BoundArguments arguments;
+  lang::BoundArguments arguments;
 };
 
-std::string python_str(const Value& value) {
-  return value.kind() == Value::Kind::string ? value.string_value() : value.repr();
+std::string python_str(const lang::Value& value) {
+  return value.kind() == lang::Value::Kind::string ? value.string_value() : value.repr();
 }
 
 std::vector<std::string> InitExpression::known_functions() {
@@ -388,15 +391,15 @@ std::vector<std::string> InitExpression::known_functions() {
 }
 
 InitExpression InitExpression::parse(std::string_view text, InitParseOptions options) {
-  const Value expression = parse_expression(text);
-  Call call;
-  if (expression.kind() == Value::Kind::name) {
+  const lang::Value expression = lang::parse_expression(text);
+  lang::Call call;
+  if (expression.kind() == lang::Value::Kind::name) {
     call.callee = expression.name();
     call.callee_range = expression.range();
-  } else if (expression.kind() == Value::Kind::call) {
+  } else if (expression.kind() == lang::Value::Kind::call) {
     call = expression.call();
   } else {
-    throw ParseError(
+    throw lang::ParseError(
         fmt::format("expected an init function such as kaiming_normal_(...), got {}", expression.repr()),
         text, expression.range().begin);
   }
@@ -408,13 +411,13 @@ InitExpression InitExpression::parse(std::string_view text, InitParseOptions opt
       std::find_if(table.begin(), table.end(), [&](const FunctionSpec& f) { return f.name == name; });
   if (spec == table.end()) {
     const std::vector<std::string> known = known_functions();
-    throw ParseError(fmt::format("unknown init function '{}'{}", call.callee,
-                                 did_you_mean(std::string(strip_prefix(call.callee)), known)),
-                     text, call.callee_range.begin);
+    throw lang::ParseError(fmt::format("unknown init function '{}'{}", call.callee,
+                                       lang::did_you_mean(std::string(strip_prefix(call.callee)), known)),
+                           text, call.callee_range.begin);
   }
   // Python evaluates the arguments, then calls: a deprecated alias warns before binding its arguments.
-  for (Value& arg : call.args) arg = evaluate_argument(arg, text);
-  for (KeywordArgument& keyword : call.keywords) keyword.value = evaluate_argument(keyword.value, text);
+  for (lang::Value& arg : call.args) arg = evaluate_argument(arg, text);
+  for (lang::KeywordArgument& keyword : call.keywords) keyword.value = evaluate_argument(keyword.value, text);
   if (alias) {
     const std::string old_name = name.substr(0, name.size() - 1);
     if (behaviour_of(options.version).deprecation_is_future_warning) {
@@ -426,16 +429,16 @@ InitExpression InitExpression::parse(std::string_view text, InitParseOptions opt
   }
   const bool generator_parameter =
       spec->takes_generator && behaviour_of(options.version).init_generator_argument;
-  Signature signature{.name = spec->name, .parameters = {required("tensor")}, .implicit_positional = 0};
-  for (const Parameter& p : spec->parameters) signature.parameters.push_back(p);
-  if (generator_parameter) signature.parameters.push_back(optional("generator", Value()));
+  lang::Signature signature{.name = spec->name, .parameters = {required("tensor")}, .implicit_positional = 0};
+  for (const lang::Parameter& p : spec->parameters) signature.parameters.push_back(p);
+  if (generator_parameter) signature.parameters.push_back(optional("generator", lang::Value()));
   // The tensor is the implicit first positional argument.
-  call.args.insert(call.args.begin(), Value::make_name("tensor"));
+  call.args.insert(call.args.begin(), lang::Value::make_name("tensor"));
   if (options.pass_generator) {
     if (!generator_parameter) {
       throw TypeError(fmt::format("{}() got an unexpected keyword argument 'generator'", spec->name));
     }
-    call.keywords.push_back({.name = "generator", .value = Value::make_name("generator")});
+    call.keywords.push_back({.name = "generator", .value = lang::Value::make_name("generator")});
   }
   auto bound = std::make_shared<Bound>();
   bound->text = std::string(text);
@@ -460,4 +463,4 @@ bool InitExpression::is_random() const {
   return bound_->function->random;
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -21,7 +21,7 @@
 #include "nninit/lang/value.h"
 #include "nninit/random/generator.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 
 // Where an expression is applied. Rules pass the parameter's name and its module's type; forget_gate_bias_
 // needs the name (bias_ih or bias_hh).
@@ -61,6 +61,6 @@ class InitExpression {
 };
 
 // Python's str() of a value: strings without quotes, everything else as repr().
-std::string python_str(const Value& value);
+std::string python_str(const lang::Value& value);
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

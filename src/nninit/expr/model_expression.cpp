@@ -11,10 +11,10 @@
 #include "nninit/lang/source.h"
 #include "nninit/lang/suggest.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
-using Kind = Value::Kind;
+using Kind = lang::Value::Kind;
 
 std::vector<std::string> layer_names(const Release& release) {
   std::vector<std::string> names;
@@ -30,8 +30,8 @@ class Evaluator {
   Evaluator(std::string_view text, Generator& generator, const Release& release)
       : text_(text), generator_(generator), release_(release) {}
 
-  nn::ModulePtr build(const Value& root) {
-    const Value value = evaluate(root);
+  nn::ModulePtr build(const lang::Value& root) {
+    const lang::Value value = evaluate(root);
     if (value.kind() == Kind::call) {
       if (const auto found = modules_.find(&value.call()); found != modules_.end()) return found->second;
     }
@@ -47,20 +47,20 @@ class Evaluator {
       reason = fmt::format(
           "a model expression builds a module, such as Sequential(Linear(4, 2), ReLU()), not {}", given);
     }
-    throw ParseError(reason, text_, value.range().begin);
+    throw lang::ParseError(reason, text_, value.range().begin);
   }
 
  private:
   // The value Python would compute: each module call is constructed (its arguments first, left to right),
   // torch.Size(...) becomes a tuple and torch.device('cpu') the string 'cpu'; names are looked up.
-  Value evaluate(const Value& value) {
+  lang::Value evaluate(const lang::Value& value) {
     switch (value.kind()) {
       case Kind::tuple:
       case Kind::list: {
-        std::vector<Value> items;
-        for (const Value& item : value.items()) items.push_back(evaluate(item));
-        return value.kind() == Kind::tuple ? Value::make_tuple(std::move(items), value.range())
-                                           : Value::make_list(std::move(items), value.range());
+        std::vector<lang::Value> items;
+        for (const lang::Value& item : value.items()) items.push_back(evaluate(item));
+        return value.kind() == Kind::tuple ? lang::Value::make_tuple(std::move(items), value.range())
+                                           : lang::Value::make_list(std::move(items), value.range());
       }
       case Kind::name: check_name(value); return value;
       case Kind::call: return evaluate_call(value);
@@ -74,7 +74,7 @@ class Evaluator {
   }
 
   // Python's lookup of a dotted name, with its NameError or AttributeError.
-  void check_name(const Value& value) const {
+  void check_name(const lang::Value& value) const {
     const std::string& dotted = value.name();
     if (layer_of(dotted) || floating_torch_dtype(dotted) || is_other_torch_dtype(dotted) ||
         functional_name(dotted)) {
@@ -87,11 +87,12 @@ class Evaluator {
   [[noreturn]] void unknown_name(std::string_view dotted, std::size_t offset, bool called) const {
     if (const std::optional<std::string_view> name = torch_nn_name(dotted)) {
       if (is_unsupported_torch_nn_class(*name)) {
-        throw ParseError(fmt::format("nninit does not build torch.nn.{}; it builds linear, convolution, "
-                                     "embedding, normalisation, recurrent, attention and transformer layers, "
-                                     "containers and parameter-free modules",
-                                     *name),
-                         text_, offset);
+        throw lang::ParseError(
+            fmt::format("nninit does not build torch.nn.{}; it builds linear, convolution, "
+                        "embedding, normalisation, recurrent, attention and transformer layers, "
+                        "containers and parameter-free modules",
+                        *name),
+            text_, offset);
       }
       // Python's words: a bare name is a NameError (the expression runs after `from torch.nn import *`), a
       // qualified one an AttributeError of torch.nn.
@@ -102,47 +103,48 @@ class Evaluator {
             *name == "RMSNorm"
                 ? fmt::format(" (nn.RMSNorm is new in PyTorch 2.4; this model is built for PyTorch {})",
                               release_.version.str())
-                : did_you_mean(*name, layer_names(release_));
+                : lang::did_you_mean(*name, layer_names(release_));
         if (!qualified) {
           throw NameError(
-              located_message(fmt::format("name '{}' is not defined{}", *name, hint), text_, offset));
+              lang::located_message(fmt::format("name '{}' is not defined{}", *name, hint), text_, offset));
         }
-        throw AttributeError(located_message(
+        throw AttributeError(lang::located_message(
             fmt::format("module 'torch.nn' has no attribute '{}'{}", *name, hint), text_, offset));
       }
     }
     if (dotted.starts_with("torch.") && std::count(dotted.begin(), dotted.end(), '.') == 1) {
-      throw AttributeError(located_message(
+      throw AttributeError(lang::located_message(
           fmt::format("module 'torch' has no attribute '{}'", dotted.substr(6)), text_, offset));
     }
     for (std::string_view prefix : {"torch.nn.functional.", "nn.functional.", "F."}) {
       if (dotted.starts_with(prefix)) {
-        throw ParseError(fmt::format("nninit knows F.relu and F.gelu of torch.nn.functional, not {}", dotted),
-                         text_, offset);
+        throw lang::ParseError(
+            fmt::format("nninit knows F.relu and F.gelu of torch.nn.functional, not {}", dotted), text_,
+            offset);
       }
     }
     for (std::string_view prefix : {"torch.nn.init.", "nn.init."}) {
       if (dotted.starts_with(prefix)) {
-        throw ParseError(fmt::format("{} is an init function, not a module: use it in a rule such as "
-                                     "Linear.weight={}(...)",
-                                     dotted, dotted.substr(prefix.size())),
-                         text_, offset);
+        throw lang::ParseError(fmt::format("{} is an init function, not a module: use it in a rule such as "
+                                           "Linear.weight={}(...)",
+                                           dotted, dotted.substr(prefix.size())),
+                               text_, offset);
       }
     }
     for (std::string_view prefix : {"torch.nn.", "nn."}) {
       if (dotted.starts_with(prefix)) {
         const std::string_view rest = dotted.substr(prefix.size());
-        throw AttributeError(located_message(
+        throw AttributeError(lang::located_message(
             fmt::format("module 'torch.nn' has no attribute '{}'", rest.substr(0, rest.find('.'))), text_,
             offset));
       }
     }
     const std::string_view first = dotted.substr(0, dotted.find('.'));
-    throw NameError(located_message(fmt::format("name '{}' is not defined", first), text_, offset));
+    throw NameError(lang::located_message(fmt::format("name '{}' is not defined", first), text_, offset));
   }
 
-  Value evaluate_call(const Value& value) {
-    const Call& call = value.call();
+  lang::Value evaluate_call(const lang::Value& value) {
+    const lang::Call& call = value.call();
     if (modules_.count(&call) != 0) return value;  // each call is built once
     // Python looks the callee up before it evaluates the arguments.
     const LayerEntry* entry = layer_of(call.callee);
@@ -150,14 +152,15 @@ class Evaluator {
     if (entry == nullptr && !torch_helper) {
       if (floating_torch_dtype(call.callee) || is_other_torch_dtype(call.callee) ||
           functional_name(call.callee)) {
-        throw ExpressionTypeError(fmt::format("nninit cannot call {} in a model expression", call.callee),
-                                  text_, call.callee_range.begin);
+        throw lang::ExpressionTypeError(
+            fmt::format("nninit cannot call {} in a model expression", call.callee), text_,
+            call.callee_range.begin);
       }
       unknown_name(call.callee, call.callee_range.begin, true);
     }
-    Call evaluated = call;
-    for (Value& arg : evaluated.args) arg = evaluate(arg);
-    for (KeywordArgument& keyword : evaluated.keywords) keyword.value = evaluate(keyword.value);
+    lang::Call evaluated = call;
+    for (lang::Value& arg : evaluated.args) arg = evaluate(arg);
+    for (lang::KeywordArgument& keyword : evaluated.keywords) keyword.value = evaluate(keyword.value);
     if (call.callee == "torch.Size") return size_value(evaluated, value.range());
     if (call.callee == "torch.device") return device_value(evaluated, value.range());
     modules_[&call] = construct(*entry, evaluated, value.range());
@@ -165,50 +168,50 @@ class Evaluator {
   }
 
   // torch.Size(sequence) as the tuple it is.
-  Value size_value(const Call& call, SourceRange range) const {
+  lang::Value size_value(const lang::Call& call, lang::SourceRange range) const {
     if (call.args.size() == 1 && call.keywords.empty() && call.args[0].is_sequence()) {
-      return Value::make_tuple(call.args[0].items(), range);
+      return lang::Value::make_tuple(call.args[0].items(), range);
     }
-    throw ParseError("nninit takes torch.Size with one tuple or list of ints, as in torch.Size([3, 4])",
-                     text_, call.callee_range.begin);
+    throw lang::ParseError("nninit takes torch.Size with one tuple or list of ints, as in torch.Size([3, 4])",
+                           text_, call.callee_range.begin);
   }
 
   // torch.device('cpu') as the string 'cpu' (dtype() checks which devices nninit builds on).
-  Value device_value(const Call& call, SourceRange range) const {
+  lang::Value device_value(const lang::Call& call, lang::SourceRange range) const {
     if (call.args.size() == 1 && call.keywords.empty() && call.args[0].kind() == Kind::string) {
-      return Value::make_string(call.args[0].string_value(), range);
+      return lang::Value::make_string(call.args[0].string_value(), range);
     }
-    throw ParseError("nninit takes torch.device with one string, as in torch.device('cpu')", text_,
-                     call.callee_range.begin);
+    throw lang::ParseError("nninit takes torch.device with one string, as in torch.device('cpu')", text_,
+                           call.callee_range.begin);
   }
 
-  nn::ModulePtr construct(const LayerEntry& entry, const Call& evaluated, SourceRange range) {
+  nn::ModulePtr construct(const LayerEntry& entry, const lang::Call& evaluated, lang::SourceRange range) {
     const std::string_view layer = entry.name;
     try {
-      const Call prepared = entry.prepare ? entry.prepare(evaluated, release_, layer) : evaluated;
-      const BoundArguments bound = bind(entry.signature(release_, layer), prepared);
+      const lang::Call prepared = entry.prepare ? entry.prepare(evaluated, release_, layer) : evaluated;
+      const lang::BoundArguments bound = bind(entry.signature(release_, layer), prepared);
       const LayerArguments arguments(bound, modules_, layer, release_);
       return entry.build(arguments, generator_);
-    } catch (const BindError& e) {
-      const SourceRange where = e.range().empty() ? evaluated.callee_range : e.range();
-      throw ExpressionTypeError(e.what(), text_, where.begin);
+    } catch (const lang::BindError& e) {
+      const lang::SourceRange where = e.range().empty() ? evaluated.callee_range : e.range();
+      throw lang::ExpressionTypeError(e.what(), text_, where.begin);
     } catch (const ArgumentError& e) {
-      const SourceRange where = e.range().empty() ? evaluated.callee_range : e.range();
-      throw_error(e.kind(), located_message(e.what(), text_, where.begin));
+      const lang::SourceRange where = e.range().empty() ? evaluated.callee_range : e.range();
+      throw_error(e.kind(), lang::located_message(e.what(), text_, where.begin));
     } catch (const Error& e) {
       throw_error(e.kind(), call_message(e.what(), range));
     }
   }
 
   // "Conv2d(3, 64, 3, groups=5) at column 12: MESSAGE", the line and a caret under the call.
-  std::string call_message(std::string_view message, SourceRange range) const {
+  std::string call_message(std::string_view message, lang::SourceRange range) const {
     std::string_view call = text_.substr(range.begin, range.end - range.begin);
     std::string shown(call);
     constexpr std::size_t longest = 60;
     if (shown.size() > longest || shown.find('\n') != std::string::npos) {
       shown = std::string(call.substr(0, call.find('('))) + "(...)";
     }
-    const std::string located = located_message(shown, text_, range.begin);
+    const std::string located = lang::located_message(shown, text_, range.begin);
     const std::size_t newline = located.find('\n');
     return located.substr(0, newline) + ": " + std::string(message) + located.substr(newline);
   }
@@ -223,7 +226,7 @@ class Evaluator {
 
 nn::ModulePtr build_model(std::string_view expression, Generator& generator, ModelOptions options) {
   const Release release = Release::of(options.version);
-  const Value parsed = parse_expression(expression);
+  const lang::Value parsed = lang::parse_expression(expression);
   ReleaseGenerator release_generator(generator, release.behaviour);
   Evaluator evaluator(expression, release_generator, release);
   return evaluator.build(parsed);
@@ -233,4 +236,4 @@ std::vector<std::string> model_layer_names(TorchVersion version) {
   return layer_names(Release::of(version));
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

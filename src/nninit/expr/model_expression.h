@@ -33,7 +33,7 @@
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 
 struct ModelOptions {
   // The PyTorch release whose torch.nn is imitated: the layers that exist, their signatures, checks and
@@ -48,4 +48,4 @@ nn::ModulePtr build_model(std::string_view expression, Generator& generator, Mod
 // The torch.nn layer names build_model accepts for a release, in the registry's order.
 std::vector<std::string> model_layer_names(TorchVersion version = TorchVersion::newest());
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -12,7 +12,7 @@
 #include "nninit/nn/linear.h"
 #include "nninit/random/torch_generator.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
 using nn::testing::error_of;
@@ -617,9 +617,9 @@ TEST(ModelExpression, Warnings) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::expr
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
 TEST(ModelExpression, RNNCellKeepsAnUnknownNonlinearityAsPyTorchDoes) {
@@ -630,4 +630,4 @@ TEST(ModelExpression, RNNCellKeepsAnUnknownNonlinearityAsPyTorchDoes) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
-using Kind = Value::Kind;
+using Kind = lang::Value::Kind;
 
 // torch.nn's classes in PyTorch 2.14 (dir(torch.nn), Module subclasses) that nninit does not build.
 constexpr std::string_view unsupported_classes[] = {
@@ -125,7 +125,7 @@ Release Release::of(TorchVersion version) {
 }
 
 bool LayerArguments::truthy(std::string_view name) const {
-  const Value& value = bound_[name];
+  const lang::Value& value = bound_[name];
   switch (value.kind()) {
     case Kind::none: return false;
     case Kind::boolean: return value.bool_value();
@@ -152,30 +152,30 @@ Shape LayerArguments::sizes(std::string_view name, std::size_t n) const {
 }
 
 Shape LayerArguments::int_sequence(std::string_view name) const {
-  const Value& value = bound_[name];
+  const lang::Value& value = bound_[name];
   if (value.kind() == Kind::integer || value.kind() == Kind::boolean) return {bound_.as_int(name)};
   if (!value.is_sequence()) {
     // tuple(x) of a non-iterable, as LayerNorm and the pooling layers' _ntuple would meet it.
-    throw BindError(fmt::format("'{}' object is not iterable", value.type_name()), value.range());
+    throw lang::BindError(fmt::format("'{}' object is not iterable", value.type_name()), value.range());
   }
   Shape out;
   for (std::size_t i = 0; i < value.items().size(); ++i) {
-    const Value& item = value.items()[i];
+    const lang::Value& item = value.items()[i];
     if (item.kind() == Kind::integer) {
       out.push_back(item.int_value());
     } else if (item.kind() == Kind::boolean) {
       out.push_back(item.bool_value() ? 1 : 0);
     } else {
-      throw BindError(fmt::format("{}() argument '{}' must be a tuple of ints, but element {} is {}",
-                                  bound_.function(), name, i, item.type_name()),
-                      item.range().empty() ? value.range() : item.range());
+      throw lang::BindError(fmt::format("{}() argument '{}' must be a tuple of ints, but element {} is {}",
+                                        bound_.function(), name, i, item.type_name()),
+                            item.range().empty() ? value.range() : item.range());
     }
   }
   return out;
 }
 
 DType LayerArguments::dtype() const {
-  const Value& device = bound_["device"];
+  const lang::Value& device = bound_["device"];
   const bool cpu =
       device.is_none() || (device.kind() == Kind::string &&
                            (device.string_value() == "cpu" || device.string_value().starts_with("cpu:")));
@@ -187,11 +187,11 @@ DType LayerArguments::dtype() const {
                "values from other generators)",
                layer_, device.repr()));
     }
-    throw BindError(fmt::format("{}() argument 'device' must be str or torch.device, not {}",
-                                bound_.function(), device.type_name()),
-                    device.range());
+    throw lang::BindError(fmt::format("{}() argument 'device' must be str or torch.device, not {}",
+                                      bound_.function(), device.type_name()),
+                          device.range());
   }
-  const Value& dtype = bound_["dtype"];
+  const lang::Value& dtype = bound_["dtype"];
   if (dtype.is_none()) return DType::float32;
   if (dtype.kind() == Kind::name) {
     if (const std::optional<DType> floating = floating_torch_dtype(dtype.name())) return *floating;
@@ -204,23 +204,23 @@ DType LayerArguments::dtype() const {
                        layer_));
     }
   }
-  throw BindError(fmt::format("{}() argument 'dtype' must be torch.dtype, not {}", bound_.function(),
-                              python_typename(dtype, release_)),
-                  dtype.range());
+  throw lang::BindError(fmt::format("{}() argument 'dtype' must be torch.dtype, not {}", bound_.function(),
+                                    python_typename(dtype, release_)),
+                        dtype.range());
 }
 
-nn::ModulePtr LayerArguments::module_of(const Value& value) const {
+nn::ModulePtr LayerArguments::module_of(const lang::Value& value) const {
   if (value.kind() != Kind::call) return nullptr;
   const auto found = modules_.find(&value.call());
   return found == modules_.end() ? nullptr : found->second;
 }
 
 nn::ModulePtr LayerArguments::module(std::string_view name) const {
-  const Value& value = bound_[name];
+  const lang::Value& value = bound_[name];
   if (nn::ModulePtr m = module_of(value)) return m;
-  throw BindError(fmt::format("{}() argument '{}' must be a torch.nn module, not {}", bound_.function(), name,
-                              python_typename(value, release_)),
-                  value.range());
+  throw lang::BindError(fmt::format("{}() argument '{}' must be a torch.nn module, not {}", bound_.function(),
+                                    name, python_typename(value, release_)),
+                        value.range());
 }
 
 nn::ModulePtr LayerArguments::optional_module(std::string_view name) const {
@@ -232,16 +232,16 @@ void LayerArguments::fail(std::string_view name, ErrorKind kind, const std::stri
   throw ArgumentError(kind, message, bound_[name].range());
 }
 
-std::vector<Parameter> registry::with_factory_arguments(std::vector<Parameter> parameters) {
+std::vector<lang::Parameter> registry::with_factory_arguments(std::vector<lang::Parameter> parameters) {
   // Keyword-only parameters (the norms' bias) come after device and dtype.
-  const auto keyword_only =
-      std::find_if(parameters.begin(), parameters.end(), [](const Parameter& p) { return p.keyword_only; });
-  parameters.insert(keyword_only,
-                    {declare::optional("device", Value()), declare::optional("dtype", Value())});
+  const auto keyword_only = std::find_if(parameters.begin(), parameters.end(),
+                                         [](const lang::Parameter& p) { return p.keyword_only; });
+  parameters.insert(keyword_only, {lang::declare::optional("device", lang::Value()),
+                                   lang::declare::optional("dtype", lang::Value())});
   return parameters;
 }
 
-Signature registry::init_of(std::string_view owner, std::vector<Parameter> parameters) {
+lang::Signature registry::init_of(std::string_view owner, std::vector<lang::Parameter> parameters) {
   return {.name = fmt::format("{}.__init__", owner),
           .parameters = std::move(parameters),
           .implicit_positional = 1};
@@ -329,7 +329,7 @@ std::optional<std::string_view> torch_nn_name(std::string_view dotted) {
   return dotted;
 }
 
-std::string python_typename(const Value& value, const Release& release) {
+std::string python_typename(const lang::Value& value, const Release& release) {
   if (value.kind() != Kind::name) return value.type_name();
   const std::string& dotted = value.name();
   if (const std::optional<std::string> function = functional_name(dotted)) {
@@ -344,4 +344,4 @@ std::string python_typename(const Value& value, const Release& release) {
   return value.type_name();
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -29,7 +29,7 @@
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 
 // What the constructors of a PyTorch release do that the nn layers do not already decide from
 // TorchBehaviour. Each flag names the first release with the behaviour; where no pull request is named, it
@@ -51,29 +51,29 @@ struct Release {
 
 // The modules built so far for the calls of an expression, by the Call they came from: each call of the
 // expression is one module object, as in Python.
-using ModuleTable = std::map<const Call*, nn::ModulePtr>;
+using ModuleTable = std::map<const lang::Call*, nn::ModulePtr>;
 
 // A failure that belongs to one argument (of any kind): located at that argument.
 class ArgumentError : public Error {
  public:
-  ArgumentError(ErrorKind kind, const std::string& message, SourceRange range)
+  ArgumentError(ErrorKind kind, const std::string& message, lang::SourceRange range)
       : Error(kind, message), range_(range) {}
-  SourceRange range() const { return range_; }
+  lang::SourceRange range() const { return range_; }
 
  private:
-  SourceRange range_;
+  lang::SourceRange range_;
 };
 
 // A bound call's arguments with PyTorch's conversions. Type errors are BindErrors located at the argument,
 // in CPython's words for builtins ("Linear.__init__() argument 'in_features' must be int, not float").
 class LayerArguments {
  public:
-  LayerArguments(const BoundArguments& bound, const ModuleTable& modules, std::string_view layer,
+  LayerArguments(const lang::BoundArguments& bound, const ModuleTable& modules, std::string_view layer,
                  const Release& release)
       : bound_(bound), modules_(modules), layer_(layer), release_(release) {}
 
-  const BoundArguments& bound() const { return bound_; }
-  const Value& operator[](std::string_view name) const { return bound_[name]; }
+  const lang::BoundArguments& bound() const { return bound_; }
+  const lang::Value& operator[](std::string_view name) const { return bound_[name]; }
   // The class name the user wrote ("Conv2d"), which starts the layers' own messages.
   std::string_view layer() const { return layer_; }
   const Release& release() const { return release_; }
@@ -98,12 +98,12 @@ class LayerArguments {
   nn::ModulePtr module(std::string_view name) const;
   nn::ModulePtr optional_module(std::string_view name) const;
   // The module a value evaluated to, or nullptr when it is not a module.
-  nn::ModulePtr module_of(const Value& value) const;
+  nn::ModulePtr module_of(const lang::Value& value) const;
 
   [[noreturn]] void fail(std::string_view name, ErrorKind kind, const std::string& message) const;
 
  private:
-  const BoundArguments& bound_;
+  const lang::BoundArguments& bound_;
   const ModuleTable& modules_;
   std::string_view layer_;
   const Release& release_;
@@ -114,11 +114,11 @@ struct LayerEntry {
   std::string_view name;              // "Linear"
   std::string_view python_module;     // "linear": the class is torch.nn.modules.linear.Linear
   std::optional<TorchVersion> since;  // the first release that has it; nullopt: all of them
-  Signature (*signature)(const Release&, std::string_view layer) = nullptr;
+  lang::Signature (*signature)(const Release&, std::string_view layer) = nullptr;
   nn::ModulePtr (*build)(const LayerArguments&, Generator&) = nullptr;
   // Work the class's __init__ does before binding (RNN's nonlinearity, proj_size refused for RNN and GRU):
   // returns the call to bind, or throws an ArgumentError.
-  Call (*prepare)(const Call&, const Release&, std::string_view layer) = nullptr;
+  lang::Call (*prepare)(const lang::Call&, const Release&, std::string_view layer) = nullptr;
 };
 
 // The caller's generator, answering behaviour() for a chosen release, so that the layers' and init
@@ -148,9 +148,9 @@ class ReleaseGenerator final : public Generator {
 // Pieces for the registry's tables.
 namespace registry {
 // The parameters followed by `device=None, dtype=None`, as every layer with parameters takes them.
-std::vector<Parameter> with_factory_arguments(std::vector<Parameter> parameters);
+std::vector<lang::Parameter> with_factory_arguments(std::vector<lang::Parameter> parameters);
 // The signature of `owner.__init__`, with `self` counted in CPython's messages.
-Signature init_of(std::string_view owner, std::vector<Parameter> parameters);
+lang::Signature init_of(std::string_view owner, std::vector<lang::Parameter> parameters);
 }  // namespace registry
 
 std::span<const LayerEntry> layer_registry();
@@ -166,7 +166,7 @@ std::span<const LayerEntry> parameter_free_layers();
 
 // Python's type name of a value as torch.typename() prints it in "X is not a Module subclass": "int",
 // "torch.nn.modules.activation.ReLU" for the class nn.ReLU, "torch.nn.functional.gelu", "torch.dtype".
-std::string python_typename(const Value& value, const Release& release);
+std::string python_typename(const lang::Value& value, const Release& release);
 
 // torch.float32, torch.float, torch.float64, torch.double, torch.float16, torch.half, torch.bfloat16.
 std::optional<DType> floating_torch_dtype(std::string_view dotted);
@@ -178,4 +178,4 @@ std::optional<std::string> functional_name(std::string_view dotted);
 // nullopt for other dotted names.
 std::optional<std::string_view> torch_nn_name(std::string_view dotted);
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -20,23 +20,23 @@
 #include "nninit/nn/sparse.h"
 #include "nninit/nn/transformer.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
-using declare::b;
-using declare::f;
-using declare::i;
-using declare::keyword_only;
-using declare::optional;
-using declare::required;
-using declare::s;
+using lang::declare::b;
+using lang::declare::f;
+using lang::declare::i;
+using lang::declare::keyword_only;
+using lang::declare::optional;
+using lang::declare::required;
+using lang::declare::s;
 using registry::init_of;
 using registry::with_factory_arguments;
-using Kind = Value::Kind;
+using Kind = lang::Value::Kind;
 
 // ----- Linear, Bilinear
 
-Signature linear_signature(const Release&, std::string_view) {
+lang::Signature linear_signature(const Release&, std::string_view) {
   return init_of("Linear", with_factory_arguments({required("in_features"), required("out_features"),
                                                    optional("bias", b(true))}));
 }
@@ -49,7 +49,7 @@ nn::ModulePtr build_linear(const LayerArguments& a, Generator& g) {
                                       g);
 }
 
-Signature bilinear_signature(const Release&, std::string_view) {
+lang::Signature bilinear_signature(const Release&, std::string_view) {
   return init_of("Bilinear", with_factory_arguments({required("in1_features"), required("in2_features"),
                                                      required("out_features"), optional("bias", b(true))}));
 }
@@ -65,7 +65,7 @@ nn::ModulePtr build_bilinear(const LayerArguments& a, Generator& g) {
 
 // ----- Convolutions
 
-Signature conv_signature(const Release&, std::string_view layer) {
+lang::Signature conv_signature(const Release&, std::string_view layer) {
   return init_of(layer, with_factory_arguments({required("in_channels"), required("out_channels"),
                                                 required("kernel_size"), optional("stride", i(1)),
                                                 optional("padding", i(0)), optional("dilation", i(1)),
@@ -81,7 +81,7 @@ nn::ModulePtr build_conv(const LayerArguments& a, Generator& g) {
   o.kernel_size = a.sizes("kernel_size", N);
   o.stride = a.sizes("stride", N);
   // `padding if isinstance(padding, str) else _pair(padding)`
-  const Value& padding = a["padding"];
+  const lang::Value& padding = a["padding"];
   o.padding = padding.kind() == Kind::string ? nn::ConvPadding::from_name(padding.string_value(), a.layer())
                                              : nn::ConvPadding(a.sizes("padding", N));
   o.dilation = a.sizes("dilation", N);
@@ -92,7 +92,7 @@ nn::ModulePtr build_conv(const LayerArguments& a, Generator& g) {
   return std::make_shared<Layer>(o, g);
 }
 
-Signature conv_transpose_signature(const Release&, std::string_view layer) {
+lang::Signature conv_transpose_signature(const Release&, std::string_view layer) {
   return init_of(layer,
                  with_factory_arguments({required("in_channels"), required("out_channels"),
                                          required("kernel_size"), optional("stride", i(1)),
@@ -104,7 +104,7 @@ Signature conv_transpose_signature(const Release&, std::string_view layer) {
 template <class Layer, std::size_t N>
 nn::ModulePtr build_conv_transpose(const LayerArguments& a, Generator& g) {
   // _ConvTransposeNd's first check: `if padding_mode != 'zeros'`, whatever the value.
-  const Value& mode = a["padding_mode"];
+  const lang::Value& mode = a["padding_mode"];
   if (mode.kind() != Kind::string || mode.string_value() != "zeros") {
     throw ValueError(
         fmt::format("{}: Only \"zeros\" padding mode is supported for {}", a.layer(), a.layer()));
@@ -125,11 +125,15 @@ nn::ModulePtr build_conv_transpose(const LayerArguments& a, Generator& g) {
 
 // ----- Embedding, EmbeddingBag
 
-Signature embedding_signature(const Release& release, std::string_view) {
-  std::vector<Parameter> p = {required("num_embeddings"),       required("embedding_dim"),
-                              optional("padding_idx", Value()), optional("max_norm", Value()),
-                              optional("norm_type", f(2.0)),    optional("scale_grad_by_freq", b(false)),
-                              optional("sparse", b(false)),     optional("_weight", Value())};
+lang::Signature embedding_signature(const Release& release, std::string_view) {
+  std::vector<lang::Parameter> p = {required("num_embeddings"),
+                                    required("embedding_dim"),
+                                    optional("padding_idx", lang::Value()),
+                                    optional("max_norm", lang::Value()),
+                                    optional("norm_type", f(2.0)),
+                                    optional("scale_grad_by_freq", b(false)),
+                                    optional("sparse", b(false)),
+                                    optional("_weight", lang::Value())};
   if (release.embedding_freeze_argument) p.push_back(optional("_freeze", b(false)));
   return init_of("Embedding", with_factory_arguments(std::move(p)));
 }
@@ -155,18 +159,19 @@ nn::ModulePtr build_embedding(const LayerArguments& a, Generator& g) {
       g);
 }
 
-Signature embedding_bag_signature(const Release&, std::string_view) {
-  return init_of("EmbeddingBag",
-                 with_factory_arguments(
-                     {required("num_embeddings"), required("embedding_dim"), optional("max_norm", Value()),
-                      optional("norm_type", f(2.0)), optional("scale_grad_by_freq", b(false)),
-                      optional("mode", s("mean")), optional("sparse", b(false)), optional("_weight", Value()),
-                      optional("include_last_offset", b(false)), optional("padding_idx", Value())}));
+lang::Signature embedding_bag_signature(const Release&, std::string_view) {
+  return init_of(
+      "EmbeddingBag",
+      with_factory_arguments(
+          {required("num_embeddings"), required("embedding_dim"), optional("max_norm", lang::Value()),
+           optional("norm_type", f(2.0)), optional("scale_grad_by_freq", b(false)),
+           optional("mode", s("mean")), optional("sparse", b(false)), optional("_weight", lang::Value()),
+           optional("include_last_offset", b(false)), optional("padding_idx", lang::Value())}));
 }
 
 nn::ModulePtr build_embedding_bag(const LayerArguments& a, Generator& g) {
   refuse_weight(a);
-  const Value& mode = a["mode"];
+  const lang::Value& mode = a["mode"];
   nn::EmbeddingBagMode bag_mode = nn::EmbeddingBagMode::mean;
   if (mode.kind() == Kind::string && mode.string_value() == "sum") {
     bag_mode = nn::EmbeddingBagMode::sum;
@@ -192,9 +197,9 @@ nn::ModulePtr build_embedding_bag(const LayerArguments& a, Generator& g) {
 
 // ----- Normalisation
 
-Signature layer_norm_signature(const Release& release, std::string_view) {
-  std::vector<Parameter> p = {required("normalized_shape"), optional("eps", f(1e-5)),
-                              optional("elementwise_affine", b(true))};
+lang::Signature layer_norm_signature(const Release& release, std::string_view) {
+  std::vector<lang::Parameter> p = {required("normalized_shape"), optional("eps", f(1e-5)),
+                                    optional("elementwise_affine", b(true))};
   if (release.behaviour.layer_norm_bias_argument) p.push_back(optional("bias", b(true)));
   return init_of("LayerNorm", with_factory_arguments(std::move(p)));
 }
@@ -215,12 +220,12 @@ nn::ModulePtr build_layer_norm(const LayerArguments& a, Generator& g) {
 }
 
 // GroupNorm, _BatchNorm and _InstanceNorm have `*, bias=True` after dtype from 2.12.
-std::vector<Parameter> with_norm_bias(std::vector<Parameter> p, const Release& release) {
-  if (release.behaviour.norm_bias_argument) p.push_back(keyword_only("bias", b(true)));
+std::vector<lang::Parameter> with_norm_bias(std::vector<lang::Parameter> p, const Release& release) {
+  if (release.behaviour.norm_bias_argument) p.push_back(lang::declare::keyword_only("bias", b(true)));
   return with_factory_arguments(std::move(p));
 }
 
-Signature group_norm_signature(const Release& release, std::string_view) {
+lang::Signature group_norm_signature(const Release& release, std::string_view) {
   return init_of("GroupNorm", with_norm_bias({required("num_groups"), required("num_channels"),
                                               optional("eps", f(1e-5)), optional("affine", b(true))},
                                              release));
@@ -237,9 +242,10 @@ nn::ModulePtr build_group_norm(const LayerArguments& a, Generator& g) {
   return std::make_shared<nn::GroupNorm>(o, g);
 }
 
-Signature rms_norm_signature(const Release&, std::string_view) {
-  return init_of("RMSNorm", with_factory_arguments({required("normalized_shape"), optional("eps", Value()),
-                                                    optional("elementwise_affine", b(true))}));
+lang::Signature rms_norm_signature(const Release&, std::string_view) {
+  return init_of("RMSNorm",
+                 with_factory_arguments({required("normalized_shape"), optional("eps", lang::Value()),
+                                         optional("elementwise_affine", b(true))}));
 }
 
 nn::ModulePtr build_rms_norm(const LayerArguments& a, Generator& g) {
@@ -252,7 +258,7 @@ nn::ModulePtr build_rms_norm(const LayerArguments& a, Generator& g) {
 }
 
 template <bool Instance>
-Signature norm_base_signature(const Release& release, std::string_view) {
+lang::Signature norm_base_signature(const Release& release, std::string_view) {
   return init_of(
       Instance ? "_InstanceNorm" : "_BatchNorm",
       with_norm_bias({required("num_features"), optional("eps", f(1e-5)), optional("momentum", f(0.1)),
@@ -275,7 +281,7 @@ nn::ModulePtr build_norm_base(const LayerArguments& a, Generator& g) {
 
 // ----- PReLU, MultiheadAttention
 
-Signature prelu_signature(const Release&, std::string_view) {
+lang::Signature prelu_signature(const Release&, std::string_view) {
   return init_of("PReLU",
                  with_factory_arguments({optional("num_parameters", i(1)), optional("init", f(0.25))}));
 }
@@ -287,13 +293,13 @@ nn::ModulePtr build_prelu(const LayerArguments& a, Generator& g) {
       g);
 }
 
-Signature multihead_attention_signature(const Release&, std::string_view) {
+lang::Signature multihead_attention_signature(const Release&, std::string_view) {
   return init_of(
       "MultiheadAttention",
       with_factory_arguments({required("embed_dim"), required("num_heads"), optional("dropout", f(0.0)),
                               optional("bias", b(true)), optional("add_bias_kv", b(false)),
-                              optional("add_zero_attn", b(false)), optional("kdim", Value()),
-                              optional("vdim", Value()), optional("batch_first", b(false))}));
+                              optional("add_zero_attn", b(false)), optional("kdim", lang::Value()),
+                              optional("vdim", lang::Value()), optional("batch_first", b(false))}));
 }
 
 nn::ModulePtr build_multihead_attention(const LayerArguments& a, Generator& g) {
@@ -315,11 +321,11 @@ nn::ModulePtr build_multihead_attention(const LayerArguments& a, Generator& g) {
 
 // RNN, LSTM and GRU take *args, **kwargs and call RNNBase.__init__(mode, *args, **kwargs); RNN first takes
 // its nonlinearity out, and RNN and GRU refuse proj_size.
-Call prepare_rnn(const Call& call, const Release& release, std::string_view layer) {
-  Call prepared = call;
+lang::Call prepare_rnn(const lang::Call& call, const Release& release, std::string_view layer) {
+  lang::Call prepared = call;
   auto keyword = [&](std::string_view name) {
     return std::find_if(prepared.keywords.begin(), prepared.keywords.end(),
-                        [&](const KeywordArgument& k) { return k.name == name; });
+                        [&](const lang::KeywordArgument& k) { return k.name == name; });
   };
   if (layer != "LSTM") {
     if (const auto proj = keyword("proj_size"); proj != prepared.keywords.end()) {
@@ -331,7 +337,7 @@ Call prepare_rnn(const Call& call, const Release& release, std::string_view laye
   }
   std::string mode = layer == "LSTM" ? "LSTM" : "GRU";
   if (layer == "RNN") {
-    Value nonlinearity = s("tanh");
+    lang::Value nonlinearity = s("tanh");
     if (release.rnn_nonlinearity_positional && prepared.args.size() > 3) {
       nonlinearity = prepared.args[3];
       prepared.args.erase(prepared.args.begin() + 3);
@@ -355,7 +361,7 @@ Call prepare_rnn(const Call& call, const Release& release, std::string_view laye
   return prepared;
 }
 
-Signature rnn_base_signature(const Release&, std::string_view) {
+lang::Signature rnn_base_signature(const Release&, std::string_view) {
   return init_of("RNNBase",
                  with_factory_arguments({required("mode"), required("input_size"), required("hidden_size"),
                                          optional("num_layers", i(1)), optional("bias", b(true)),
@@ -365,7 +371,7 @@ Signature rnn_base_signature(const Release&, std::string_view) {
 
 // RNNBase's own type checks, in its order (the range checks are the nn layer's).
 void check_rnn_types(const LayerArguments& a) {
-  const Value& dropout = a["dropout"];
+  const lang::Value& dropout = a["dropout"];
   if (dropout.kind() != Kind::integer && dropout.kind() != Kind::floating) {
     a.fail("dropout", ErrorKind::value,
            fmt::format("{}: dropout should be a number in range [0, 1] representing the probability of an "
@@ -374,7 +380,7 @@ void check_rnn_types(const LayerArguments& a) {
   }
   const TorchBehaviour& behaviour = a.release().behaviour;
   const auto require = [&](std::string_view name, Kind kind, std::string_view type) {
-    const Value& value = a[name];
+    const lang::Value& value = a[name];
     const bool ok = value.kind() == kind || (kind == Kind::integer && value.kind() == Kind::boolean);
     if (!ok) {
       a.fail(name, ErrorKind::type,
@@ -445,8 +451,9 @@ nn::ModulePtr build_rnn(const LayerArguments& a, Generator& g) {
 }
 
 template <bool WithNonlinearity>
-Signature rnn_cell_signature(const Release&, std::string_view layer) {
-  std::vector<Parameter> p = {required("input_size"), required("hidden_size"), optional("bias", b(true))};
+lang::Signature rnn_cell_signature(const Release&, std::string_view layer) {
+  std::vector<lang::Parameter> p = {required("input_size"), required("hidden_size"),
+                                    optional("bias", b(true))};
   if (WithNonlinearity) p.push_back(optional("nonlinearity", s("tanh")));
   return init_of(layer, with_factory_arguments(std::move(p)));
 }
@@ -479,24 +486,24 @@ nn::ModulePtr build_rnn_cell(const LayerArguments& a, Generator& g) {
 
 // ----- Transformers
 
-Value default_activation() {
-  return Value::make_name("torch.nn.functional.relu");
+lang::Value default_activation() {
+  return lang::Value::make_name("torch.nn.functional.relu");
 }
 
-std::vector<Parameter> transformer_layer_parameters(const Release& release) {
-  std::vector<Parameter> p = {required("d_model"),
-                              required("nhead"),
-                              optional("dim_feedforward", i(2048)),
-                              optional("dropout", f(0.1)),
-                              optional("activation", default_activation()),
-                              optional("layer_norm_eps", f(1e-5)),
-                              optional("batch_first", b(false)),
-                              optional("norm_first", b(false))};
+std::vector<lang::Parameter> transformer_layer_parameters(const Release& release) {
+  std::vector<lang::Parameter> p = {required("d_model"),
+                                    required("nhead"),
+                                    optional("dim_feedforward", i(2048)),
+                                    optional("dropout", f(0.1)),
+                                    optional("activation", default_activation()),
+                                    optional("layer_norm_eps", f(1e-5)),
+                                    optional("batch_first", b(false)),
+                                    optional("norm_first", b(false))};
   if (release.behaviour.transformer_bias_argument) p.push_back(optional("bias", b(true)));
   return with_factory_arguments(std::move(p));
 }
 
-Signature transformer_layer_signature(const Release& release, std::string_view layer) {
+lang::Signature transformer_layer_signature(const Release& release, std::string_view layer) {
   return init_of(layer, transformer_layer_parameters(release));
 }
 
@@ -506,7 +513,7 @@ Signature transformer_layer_signature(const Release& release, std::string_view l
 // generator ends where PyTorch's does.
 std::optional<std::string> set_activation(const LayerArguments& a, nn::TransformerActivation& activation,
                                           nn::ModulePtr& module) {
-  const Value& value = a["activation"];
+  const lang::Value& value = a["activation"];
   if (value.kind() == Kind::string) {
     const std::string& name = value.string_value();
     if (name != "relu" && name != "gelu") return name;
@@ -553,9 +560,9 @@ nn::ModulePtr build_transformer_layer(const LayerArguments& a, Generator& g) {
   return layer;
 }
 
-Signature transformer_encoder_signature(const Release&, std::string_view) {
+lang::Signature transformer_encoder_signature(const Release&, std::string_view) {
   return init_of("TransformerEncoder",
-                 {required("encoder_layer"), required("num_layers"), optional("norm", Value()),
+                 {required("encoder_layer"), required("num_layers"), optional("norm", lang::Value()),
                   optional("enable_nested_tensor", b(true)), optional("mask_check", b(true))});
 }
 
@@ -569,9 +576,9 @@ nn::ModulePtr build_transformer_encoder(const LayerArguments& a, Generator& g) {
   return std::make_shared<nn::TransformerEncoder>(o, g);
 }
 
-Signature transformer_decoder_signature(const Release&, std::string_view) {
+lang::Signature transformer_decoder_signature(const Release&, std::string_view) {
   return init_of("TransformerDecoder",
-                 {required("decoder_layer"), required("num_layers"), optional("norm", Value())});
+                 {required("decoder_layer"), required("num_layers"), optional("norm", lang::Value())});
 }
 
 nn::ModulePtr build_transformer_decoder(const LayerArguments& a, Generator&) {
@@ -582,19 +589,19 @@ nn::ModulePtr build_transformer_decoder(const LayerArguments& a, Generator&) {
   return std::make_shared<nn::TransformerDecoder>(o);
 }
 
-Signature transformer_signature(const Release& release, std::string_view) {
-  std::vector<Parameter> p = {optional("d_model", i(512)),
-                              optional("nhead", i(8)),
-                              optional("num_encoder_layers", i(6)),
-                              optional("num_decoder_layers", i(6)),
-                              optional("dim_feedforward", i(2048)),
-                              optional("dropout", f(0.1)),
-                              optional("activation", default_activation()),
-                              optional("custom_encoder", Value()),
-                              optional("custom_decoder", Value()),
-                              optional("layer_norm_eps", f(1e-5)),
-                              optional("batch_first", b(false)),
-                              optional("norm_first", b(false))};
+lang::Signature transformer_signature(const Release& release, std::string_view) {
+  std::vector<lang::Parameter> p = {optional("d_model", i(512)),
+                                    optional("nhead", i(8)),
+                                    optional("num_encoder_layers", i(6)),
+                                    optional("num_decoder_layers", i(6)),
+                                    optional("dim_feedforward", i(2048)),
+                                    optional("dropout", f(0.1)),
+                                    optional("activation", default_activation()),
+                                    optional("custom_encoder", lang::Value()),
+                                    optional("custom_decoder", lang::Value()),
+                                    optional("layer_norm_eps", f(1e-5)),
+                                    optional("batch_first", b(false)),
+                                    optional("norm_first", b(false))};
   if (release.behaviour.transformer_bias_argument) p.push_back(optional("bias", b(true)));
   return init_of("Transformer", with_factory_arguments(std::move(p)));
 }
@@ -639,7 +646,7 @@ nn::ModulePtr build_transformer(const LayerArguments& a, Generator& g) {
 // ----- Containers
 
 // Module.add_module's check, in torch.typename()'s words.
-nn::ModulePtr child_module(const LayerArguments& a, const Value& value) {
+nn::ModulePtr child_module(const LayerArguments& a, const lang::Value& value) {
   if (value.is_none()) return nullptr;
   if (nn::ModulePtr module = a.module_of(value)) return module;
   throw ArgumentError(ErrorKind::type,
@@ -647,29 +654,29 @@ nn::ModulePtr child_module(const LayerArguments& a, const Value& value) {
                       value.range());
 }
 
-Signature sequential_signature(const Release&, std::string_view) {
-  Signature signature = init_of("Sequential", {});
+lang::Signature sequential_signature(const Release&, std::string_view) {
+  lang::Signature signature = init_of("Sequential", {});
   signature.var_positional = "args";
   return signature;
 }
 
 nn::ModulePtr build_sequential(const LayerArguments& a, Generator&) {
   std::vector<nn::ModulePtr> children;
-  for (const Value& value : a.bound().var_positional()) children.push_back(child_module(a, value));
+  for (const lang::Value& value : a.bound().var_positional()) children.push_back(child_module(a, value));
   return std::make_shared<nn::Sequential>(std::move(children));
 }
 
-Signature module_list_signature(const Release&, std::string_view) {
-  return init_of("ModuleList", {optional("modules", Value())});
+lang::Signature module_list_signature(const Release&, std::string_view) {
+  return init_of("ModuleList", {optional("modules", lang::Value())});
 }
 
 nn::ModulePtr build_module_list(const LayerArguments& a, Generator&) {
-  const Value& modules = a["modules"];
+  const lang::Value& modules = a["modules"];
   std::vector<nn::ModulePtr> children;
   if (modules.is_sequence()) {
-    for (const Value& value : modules.items()) children.push_back(child_module(a, value));
+    for (const lang::Value& value : modules.items()) children.push_back(child_module(a, value));
   } else if (modules.kind() == Kind::string && !modules.string_value().empty()) {
-    child_module(a, Value::make_string(modules.string_value().substr(0, 1), modules.range()));
+    child_module(a, lang::Value::make_string(modules.string_value().substr(0, 1), modules.range()));
   } else if (const nn::ModulePtr container = a.module_of(modules);
              container &&
              (container->type_name() == "Sequential" || container->type_name() == "ModuleList")) {
@@ -757,4 +764,4 @@ std::span<const LayerEntry> parametrized_layers() {
   return entries;
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

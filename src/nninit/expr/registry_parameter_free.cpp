@@ -15,21 +15,21 @@
 #include "nninit/nn/linear.h"
 #include "nninit/nn/pooling.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
-using declare::b;
-using declare::f;
-using declare::i;
-using declare::optional;
-using declare::required;
+using lang::declare::b;
+using lang::declare::f;
+using lang::declare::i;
+using lang::declare::optional;
+using lang::declare::required;
 using registry::init_of;
-using Kind = Value::Kind;
+using Kind = lang::Value::Kind;
 
 // ----- Identity and the modules without arguments
 
-Signature identity_signature(const Release&, std::string_view) {
-  Signature signature = init_of("Identity", {});
+lang::Signature identity_signature(const Release&, std::string_view) {
+  lang::Signature signature = init_of("Identity", {});
   signature.var_positional = "args";
   signature.var_keyword = "kwargs";
   return signature;
@@ -41,7 +41,7 @@ nn::ModulePtr build_identity(const LayerArguments&, Generator&) {
 
 // Sigmoid, Tanh, ... have no __init__ of their own: Module.__init__ binds the call. From 2.0 it takes
 // *args, **kwargs and refuses them itself, naming the class.
-Signature no_arguments_signature(const Release& release, std::string_view layer) {
+lang::Signature no_arguments_signature(const Release& release, std::string_view layer) {
   return init_of(release.module_init_names_class ? layer : std::string_view("Module"), {});
 }
 
@@ -52,7 +52,7 @@ nn::ModulePtr build_plain(const LayerArguments&, Generator&) {
 
 // ----- Activations with options
 
-Signature inplace_signature(const Release&, std::string_view layer) {
+lang::Signature inplace_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("inplace", b(false))});
 }
 
@@ -61,7 +61,7 @@ nn::ModulePtr build_inplace(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::InplaceOptions{.inplace = a.truthy("inplace")});
 }
 
-Signature leaky_relu_signature(const Release&, std::string_view layer) {
+lang::Signature leaky_relu_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("negative_slope", f(0.01)), optional("inplace", b(false))});
 }
 
@@ -70,7 +70,7 @@ nn::ModulePtr build_leaky_relu(const LayerArguments& a, Generator&) {
       nn::LeakyReLUOptions{.negative_slope = a.real("negative_slope"), .inplace = a.truthy("inplace")});
 }
 
-Signature elu_signature(const Release&, std::string_view layer) {
+lang::Signature elu_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("alpha", f(1.0)), optional("inplace", b(false))});
 }
 
@@ -79,8 +79,8 @@ nn::ModulePtr build_elu(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::ELUOptions{.alpha = a.real("alpha"), .inplace = a.truthy("inplace")});
 }
 
-Signature gelu_signature(const Release&, std::string_view layer) {
-  return init_of(layer, {optional("approximate", Value::make_string("none"))});
+lang::Signature gelu_signature(const Release&, std::string_view layer) {
+  return init_of(layer, {optional("approximate", lang::Value::make_string("none"))});
 }
 
 nn::ModulePtr build_gelu(const LayerArguments& a, Generator&) {
@@ -88,10 +88,10 @@ nn::ModulePtr build_gelu(const LayerArguments& a, Generator&) {
       nn::GELUOptions{.approximate = nn::gelu_approximate_from_name(a.string("approximate"))});
 }
 
-Signature hardtanh_signature(const Release&, std::string_view layer) {
+lang::Signature hardtanh_signature(const Release&, std::string_view layer) {
   return init_of(layer,
                  {optional("min_val", f(-1.0)), optional("max_val", f(1.0)), optional("inplace", b(false)),
-                  optional("min_value", Value()), optional("max_value", Value())});
+                  optional("min_value", lang::Value()), optional("max_value", lang::Value())});
 }
 
 nn::ModulePtr build_hardtanh(const LayerArguments& a, Generator& g) {
@@ -116,7 +116,7 @@ nn::ModulePtr build_hardtanh(const LayerArguments& a, Generator& g) {
   return std::make_shared<nn::Hardtanh>(o, g);
 }
 
-Signature softplus_signature(const Release&, std::string_view layer) {
+lang::Signature softplus_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("beta", f(1.0)), optional("threshold", f(20.0))});
 }
 
@@ -125,8 +125,8 @@ nn::ModulePtr build_softplus(const LayerArguments& a, Generator&) {
       nn::SoftplusOptions{.beta = a.real("beta"), .threshold = a.real("threshold")});
 }
 
-Signature dim_signature(const Release&, std::string_view layer) {
-  return init_of(layer, {optional("dim", Value())});
+lang::Signature dim_signature(const Release&, std::string_view layer) {
+  return init_of(layer, {optional("dim", lang::Value())});
 }
 
 template <class Layer>
@@ -134,7 +134,7 @@ nn::ModulePtr build_softmax(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::SoftmaxOptions{.dim = a.optional_integer("dim")});
 }
 
-Signature glu_signature(const Release&, std::string_view layer) {
+lang::Signature glu_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("dim", i(-1))});
 }
 
@@ -142,7 +142,7 @@ nn::ModulePtr build_glu(const LayerArguments& a, Generator&) {
   return std::make_shared<nn::GLU>(nn::GLUOptions{.dim = a.integer("dim")});
 }
 
-Signature threshold_signature(const Release&, std::string_view layer) {
+lang::Signature threshold_signature(const Release&, std::string_view layer) {
   return init_of(layer, {required("threshold"), required("value"), optional("inplace", b(false))});
 }
 
@@ -151,7 +151,7 @@ nn::ModulePtr build_threshold(const LayerArguments& a, Generator&) {
       .threshold = a.real("threshold"), .value = a.real("value"), .inplace = a.truthy("inplace")});
 }
 
-Signature shrink_signature(const Release&, std::string_view layer) {
+lang::Signature shrink_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("lambd", f(0.5))});
 }
 
@@ -160,7 +160,7 @@ nn::ModulePtr build_shrink(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::HardshrinkOptions{.lambd = a.real("lambd")});
 }
 
-Signature rrelu_signature(const Release&, std::string_view layer) {
+lang::Signature rrelu_signature(const Release&, std::string_view layer) {
   return init_of(
       layer, {optional("lower", f(1.0 / 8)), optional("upper", f(1.0 / 3)), optional("inplace", b(false))});
 }
@@ -172,7 +172,7 @@ nn::ModulePtr build_rrelu(const LayerArguments& a, Generator&) {
 
 // ----- Dropout
 
-Signature dropout_signature(const Release&, std::string_view) {
+lang::Signature dropout_signature(const Release&, std::string_view) {
   return init_of("_DropoutNd", {optional("p", f(0.5)), optional("inplace", b(false))});
 }
 
@@ -183,7 +183,7 @@ nn::ModulePtr build_dropout(const LayerArguments& a, Generator&) {
 
 // ----- Flatten, Unflatten
 
-Signature flatten_signature(const Release&, std::string_view layer) {
+lang::Signature flatten_signature(const Release&, std::string_view layer) {
   return init_of(layer, {optional("start_dim", i(1)), optional("end_dim", i(-1))});
 }
 
@@ -192,13 +192,13 @@ nn::ModulePtr build_flatten(const LayerArguments& a, Generator&) {
       nn::FlattenOptions{.start_dim = a.integer("start_dim"), .end_dim = a.integer("end_dim")});
 }
 
-Signature unflatten_signature(const Release&, std::string_view layer) {
+lang::Signature unflatten_signature(const Release&, std::string_view layer) {
   return init_of(layer, {required("dim"), required("unflattened_size")});
 }
 
 nn::ModulePtr build_unflatten(const LayerArguments& a, Generator&) {
   // Unflatten._require_tuple_int, in its words.
-  const Value& sizes = a["unflattened_size"];
+  const lang::Value& sizes = a["unflattened_size"];
   if (!sizes.is_sequence()) {
     a.fail("unflattened_size", ErrorKind::type,
            fmt::format("Unflatten: unflattened_size must be a tuple of ints, but found type {}",
@@ -206,7 +206,7 @@ nn::ModulePtr build_unflatten(const LayerArguments& a, Generator&) {
   }
   Shape unflattened;
   for (std::size_t index = 0; index < sizes.items().size(); ++index) {
-    const Value& item = sizes.items()[index];
+    const lang::Value& item = sizes.items()[index];
     if (item.kind() != Kind::integer && item.kind() != Kind::boolean) {
       a.fail("unflattened_size", ErrorKind::type,
              fmt::format(
@@ -226,8 +226,8 @@ std::optional<Shape> optional_sizes(const LayerArguments& a, std::string_view na
   return a.int_sequence(name);
 }
 
-Signature max_pool_signature(const Release&, std::string_view) {
-  return init_of("_MaxPoolNd", {required("kernel_size"), optional("stride", Value()),
+lang::Signature max_pool_signature(const Release&, std::string_view) {
+  return init_of("_MaxPoolNd", {required("kernel_size"), optional("stride", lang::Value()),
                                 optional("padding", i(0)), optional("dilation", i(1)),
                                 optional("return_indices", b(false)), optional("ceil_mode", b(false))});
 }
@@ -245,10 +245,11 @@ nn::ModulePtr build_max_pool(const LayerArguments& a, Generator&) {
 }
 
 template <bool Divisor>
-Signature avg_pool_signature(const Release&, std::string_view layer) {
-  std::vector<Parameter> p = {required("kernel_size"), optional("stride", Value()), optional("padding", i(0)),
-                              optional("ceil_mode", b(false)), optional("count_include_pad", b(true))};
-  if (Divisor) p.push_back(optional("divisor_override", Value()));
+lang::Signature avg_pool_signature(const Release&, std::string_view layer) {
+  std::vector<lang::Parameter> p = {required("kernel_size"), optional("stride", lang::Value()),
+                                    optional("padding", i(0)), optional("ceil_mode", b(false)),
+                                    optional("count_include_pad", b(true))};
+  if (Divisor) p.push_back(optional("divisor_override", lang::Value()));
   return init_of(layer, std::move(p));
 }
 
@@ -266,22 +267,23 @@ nn::ModulePtr build_avg_pool(const LayerArguments& a, Generator&) {
 
 // An adaptive output size: an int, None, or a tuple of ints and Nones.
 nn::OutputSize output_size(const LayerArguments& a) {
-  const Value& value = a["output_size"];
-  const auto element = [&](const Value& item) -> std::optional<std::int64_t> {
+  const lang::Value& value = a["output_size"];
+  const auto element = [&](const lang::Value& item) -> std::optional<std::int64_t> {
     if (item.is_none()) return std::nullopt;
     if (item.kind() == Kind::integer) return item.int_value();
     if (item.kind() == Kind::boolean) return item.bool_value() ? 1 : 0;
-    throw BindError(fmt::format("{}() argument 'output_size' must be int, None or a tuple of them, not {}",
-                                a.bound().function(), item.type_name()),
-                    item.range().empty() ? value.range() : item.range());
+    throw lang::BindError(
+        fmt::format("{}() argument 'output_size' must be int, None or a tuple of them, not {}",
+                    a.bound().function(), item.type_name()),
+        item.range().empty() ? value.range() : item.range());
   };
   if (!value.is_sequence()) return {element(value)};
   nn::OutputSize out;
-  for (const Value& item : value.items()) out.push_back(element(item));
+  for (const lang::Value& item : value.items()) out.push_back(element(item));
   return out;
 }
 
-Signature adaptive_avg_pool_signature(const Release&, std::string_view) {
+lang::Signature adaptive_avg_pool_signature(const Release&, std::string_view) {
   return init_of("_AdaptiveAvgPoolNd", {required("output_size")});
 }
 
@@ -290,7 +292,7 @@ nn::ModulePtr build_adaptive_avg_pool(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::AdaptiveAvgPoolOptions{.output_size = output_size(a)});
 }
 
-Signature adaptive_max_pool_signature(const Release&, std::string_view) {
+lang::Signature adaptive_max_pool_signature(const Release&, std::string_view) {
   return init_of("_AdaptiveMaxPoolNd", {required("output_size"), optional("return_indices", b(false))});
 }
 
@@ -381,4 +383,4 @@ std::span<const LayerEntry> parameter_free_layers() {
   return entries;
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -6,7 +6,7 @@
 
 #include "nninit/lang/parser.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
 bool is_space(char c) {
@@ -89,22 +89,24 @@ void check_pattern(std::string_view rule, std::size_t begin, std::size_t end) {
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
     if (c == '.') {
-      if (i == component_start) throw ParseError("empty name in pattern", rule, begin + i);
+      if (i == component_start) throw lang::ParseError("empty name in pattern", rule, begin + i);
       component_start = i + 1;
     } else if (c == '[') {
       const std::size_t close = class_end(pattern, i);
-      if (close == std::string_view::npos) throw ParseError("unterminated '[' in pattern", rule, begin + i);
+      if (close == std::string_view::npos)
+        throw lang::ParseError("unterminated '[' in pattern", rule, begin + i);
       for (std::size_t k = i + 1; k + 1 < close; ++k) {
         if (!is_identifier_char(pattern[k]) && pattern[k] != '-' && !(k == i + 1 && pattern[k] == '!')) {
-          throw ParseError(fmt::format("unexpected character '{}' in pattern", pattern[k]), rule, begin + k);
+          throw lang::ParseError(fmt::format("unexpected character '{}' in pattern", pattern[k]), rule,
+                                 begin + k);
         }
       }
       i = close - 1;
     } else if (!is_identifier_char(c) && c != '*' && c != '?') {
-      throw ParseError(fmt::format("unexpected character '{}' in pattern", c), rule, begin + i);
+      throw lang::ParseError(fmt::format("unexpected character '{}' in pattern", c), rule, begin + i);
     }
   }
-  if (component_start == pattern.size()) throw ParseError("empty name in pattern", rule, end);
+  if (component_start == pattern.size()) throw lang::ParseError("empty name in pattern", rule, end);
 }
 
 }  // namespace
@@ -112,16 +114,18 @@ void check_pattern(std::string_view rule, std::size_t begin, std::size_t end) {
 Rule parse_rule(std::string_view text) {
   const std::size_t separator = find_separator(text);
   if (separator == std::string_view::npos) {
-    throw ParseError("missing '=': a rule is PATTERN=EXPR, such as Linear.weight=zeros_", text, text.size());
+    throw lang::ParseError("missing '=': a rule is PATTERN=EXPR, such as Linear.weight=zeros_", text,
+                           text.size());
   }
   std::size_t begin = 0;
   std::size_t end = separator;
   while (begin < end && is_space(text[begin])) ++begin;
   while (end > begin && is_space(text[end - 1])) --end;
-  if (begin == end) throw ParseError("empty pattern before '='", text, separator);
+  if (begin == end) throw lang::ParseError("empty pattern before '='", text, separator);
   std::size_t expression_begin = separator + 1;
   while (expression_begin < text.size() && is_space(text[expression_begin])) ++expression_begin;
-  if (expression_begin == text.size()) throw ParseError("empty expression after '='", text, separator + 1);
+  if (expression_begin == text.size())
+    throw lang::ParseError("empty expression after '='", text, separator + 1);
   check_pattern(text, begin, end);
 
   Rule rule;
@@ -141,7 +145,7 @@ Rule parse_rule(std::string_view text) {
   }
   if (rule.kind == PatternKind::path) {
     if (is_identifier(pattern) && pattern.front() >= 'A' && pattern.front() <= 'Z') {
-      throw ParseError(
+      throw lang::ParseError(
           fmt::format("pattern '{0}' names a type but no parameter: write {0}.weight, {0}.* or a path "
                       "such as *.weight",
                       pattern),
@@ -149,7 +153,7 @@ Rule parse_rule(std::string_view text) {
     }
     rule.path_glob = std::string(pattern);
   }
-  rule.expression = parse_expression(rule.text, {expression_begin, rule.text.size()});
+  rule.expression = lang::parse_expression(rule.text, {expression_begin, rule.text.size()});
   return rule;
 }
 
@@ -198,4 +202,4 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

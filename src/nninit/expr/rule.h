@@ -18,7 +18,7 @@
 #include "nninit/lang/source.h"
 #include "nninit/lang/value.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 
 enum class PatternKind { type_parameter, path };
 
@@ -26,11 +26,11 @@ struct Rule {
   PatternKind kind = PatternKind::path;
   std::string type_name{};  // type_parameter: "Linear", without an nn. or torch.nn. prefix
   std::string
-      parameter_glob{};     // type_parameter: a glob over the type's own parameter names: "weight", "bias_*"
-  std::string path_glob{};  // path: a glob over full parameter paths: "*.c_proj.weight", "0.bias"
-  Value expression{};       // the parsed, folded right-hand side (parser.h); ranges refer to `text`
-  std::string text{};       // the rule as given
-  SourceRange pattern_range{};  // the pattern within `text`, surrounding spaces excluded
+      parameter_glob{};      // type_parameter: a glob over the type's own parameter names: "weight", "bias_*"
+  std::string path_glob{};   // path: a glob over full parameter paths: "*.c_proj.weight", "0.bias"
+  lang::Value expression{};  // the parsed, folded right-hand side (parser.h); ranges refer to `text`
+  std::string text{};        // the rule as given
+  lang::SourceRange pattern_range{};  // the pattern within `text`, surrounding spaces excluded
 };
 
 // Parses "PATTERN=EXPR". The '=' is the first one outside brackets and strings that is not part of "==",
@@ -44,4 +44,4 @@ Rule parse_rule(std::string_view text);
 // "[!abc]" one character outside it. A '[' without a closing ']' matches itself.
 bool glob_match(std::string_view pattern, std::string_view text);
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -4,14 +4,14 @@
 
 #include <gtest/gtest.h>
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
 std::string rule_error(std::string_view text) {
   try {
     parse_rule(text);
     return "no error";
-  } catch (const ParseError& e) {
+  } catch (const lang::ParseError& e) {
     return e.what();
   }
 }
@@ -29,13 +29,13 @@ TEST(RuleParse, TypeParameterRules) {
   EXPECT_TRUE(rule.path_glob.empty());
   EXPECT_EQ(rule.expression.repr(), "kaiming_normal_(nonlinearity='relu')");
   EXPECT_EQ(rule.text, "Linear.weight=kaiming_normal_(nonlinearity='relu')");
-  EXPECT_EQ(rule.pattern_range, (SourceRange{0, 13}));
-  EXPECT_EQ(rule.expression.range(), (SourceRange{14, 50}));
+  EXPECT_EQ(rule.pattern_range, (lang::SourceRange{0, 13}));
+  EXPECT_EQ(rule.expression.range(), (lang::SourceRange{14, 50}));
 
   const Rule bias = parse_rule("Linear.bias=zeros_");
   EXPECT_EQ(bias.kind, PatternKind::type_parameter);
   EXPECT_EQ(bias.parameter_glob, "bias");
-  EXPECT_EQ(bias.expression, Value::make_name("zeros_"));
+  EXPECT_EQ(bias.expression, lang::Value::make_name("zeros_"));
 
   const Rule lstm = parse_rule("LSTM.bias_*=forget_gate_bias_(1.0)");
   EXPECT_EQ(lstm.type_name, "LSTM");
@@ -44,7 +44,7 @@ TEST(RuleParse, TypeParameterRules) {
   const Rule prefixed = parse_rule("torch.nn.Conv2d.weight = nn.init.orthogonal_(gain=2**0.5)");
   EXPECT_EQ(prefixed.kind, PatternKind::type_parameter);
   EXPECT_EQ(prefixed.type_name, "Conv2d");
-  EXPECT_EQ(prefixed.pattern_range, (SourceRange{0, 22}));
+  EXPECT_EQ(prefixed.pattern_range, (lang::SourceRange{0, 22}));
   EXPECT_EQ(parse_rule("nn.Embedding.*=normal_()").type_name, "Embedding");
 }
 
@@ -53,7 +53,7 @@ TEST(RuleParse, PathRules) {
   EXPECT_EQ(proj.kind, PatternKind::path);
   EXPECT_EQ(proj.path_glob, "*.c_proj.weight");
   EXPECT_TRUE(proj.type_name.empty());
-  EXPECT_EQ(*proj.expression.call().keyword("std"), Value::make_float(0.0028));
+  EXPECT_EQ(*proj.expression.call().keyword("std"), lang::Value::make_float(0.0028));
 
   EXPECT_EQ(parse_rule("0.bias=constant_(val=0.1)").path_glob, "0.bias");
   EXPECT_EQ(parse_rule("layers.*.linear1.weight=xavier_uniform_").path_glob, "layers.*.linear1.weight");
@@ -68,7 +68,7 @@ TEST(RuleParse, PathRules) {
 
 TEST(RuleParse, SplitsAtTheFirstTopLevelEquals) {
   const Rule rule = parse_rule("Linear.weight=kaiming_normal_(mode='fan_out', a=0)");
-  EXPECT_EQ(rule.pattern_range, (SourceRange{0, 13}));
+  EXPECT_EQ(rule.pattern_range, (lang::SourceRange{0, 13}));
   EXPECT_EQ(rule.expression.call().keywords.size(), 2u);
   // '=' inside brackets or strings, and '==', do not split.
   EXPECT_EQ(rule_error("kaiming_normal_(mode='fan_out')"),
@@ -112,7 +112,7 @@ TEST(RuleParse, ExpressionErrorsReportColumnsInTheRule) {
   try {
     parse_rule("Linear.weight=normal_(std='a'+1)");
     FAIL() << "no error";
-  } catch (const ExpressionTypeError& e) {
+  } catch (const lang::ExpressionTypeError& e) {
     EXPECT_EQ(e.position().column, 30);
   }
 }
@@ -151,4 +151,4 @@ TEST(RuleGlob, MatchesLikeFnmatch) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::expr

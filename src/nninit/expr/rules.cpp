@@ -15,7 +15,7 @@
 #include "nninit/lang/source.h"
 #include "nninit/lang/suggest.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
 // Where the expression starts within the rule's text: after the '=' that follows the pattern.
@@ -39,12 +39,12 @@ ParsedRule parse_rule_expression(const Rule& rule, TorchVersion version) {
     ScopedWarningCapture capture;
     InitExpression expression = InitExpression::parse(text, {.version = version});
     return {std::move(expression), capture.warnings()};
-  } catch (const ParseError& e) {
-    throw ParseError(e.reason(), rule.text, begin + e.offset());
-  } catch (const ExpressionTypeError& e) {
-    throw ExpressionTypeError(e.reason(), rule.text, begin + e.offset());
-  } catch (const BindError& e) {
-    throw ExpressionTypeError(e.what(), rule.text, begin + e.range().begin);
+  } catch (const lang::ParseError& e) {
+    throw lang::ParseError(e.reason(), rule.text, begin + e.offset());
+  } catch (const lang::ExpressionTypeError& e) {
+    throw lang::ExpressionTypeError(e.reason(), rule.text, begin + e.offset());
+  } catch (const lang::BindError& e) {
+    throw lang::ExpressionTypeError(e.what(), rule.text, begin + e.range().begin);
   }
 }
 
@@ -68,9 +68,9 @@ void check_rule_types(nn::Module& model, std::span<const Rule> rules) {
     if (rule.kind != PatternKind::type_parameter) continue;
     if (!known) known = known_types(model);
     if (std::find(known->begin(), known->end(), rule.type_name) != known->end()) continue;
-    throw ParseError(fmt::format("'{}' is not a torch.nn class nninit knows, nor a type in the model{}",
-                                 rule.type_name, did_you_mean(rule.type_name, *known)),
-                     rule.text, rule.pattern_range.begin);
+    throw lang::ParseError(fmt::format("'{}' is not a torch.nn class nninit knows, nor a type in the model{}",
+                                       rule.type_name, lang::did_you_mean(rule.type_name, *known)),
+                           rule.text, rule.pattern_range.begin);
   }
 }
 
@@ -122,8 +122,8 @@ bool has_glob(std::string_view pattern) {
 
 // The Python test of a glob: `name == 'weight'` or `fnmatch.fnmatchcase(name, 'bias_*')`.
 std::string glob_test(std::string_view variable, const std::string& pattern) {
-  if (!has_glob(pattern)) return fmt::format("{} == {}", variable, python_string_repr(pattern));
-  return fmt::format("fnmatch.fnmatchcase({}, {})", variable, python_string_repr(pattern));
+  if (!has_glob(pattern)) return fmt::format("{} == {}", variable, lang::python_string_repr(pattern));
+  return fmt::format("fnmatch.fnmatchcase({}, {})", variable, lang::python_string_repr(pattern));
 }
 
 // The class a Type.param rule names, as Python code reaches it.
@@ -151,7 +151,7 @@ std::string class_test(const std::string& type_name) {
   if (std::find(layers.begin(), layers.end(), type_name) != layers.end()) {
     return fmt::format("isinstance(m, nn.{})", type_name);
   }
-  return fmt::format("type(m).__name__ == {}", python_string_repr(type_name));
+  return fmt::format("type(m).__name__ == {}", lang::python_string_repr(type_name));
 }
 
 std::string_view without_init_prefix(std::string_view callee) {
@@ -162,12 +162,14 @@ std::string_view without_init_prefix(std::string_view callee) {
 }
 
 // An argument as Python code: calculate_gain(...) gets its nn.init. prefix.
-std::string argument_code(const Value& value) {
-  if (value.kind() == Value::Kind::call && without_init_prefix(value.call().callee) == "calculate_gain") {
-    const Call& call = value.call();
+std::string argument_code(const lang::Value& value) {
+  if (value.kind() == lang::Value::Kind::call &&
+      without_init_prefix(value.call().callee) == "calculate_gain") {
+    const lang::Call& call = value.call();
     std::vector<std::string> parts;
-    for (const Value& arg : call.args) parts.push_back(argument_code(arg));
-    for (const KeywordArgument& k : call.keywords) parts.push_back(k.name + "=" + argument_code(k.value));
+    for (const lang::Value& arg : call.args) parts.push_back(argument_code(arg));
+    for (const lang::KeywordArgument& k : call.keywords)
+      parts.push_back(k.name + "=" + argument_code(k.value));
     return fmt::format("nn.init.calculate_gain({})", fmt::join(parts, ", "));
   }
   return value.repr();
@@ -183,20 +185,20 @@ bool is_nninit_scheme(std::string_view function) {
 
 // The statement that applies a rule's expression to `p`.
 std::string init_statement(const Rule& rule) {
-  const Value& expression = rule.expression;
+  const lang::Value& expression = rule.expression;
   std::string function;
   std::vector<std::string> parts = {"p"};
-  if (expression.kind() == Value::Kind::call) {
+  if (expression.kind() == lang::Value::Kind::call) {
     function = std::string(without_init_prefix(expression.call().callee));
-    for (const Value& arg : expression.call().args) parts.push_back(argument_code(arg));
-    for (const KeywordArgument& k : expression.call().keywords) {
+    for (const lang::Value& arg : expression.call().args) parts.push_back(argument_code(arg));
+    for (const lang::KeywordArgument& k : expression.call().keywords) {
       parts.push_back(k.name + "=" + argument_code(k.value));
     }
-  } else if (expression.kind() == Value::Kind::name) {
+  } else if (expression.kind() == lang::Value::Kind::name) {
     function = std::string(without_init_prefix(expression.name()));
   } else {
     return fmt::format("raise ValueError({})",
-                       python_string_repr("not an init expression: " + expression.repr()));
+                       lang::python_string_repr("not an init expression: " + expression.repr()));
   }
   if (function == "forget_gate_bias_") {
     parts.insert(parts.begin(), "m");
@@ -212,10 +214,10 @@ std::string init_statement(const Rule& rule) {
 
 bool uses_function(std::span<const Rule> rules, std::string_view function) {
   return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) {
-    const Value& e = rule.expression;
-    const std::string callee = e.kind() == Value::Kind::call   ? e.call().callee
-                               : e.kind() == Value::Kind::name ? e.name()
-                                                               : std::string();
+    const lang::Value& e = rule.expression;
+    const std::string callee = e.kind() == lang::Value::Kind::call   ? e.call().callee
+                               : e.kind() == lang::Value::Kind::name ? e.name()
+                                                                     : std::string();
     return without_init_prefix(callee) == function;
   });
 }
@@ -323,4 +325,4 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
   return report;
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

@@ -28,7 +28,7 @@
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 
 // One initialisation: which rule filled which parameter.
 struct RuleApplication {
@@ -58,4 +58,4 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
 // The PyTorch code equivalent to a rule set (the script above), for explanations and --json.
 std::string rules_to_python(std::span<const Rule> rules);
 
-}  // namespace nninit::spec
+}  // namespace nninit::expr

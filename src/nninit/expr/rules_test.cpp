@@ -12,7 +12,7 @@
 #include "nninit/nn/layer_test_support.h"
 #include "nninit/nn/linear.h"
 
-namespace nninit::spec {
+namespace nninit::expr {
 namespace {
 
 using nn::testing::error_of;
@@ -321,4 +321,4 @@ TEST(ApplyRules, ForgetGateBias) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::expr

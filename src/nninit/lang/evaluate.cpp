@@ -16,7 +16,7 @@
 #include "nninit/lang/lexer.h"
 #include "nninit/lang/suggest.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 using Kind = Value::Kind;
@@ -559,4 +559,4 @@ std::optional<Value> constant_name(std::string_view dotted) {
       fmt::format("module 'math' has no attribute '{}'{}", attribute, did_you_mean(attribute, known)));
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -14,7 +14,7 @@
 
 #include "nninit/lang/value.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 enum class BinaryOperator { add, subtract, multiply, true_divide, floor_divide, modulo, power };
 enum class UnaryOperator { plus, minus, invert };
@@ -38,4 +38,4 @@ Value call_constant_function(const Call& call);
 // constant nor a constant function throws Python's "module 'math' has no attribute 'X'".
 std::optional<Value> constant_name(std::string_view dotted);
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

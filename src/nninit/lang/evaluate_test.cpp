@@ -10,7 +10,7 @@
 
 #include "nninit/lang/parser.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 Value eval(std::string_view text) {
@@ -337,4 +337,4 @@ TEST(EvalDirect, OperatorsWithoutLocations) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::lang

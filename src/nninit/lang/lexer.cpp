@@ -9,7 +9,7 @@
 #include "nninit/lang/source.h"
 #include "nninit/lang/value.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 bool is_digit(char c) {
@@ -452,4 +452,4 @@ bool parse_python_int(std::string_view text, int base, std::int64_t& value, bool
   return true;
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

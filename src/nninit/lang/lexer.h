@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 enum class TokenKind {
   end,
@@ -74,4 +74,4 @@ bool parse_python_float(std::string_view text, double& value);
 // value does not fit in int64. Returns false when the text is not an integer in that base.
 bool parse_python_int(std::string_view text, int base, std::int64_t& value, bool& overflow);
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -12,7 +12,7 @@
 #include "nninit/lang/evaluate.h"
 #include "nninit/lang/lexer.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 // Deeper nesting (brackets, calls, chains of unary operators or of **) is refused, so that hostile input
@@ -394,4 +394,4 @@ Value parse_expression(std::string_view text, SourceRange range) {
   return Parser(text, range).parse();
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

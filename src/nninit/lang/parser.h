@@ -30,7 +30,7 @@
 #include "nninit/lang/source.h"
 #include "nninit/lang/value.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 // Parses and folds the whole of `text`.
 Value parse_expression(std::string_view text);
@@ -39,4 +39,4 @@ Value parse_expression(std::string_view text);
 // `text` (a rule's expression reports columns within the rule).
 Value parse_expression(std::string_view text, SourceRange range);
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 // The message of the ParseError that parsing `text` throws, or a note that it threw none.
@@ -331,4 +331,4 @@ TEST(ParseErrors, AreValueErrorsWithAccessors) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -7,7 +7,7 @@
 
 #include "nninit/lang/suggest.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 using Kind = Value::Kind;
@@ -253,4 +253,4 @@ std::optional<std::vector<std::int64_t>> BoundArguments::as_optional_int_tuple(s
   return as_int_tuple(name, n);
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -21,7 +21,7 @@
 #include "nninit/core/error.h"
 #include "nninit/lang/value.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 // Aggregates meant for designated initializers; every member has a default member initializer, so that
 // leaving one out does not trip GCC's -Wmissing-field-initializers.
@@ -134,4 +134,4 @@ class BoundArguments {
 // call's callee is not checked against the signature's name), filling in defaults. Throws BindError.
 BoundArguments bind(const Signature& signature, const Call& call);
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -6,7 +6,7 @@
 
 #include "nninit/lang/parser.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 // torch.nn.Linear.__init__(self, in_features, out_features, bias=True, device=None, dtype=None)
@@ -280,4 +280,4 @@ TEST(BindAccessors, IntTuplesExpandLikePair) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::lang

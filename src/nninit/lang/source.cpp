@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 bool is_continuation_byte(char c) {
@@ -63,4 +63,4 @@ ParseError::ParseError(std::string_view reason, std::string_view source, std::si
 ExpressionTypeError::ExpressionTypeError(std::string_view reason, std::string_view source, std::size_t offset)
     : TypeError(located_message(reason, source, offset)), reason_(reason), source_(source), offset_(offset) {}
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -1,5 +1,6 @@
-// Where in an expression's text something is, and the errors that point there. Every error the spec layer
-// raises about its input says what went wrong, then the line and column, then the line itself with a caret:
+// Where in an expression's text something is, and the errors that point there. Every error the lang and expr
+// layers raise about their input says what went wrong, then the line and column, then the line itself with a
+// caret:
 //
 //   expected an argument or ')' at column 17
 //     Linear(784, 256,, bias=False)
@@ -12,7 +13,7 @@
 
 #include "nninit/core/error.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 // A half-open range [begin, end) of byte offsets into the text an expression was parsed from. Values made by
 // constant folding cover the whole folded expression; values made by hand (defaults) have an empty range.
@@ -68,4 +69,4 @@ class ExpressionTypeError : public TypeError {
   std::size_t offset_;
 };
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

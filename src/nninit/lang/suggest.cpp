@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 struct Block {
@@ -115,4 +115,4 @@ std::string did_you_mean(std::string_view word, std::span<const std::string> can
   return format_suggestions(close_matches(word, candidates));
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

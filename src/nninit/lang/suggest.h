@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 // difflib.SequenceMatcher(None, a, b).ratio(), case-sensitive, exactly as CPython computes it for a and b
 // shorter than 200 characters.
@@ -31,4 +31,4 @@ std::vector<std::string> close_matches(std::string_view word, std::span<const st
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
 std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

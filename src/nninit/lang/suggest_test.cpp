@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 TEST(SuggestRatio, EqualsDifflib) {
@@ -68,4 +68,4 @@ TEST(SuggestDidYouMean, FormatsForMessages) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::lang

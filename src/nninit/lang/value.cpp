@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 Value Value::make_none(SourceRange range) {
   Value v;
@@ -276,4 +276,4 @@ std::string_view kind_type_name(Value::Kind kind) {
   return "?";
 }
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -17,7 +17,7 @@
 
 #include "nninit/lang/source.h"
 
-namespace nninit::spec {
+namespace nninit::lang {
 
 struct Call;
 
@@ -119,4 +119,4 @@ std::string python_string_repr(std::string_view text);
 // "int", "float", "str", ... for a kind, as Python's messages name the types.
 std::string_view kind_type_name(Value::Kind kind);
 
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace nninit::spec {
+namespace nninit::lang {
 namespace {
 
 TEST(ValueRepr, FloatsPrintLikePythonRepr) {
@@ -156,4 +156,4 @@ TEST(ValueCall, BaseNameAndKeywordLookup) {
 }
 
 }  // namespace
-}  // namespace nninit::spec
+}  // namespace nninit::lang

@@ -8,13 +8,13 @@
 
 #include "nninit/core/tensor_statistics.h"
 
-namespace nninit::diag {
+namespace nninit::report {
 namespace {
 
-svg::LineChart sweep_chart(const DepthSweep& sweep, std::string title, std::string y_label,
-                           std::vector<double> SweepScheme::*values) {
+svg::LineChart sweep_chart(const diag::DepthSweep& sweep, std::string title, std::string y_label,
+                           std::vector<double> diag::SweepScheme::*values) {
   svg::LineChart c{.title = std::move(title), .x_label = "layer", .y_label = std::move(y_label)};
-  for (const SweepScheme& s : sweep.schemes) {
+  for (const diag::SweepScheme& s : sweep.schemes) {
     svg::Series series{.name = s.name, .y = s.*values};
     for (int k = 1; k <= sweep.options.depth; ++k) series.x.push_back(k);
     c.series.push_back(std::move(series));
@@ -22,14 +22,14 @@ svg::LineChart sweep_chart(const DepthSweep& sweep, std::string title, std::stri
   return c;
 }
 
-std::string network_description(const DepthSweep& sweep) {
+std::string network_description(const diag::DepthSweep& sweep) {
   return fmt::format("{} x (Linear({}, {}) + {}), batch {}", sweep.options.depth, sweep.options.width,
-                     sweep.options.width, sweep_activation_name(sweep.activation), sweep.options.batch);
+                     sweep.options.width, diag::sweep_activation_name(sweep.activation), sweep.options.batch);
 }
 
 }  // namespace
 
-svg::LineChart depth_profile_chart(const Diagnosis& diagnosis) {
+svg::LineChart depth_profile_chart(const diag::Diagnosis& diagnosis) {
   svg::LineChart profile;
   profile.title = "Activation and gradient std by layer";
   profile.x_label = "layer, in the order the forward pass calls them";
@@ -37,7 +37,7 @@ svg::LineChart depth_profile_chart(const Diagnosis& diagnosis) {
   svg::Series activations{.name = "activation std (layer output)"};
   svg::Series gradients{.name = "gradient std (at the layer's input)"};
   for (std::size_t i = 0; i < diagnosis.layers.size(); ++i) {
-    const LayerDiagnosis& l = diagnosis.layers[i];
+    const diag::LayerDiagnosis& l = diagnosis.layers[i];
     activations.x.push_back(static_cast<double>(i));
     activations.y.push_back(l.output.std);
     gradients.x.push_back(static_cast<double>(i));
@@ -48,9 +48,9 @@ svg::LineChart depth_profile_chart(const Diagnosis& diagnosis) {
   return profile;
 }
 
-std::vector<svg::LineChart> over_time_charts(const Diagnosis& diagnosis) {
+std::vector<svg::LineChart> over_time_charts(const diag::Diagnosis& diagnosis) {
   std::vector<svg::LineChart> charts;
-  for (const RecurrentDiagnosis& r : diagnosis.recurrent) {
+  for (const diag::RecurrentDiagnosis& r : diagnosis.recurrent) {
     svg::LineChart chart;
     const std::string who = r.name == r.type ? r.name : fmt::format("{} ({})", r.name, r.type);
     chart.title =
@@ -64,15 +64,16 @@ std::vector<svg::LineChart> over_time_charts(const Diagnosis& diagnosis) {
   return charts;
 }
 
-svg::LineChart loss_chart(const ProbeResult& result) {
-  const ProbeOptions& o = result.options;
+svg::LineChart loss_chart(const diag::ProbeResult& result) {
+  const diag::ProbeOptions& o = result.options;
   svg::LineChart chart{
-      .title = fmt::format("training probe: {} steps of {} (lr {:.4g}), batch {}", o.steps,
-                           o.optimizer == Optimizer::sgd ? "SGD" : "Adam", o.learning_rate, o.batch_size),
+      .title =
+          fmt::format("training probe: {} steps of {} (lr {:.4g}), batch {}", o.steps,
+                      o.optimizer == diag::Optimizer::sgd ? "SGD" : "Adam", o.learning_rate, o.batch_size),
       .x_label = "step",
-      .y_label = result.task == ProbeTask::classification ? "cross-entropy loss" : "MSE loss",
+      .y_label = result.task == diag::ProbeTask::classification ? "cross-entropy loss" : "MSE loss",
       .log_y = true};
-  for (const CandidateResult& c : result.candidates) {
+  for (const diag::CandidateResult& c : result.candidates) {
     std::string name = c.label;
     if (c.diverged_at) name += fmt::format(" (diverged at step {})", *c.diverged_at);
     chart.series.push_back({.name = name, .x = c.steps, .y = c.losses});
@@ -82,21 +83,22 @@ svg::LineChart loss_chart(const ProbeResult& result) {
 
 // The charts show four decades below 1 for activations (a std under 1e-4 has vanished for any purpose)
 // and six either side of 1 for gradients; the legend says where a scheme leaves the range.
-svg::LineChart sweep_activation_chart(const DepthSweep& sweep) {
-  svg::LineChart c = sweep_chart(
-      sweep, fmt::format("activation std by layer: {}", network_description(sweep)),
-      fmt::format("std after {}", sweep_activation_name(sweep.activation)), &SweepScheme::activation_std);
+svg::LineChart sweep_activation_chart(const diag::DepthSweep& sweep) {
+  svg::LineChart c =
+      sweep_chart(sweep, fmt::format("activation std by layer: {}", network_description(sweep)),
+                  fmt::format("std after {}", diag::sweep_activation_name(sweep.activation)),
+                  &diag::SweepScheme::activation_std);
   c.log_floor = 1e-4;
   c.log_ceiling = 1e4;
   return c;
 }
 
-svg::LineChart sweep_gradient_chart(const DepthSweep& sweep) {
+svg::LineChart sweep_gradient_chart(const diag::DepthSweep& sweep) {
   svg::LineChart c =
       sweep_chart(sweep,
                   fmt::format("gradient std by layer, from a unit-variance output gradient: {}",
                               network_description(sweep)),
-                  "std of d loss / d layer input", &SweepScheme::gradient_std);
+                  "std of d loss / d layer input", &diag::SweepScheme::gradient_std);
   c.log_floor = 1e-6;
   c.log_ceiling = 1e6;
   return c;
@@ -128,4 +130,4 @@ svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins) {
   return h;
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::report

@@ -16,25 +16,25 @@
 #include "nninit/diag/probe.h"
 #include "nninit/report/svg.h"
 
-namespace nninit::diag {
+namespace nninit::report {
 
 // Activation std (each layer's output) and gradient std (at each layer's input), log-scale y, one point per
 // layer call in forward order, the layers named on the x axis.
-svg::LineChart depth_profile_chart(const Diagnosis& diagnosis);
+svg::LineChart depth_profile_chart(const diag::Diagnosis& diagnosis);
 
 // One chart per recurrent layer and direction: the hidden state's std and the std of the gradient reaching
 // it, by time step.
-std::vector<svg::LineChart> over_time_charts(const Diagnosis& diagnosis);
+std::vector<svg::LineChart> over_time_charts(const diag::Diagnosis& diagnosis);
 
 // The probe's loss curves, log-scale y, one series per candidate (a diverged run ends where it diverged).
-svg::LineChart loss_chart(const ProbeResult& result);
+svg::LineChart loss_chart(const diag::ProbeResult& result);
 
 // Log-y charts by layer, one series per scheme: the activation std, and the gradient std.
-svg::LineChart sweep_activation_chart(const DepthSweep& sweep);
-svg::LineChart sweep_gradient_chart(const DepthSweep& sweep);
+svg::LineChart sweep_activation_chart(const diag::DepthSweep& sweep);
+svg::LineChart sweep_gradient_chart(const diag::DepthSweep& sweep);
 
 // A histogram of a tensor's finite values over `bins` equal bins spanning [min, max] (a one-bin-wide range
 // around a constant tensor).
 svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins = 40);
 
-}  // namespace nninit::diag
+}  // namespace nninit::report

@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 
-namespace nninit::diag {
+namespace nninit::report {
 namespace {
 
 TEST(Charts, SweepChartsDrawEverySchemeAndLeaveOutNonFiniteValues) {
   // The default sweep (50 layers): "large normal" overflows to infinity in the ReLU network.
-  const DepthSweep sweep = run_depth_sweep(SweepActivation::relu);
+  const diag::DepthSweep sweep = diag::run_depth_sweep(diag::SweepActivation::relu);
   const svg::LineChart activations = sweep_activation_chart(sweep);
   const svg::LineChart gradients = sweep_gradient_chart(sweep);
   for (const svg::LineChart* chart : {&activations, &gradients}) {
@@ -29,7 +29,7 @@ TEST(Charts, SweepChartsDrawEverySchemeAndLeaveOutNonFiniteValues) {
 }
 
 TEST(Charts, LossChartNamesDivergedRuns) {
-  ProbeResult r;
+  diag::ProbeResult r;
   r.options.steps = 3;
   r.options.learning_rate = 0.1;
   r.candidates.push_back(
@@ -47,7 +47,7 @@ TEST(Charts, LossChartNamesDivergedRuns) {
 }
 
 TEST(Charts, DepthProfileAndOverTime) {
-  Diagnosis d;
+  diag::Diagnosis d;
   d.layers.push_back(
       {.name = "0", .type = "Linear", .output = {.count = 4, .std = 0.5}, .input_grad_std = 1.0});
   d.layers.push_back(
@@ -79,4 +79,4 @@ TEST(Charts, Histogram) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::report

@@ -14,7 +14,7 @@
 #include "nninit/core/error.h"
 #include "nninit/init/fan.h"
 
-namespace nninit::diag {
+namespace nninit::report {
 namespace {
 
 using svg::escape;
@@ -98,14 +98,15 @@ std::string parameter_section(const std::vector<ParameterRow>& rows) {
   return out + "</table>\n";
 }
 
-std::string findings_section(const std::vector<Finding>& findings) {
+std::string findings_section(const std::vector<diag::Finding>& findings) {
   std::string out = "<h2 id=\"findings\">Lint findings</h2>\n";
   out += fmt::format(
       "<p class=\"note\">{} error(s), {} warning(s), {} note(s). Each fix is a rule for "
       "<code>--init</code>.</p>\n",
-      count(findings, Severity::error), count(findings, Severity::warning), count(findings, Severity::info));
-  for (const Finding& f : findings) {
-    const std::string_view severity = severity_name(f.severity);
+      diag::count(findings, diag::Severity::error), diag::count(findings, diag::Severity::warning),
+      diag::count(findings, diag::Severity::info));
+  for (const diag::Finding& f : findings) {
+    const std::string_view severity = diag::severity_name(f.severity);
     out += fmt::format("<div class=\"finding {0}\"><span class=\"badge\">{0}</span> {1}\n", severity,
                        escape(f.message));
     if (!f.effect.empty()) out += fmt::format("<div>Effect: {}</div>\n", escape(f.effect));
@@ -214,4 +215,4 @@ void write_report(const ReportData& data, const std::string& path) {
   }
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::report

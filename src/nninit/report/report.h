@@ -24,7 +24,7 @@
 #include "nninit/init/fan.h"
 #include "nninit/report/svg.h"
 
-namespace nninit::diag {
+namespace nninit::report {
 
 struct ParameterRow {
   std::string name{};
@@ -49,7 +49,7 @@ struct ReportData {
   std::vector<svg::Histogram> histograms{};
   // The lint's findings; shown when `lint_ran` (so that "no findings" is said too).
   bool lint_ran = false;
-  std::vector<Finding> findings{};
+  std::vector<diag::Finding> findings{};
   std::optional<svg::LineChart> training{};   // the training probe's loss curves
   std::vector<svg::LineChart> depth_sweep{};  // e.g. one chart for tanh, one for ReLU
   std::string depth_sweep_note{};             // what the sweep ran (depth, width, inputs)
@@ -62,4 +62,4 @@ std::string render_report(const ReportData& data);
 // leaves no partial file. IoError naming the path when it cannot.
 void write_report(const ReportData& data, const std::string& path);
 
-}  // namespace nninit::diag
+}  // namespace nninit::report

@@ -14,7 +14,7 @@
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/charts.h"
 
-namespace nninit::diag {
+namespace nninit::report {
 namespace {
 
 // Well-formed XML: balanced tags, entities that exist, attribute values quoted. Enough to catch a broken
@@ -175,7 +175,7 @@ ReportData full_report() {
   data.histograms.push_back(histogram_of("0.weight", w, 5));
   data.lint_ran = true;
   data.findings.push_back(
-      {Severity::error, "scale", "0.weight", "too <small>", "x0.41", "0.weight=zeros_()", "why"});
+      {diag::Severity::error, "scale", "0.weight", "too <small>", "x0.41", "0.weight=zeros_()", "why"});
   data.training =
       svg::LineChart{.title = "loss", .log_y = false, .series = {{.name = "Kaiming", .y = {2.3, 1.2}}}};
   data.depth_sweep.push_back(
@@ -244,4 +244,4 @@ TEST(Report, WritesAtomically) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::report

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace nninit::diag::svg {
+namespace nninit::report::svg {
 namespace {
 
 constexpr std::string_view okabe_ito[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
@@ -462,4 +462,4 @@ std::string histogram(const Histogram& h) {
   return out + "</svg>\n";
 }
 
-}  // namespace nninit::diag::svg
+}  // namespace nninit::report::svg

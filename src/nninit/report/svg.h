@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nninit::diag::svg {
+namespace nninit::report::svg {
 
 // Blue, vermillion, bluish green, reddish purple, orange, sky blue, black: the Okabe-Ito colours without the
 // yellow, which is too light on white.
@@ -73,4 +73,4 @@ std::vector<int> log_ticks(double low, double high, int max_ticks = 9);
 // "10⁻⁴" for -4, "1" for 0, "10" for 1.
 std::string power_of_ten_label(int exponent);
 
-}  // namespace nninit::diag::svg
+}  // namespace nninit::report::svg

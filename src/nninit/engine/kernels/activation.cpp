@@ -6,7 +6,7 @@
 #include "nninit/engine/kernels/kernel_support.h"
 #include "nninit/nn/activation.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 float sigmoid(float x) {
@@ -235,4 +235,4 @@ std::unique_ptr<Kernel> make_function_kernel(const nn::Module& owner, bool gelu)
   return elementwise(owner, Relu{});
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

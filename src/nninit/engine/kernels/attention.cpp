@@ -18,7 +18,7 @@
 #include "nninit/engine/ops/gemm.h"
 #include "nninit/nn/attention.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 // rows (M, K) -> rows W^T + b (M, W.rows); W given as a pointer to `out` rows of K columns.
@@ -297,4 +297,4 @@ std::unique_ptr<Kernel> make_attention_kernel(nn::Module& m) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

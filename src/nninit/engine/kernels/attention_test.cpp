@@ -8,7 +8,7 @@
 #include "nninit/nn/normalization.h"
 #include "nninit/nn/transformer.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 using testing::expect_gradients_match;
@@ -107,4 +107,4 @@ TEST(AttentionTrace, EncoderLayerCallsInPyTorchOrder) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -10,7 +10,7 @@
 #include "nninit/engine/ops/conv_im2col.h"
 #include "nninit/nn/conv.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 // F.pad with mode reflect, replicate or circular on the last `dims` dimensions of (R, *spatial).
@@ -203,4 +203,4 @@ std::unique_ptr<Kernel> make_conv_kernel(nn::Module& module) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

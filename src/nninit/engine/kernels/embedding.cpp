@@ -14,7 +14,7 @@
 #include "nninit/engine/kernels/kernel_support.h"
 #include "nninit/nn/sparse.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 Tensor index_input(const nn::Module& module, const std::vector<Tensor>& inputs, std::size_t i) {
@@ -230,4 +230,4 @@ std::unique_ptr<Kernel> make_embedding_kernel(nn::Module& module) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

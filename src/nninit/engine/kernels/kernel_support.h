@@ -12,7 +12,7 @@
 #include "nninit/engine/kernel.h"
 #include "nninit/nn/module.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 
 // The elements of a contiguous float32 tensor.
 inline float* data(const Tensor& t) {
@@ -68,4 +68,4 @@ std::unique_ptr<Kernel> make_attention_kernel(nn::Module& module);
 // the layer in error messages.
 std::unique_ptr<Kernel> make_function_kernel(const nn::Module& owner, bool gelu);
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -14,7 +14,7 @@
 #include "nninit/nn/pooling.h"
 #include "nninit/nn/sparse.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 using testing::expect_gradients_match;
@@ -221,4 +221,4 @@ TEST_F(KernelGradients, ShapesAndContainers) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -9,7 +9,7 @@
 #include "nninit/engine/ops/gemm.h"
 #include "nninit/nn/linear.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 void check_last_dim(const nn::Module& module, const Tensor& x, std::int64_t features, const char* what) {
@@ -189,4 +189,4 @@ std::unique_ptr<Kernel> make_linear_kernel(nn::Module& module) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -23,7 +23,7 @@
 #include "nninit/engine/kernels/kernel_support.h"
 #include "nninit/nn/normalization.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 // Group g is `segments` runs of `length` elements starting at g * group_stride + k * segment_stride.
@@ -295,4 +295,4 @@ std::unique_ptr<Kernel> make_norm_kernel(nn::Module& m) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

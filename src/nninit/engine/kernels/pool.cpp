@@ -18,7 +18,7 @@
 #include "nninit/engine/kernels/kernel_support.h"
 #include "nninit/nn/pooling.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 // The taps of one output position along one dimension.
@@ -244,4 +244,4 @@ std::unique_ptr<Kernel> make_pool_kernel(nn::Module& m) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -14,7 +14,7 @@
 #include "nninit/engine/ops/recurrent_scan.h"
 #include "nninit/nn/rnn.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 RecurrentCell cell_kind(nn::RNNMode mode) {
@@ -295,4 +295,4 @@ std::unique_ptr<Kernel> make_recurrent_kernel(nn::Module& m) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -6,7 +6,7 @@
 #include "nninit/engine/engine_test_support.h"
 #include "nninit/nn/rnn.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 using testing::expect_gradients_match;
@@ -101,4 +101,4 @@ TEST(RecurrentErrors, WrongSizesNameTheModule) {
 }
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::engine

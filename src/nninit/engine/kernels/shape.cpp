@@ -18,7 +18,7 @@
 #include "nninit/nn/flatten.h"
 #include "nninit/nn/linear.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 class IdentityKernel : public Kernel {
@@ -149,4 +149,4 @@ std::unique_ptr<Kernel> make_shape_kernel(nn::Module& m) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -9,7 +9,7 @@
 #include "nninit/engine/kernels/kernel_support.h"
 #include "nninit/nn/activation.h"
 
-namespace nninit::diag::detail {
+namespace nninit::engine::detail {
 namespace {
 
 enum class SoftmaxKind { softmax, log_softmax, softmin };
@@ -269,4 +269,4 @@ std::unique_ptr<Kernel> make_softmax_kernel(nn::Module& m) {
   return nullptr;
 }
 
-}  // namespace nninit::diag::detail
+}  // namespace nninit::engine::detail

@@ -6,7 +6,7 @@
 #include "nninit/engine/buffer_pool.h"
 #include "nninit/engine/ops/gemm.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 // Shape legend for the loops below: C channels of one group on the image side, K = kernel_numel,
@@ -355,4 +355,4 @@ void conv_transpose_forward_reference(const ConvGeometry& g, const float* x, con
   }
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -13,7 +13,7 @@
 #include <array>
 #include <cstdint>
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 using Sizes3 = std::array<std::int64_t, 3>;
 
@@ -74,4 +74,4 @@ void conv_forward_reference(const ConvGeometry& g, const float* x, const float* 
 void conv_transpose_forward_reference(const ConvGeometry& g, const float* x, const float* weight,
                                       const float* bias, float* y);
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

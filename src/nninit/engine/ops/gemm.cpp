@@ -6,7 +6,7 @@
 
 #include "nninit/core/error.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 int blas_int(std::int64_t value) {
@@ -56,4 +56,4 @@ void gemm_reference(Transpose transpose_a, Transpose transpose_b, std::int64_t m
   }
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 enum class Transpose { no, yes };
 
@@ -23,4 +23,4 @@ void gemm_reference(Transpose transpose_a, Transpose transpose_b, std::int64_t m
                     std::int64_t k, float alpha, const float* a, std::int64_t lda, const float* b,
                     std::int64_t ldb, float beta, float* c, std::int64_t ldc);
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

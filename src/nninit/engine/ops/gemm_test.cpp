@@ -8,7 +8,7 @@
 #include "nninit/engine/engine_test_support.h"
 #include "nninit/engine/ops/conv_im2col.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 std::vector<float> random_values(std::size_t n, TorchGenerator& generator) {
@@ -144,4 +144,4 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{3, 1, 4, 2, 2, 5, 2, 2, 1, 0}));
 
 }  // namespace
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -7,7 +7,7 @@
 #include "nninit/engine/kernels/kernel_support.h"
 #include "nninit/engine/ops/gemm.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 namespace {
 
 using detail::data;
@@ -236,4 +236,4 @@ DirectionGrads RecurrentDirection::backward(const Tensor& d_hidden, const Tensor
   return out;
 }
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine

@@ -19,7 +19,7 @@
 #include "nninit/core/tensor.h"
 #include "nninit/engine/kernel.h"
 
-namespace nninit::diag {
+namespace nninit::engine {
 
 enum class RecurrentCell { rnn_tanh, rnn_relu, lstm, gru };
 
@@ -75,4 +75,4 @@ class RecurrentDirection {
   Tensor pre_projection_;  // LSTM with proj_size: (T, N, H) m_t
 };
 
-}  // namespace nninit::diag
+}  // namespace nninit::engine
