@@ -9,7 +9,7 @@
 // are a separate cost: a first write to fresh anonymous memory faults every 4 KiB page). Gelem/s counts
 // output elements, GB/s the bytes written. PyTorch runs as a subprocess (torch imported once, timed inside
 // Python with time.perf_counter, torch.set_num_threads(T)). Environment: NNINIT_CPU=generic|avx2|avx512 caps
-// the instruction set nninit's kernels use (random/cpu_dispatch.h); the bits never change.
+// the instruction set nninit's kernels use (random/host_isa.h); the bits never change.
 #include <immintrin.h>
 #include <time.h>
 
@@ -290,16 +290,16 @@ int main(int argc, char** argv) {
     const auto dot = options.torch_version.find('.');
     variant.version = {std::stoi(options.torch_version.substr(0, dot)),
                        std::stoi(options.torch_version.substr(dot + 1))};
-    variant.capability = options.capability == "default"  ? nninit::Capability::generic
-                         : options.capability == "avx512" ? nninit::Capability::avx512
-                                                          : nninit::Capability::avx2;
+    variant.capability = options.capability == "default"  ? nninit::TorchCapability::generic
+                         : options.capability == "avx512" ? nninit::TorchCapability::avx512
+                                                          : nninit::TorchCapability::avx2;
   }
   fmt::print(
       "nninit_bench_fill: {}x{} = 2^{} elements, best of {}, {} thread(s); nninit kernels: {}; "
       "emulating PyTorch {} capability {}\n",
       rows, cols, options.log2_numel, options.reps, options.threads,
-      nninit::cpu_level_name(nninit::cpu_level()), variant.version.str(),
-      nninit::capability_name(variant.capability));
+      nninit::host_isa_name(nninit::host_isa()), variant.version.str(),
+      nninit::torch_capability_name(variant.capability));
 
   // Memory write bandwidth over a pre-faulted buffer at least as large as the float32 tensor.
   const std::size_t buffer_bytes =

@@ -189,8 +189,7 @@ class Runner {
     std::vector<Tensor> inputs;
     engine::Trace trace;
     try {
-      model =
-          expr::build_model(record.at("expr").get<std::string>(), generator, {.version = variant.version});
+      model = expr::build_model(record.at("expr").get<std::string>(), generator);
       if (error.is_null()) load_state(*model, record);
       model->train(record.at("train").get<bool>());
       if (!error.is_null()) {

@@ -184,8 +184,7 @@ class Runner {
     // Construction.
     nn::ModulePtr model;
     try {
-      model =
-          expr::build_model(record.at("expr").get<std::string>(), generator, {.version = variant.version});
+      model = expr::build_model(record.at("expr").get<std::string>(), generator);
       if (phase == "construction") {
         mismatch(record, "construction error missing",
                  fmt::format("PyTorch raised {}, nninit built the model", pytorch_error(*expected_error)));
@@ -213,8 +212,8 @@ class Runner {
     bool rules_ok = model != nullptr;
     if (model) {
       if (!record.at("dtype").is_null()) model->to(dtype_from_name(record.at("dtype").get<std::string>()));
-      rules_ok = apply_rules(record, *model, generator, variant, phase == "rules" ? expected_error : nullptr,
-                             unmatched);
+      rules_ok =
+          apply_rules(record, *model, generator, phase == "rules" ? expected_error : nullptr, unmatched);
     }
     // (After a construction error there were no rules: the state after construction said it all.)
     if (model && bytes_hex(generator.get_state()) != record.at("state").get<std::string>()) {
@@ -229,8 +228,8 @@ class Runner {
   }
 
   // Applies the case's rules; false when nninit raised (as expected or not).
-  bool apply_rules(const Json& record, nn::Module& model, Generator& generator, const TorchVariant& variant,
-                   const Json* expected_error, std::vector<std::size_t>& unmatched) {
+  bool apply_rules(const Json& record, nn::Module& model, Generator& generator, const Json* expected_error,
+                   std::vector<std::size_t>& unmatched) {
     const Json& texts = record.at("rules");
     std::vector<expr::Rule> rules;
     try {
@@ -253,7 +252,7 @@ class Runner {
 
     std::optional<expr::RuleReport> report;
     try {
-      if (!rules.empty()) report = expr::apply_rules(model, rules, generator, variant.version);
+      if (!rules.empty()) report = expr::apply_rules(model, rules, generator);
     } catch (const Error& e) {
       if (nothing_matched) {
         if (e.kind() != ErrorKind::value) {

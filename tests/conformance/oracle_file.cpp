@@ -28,9 +28,9 @@ TorchVariant OracleFile::variant() const {
   const std::string capability = header_.value("capability", "");
   // An unset ATEN_CPU_CAPABILITY means the best level of the build and CPU: AVX2 or AVX512, whose
   // results are the same for everything the oracle covers (normal_ has no AVX512 kernel).
-  v.capability = capability == "default"  ? Capability::generic
-                 : capability == "avx512" ? Capability::avx512
-                                          : Capability::avx2;
+  v.capability = capability == "default"  ? TorchCapability::generic
+                 : capability == "avx512" ? TorchCapability::avx512
+                                          : TorchCapability::avx2;
   return v;
 }
 

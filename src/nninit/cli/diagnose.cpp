@@ -219,8 +219,7 @@ int run_diagnose(const DiagnoseOptions& options) {
   if (options.probe) {
     // The prototype is the model as PyTorch builds it; every candidate initialises its own copy.
     TorchGenerator build_generator(seed, prepared.variant);
-    const nn::ModulePtr prototype =
-        expr::build_model(prepared.expression, build_generator, {.version = prepared.variant.version});
+    const nn::ModulePtr prototype = expr::build_model(prepared.expression, build_generator);
     std::vector<Shape> shapes;
     for (const Tensor& t : inputs) shapes.push_back(t.sizes());
     const std::vector<diag::Candidate> candidates = probe_candidates(*prototype, options, prepared, shapes);
@@ -246,7 +245,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     report.summary = {
         {"seed", options.generator.seed},
         {"generator", fmt::format("PyTorch {} ({})", prepared.variant.version.str(),
-                                  capability_name(prepared.variant.capability))},
+                                  torch_capability_name(prepared.variant.capability))},
         {"input", options.input_file.empty()
                       ? fmt::format("{}, drawn as torch.randn after construction (std {:.4g})", input_text,
                                     diagnosis.input_std)
@@ -299,7 +298,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     out["model"] = prepared.expression;
     out["seed"] = options.generator.seed;
     out["torch_version"] = prepared.variant.version.str();
-    out["capability"] = capability_name(prepared.variant.capability);
+    out["capability"] = torch_capability_name(prepared.variant.capability);
     out["diagnosis"] = diagnosis_json(diagnosis);
     out["findings"] = findings_json(findings);
     out["lsuv"] = prepared.lsuv ? lsuv_to_json(*prepared.lsuv) : Json(nullptr);

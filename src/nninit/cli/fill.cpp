@@ -41,7 +41,7 @@ int run_fill(const FillOptions& options) {
                                 {"nninit.expression", options.expression},
                                 {"nninit.seed", options.generator.seed},
                                 {"nninit.torch_version", variant.version.str()},
-                                {"nninit.capability", capability_name(variant.capability)}};
+                                {"nninit.capability", torch_capability_name(variant.capability)}};
     const std::vector<io::NamedTensor> tensors{{"tensor", tensor}};
     try {
       io::write_safetensors(options.output, tensors, metadata);
@@ -55,7 +55,7 @@ int run_fill(const FillOptions& options) {
     out["expression"] = options.expression;
     out["seed"] = options.generator.seed;
     out["torch_version"] = variant.version.str();
-    out["capability"] = capability_name(variant.capability);
+    out["capability"] = torch_capability_name(variant.capability);
     out["output"] =
         options.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options.output);
     out["tensors"] = to_json(summary);
@@ -63,7 +63,7 @@ int run_fill(const FillOptions& options) {
   } else {
     const std::string title =
         fmt::format("{} (seed {}, PyTorch {}, {})", expression.text(), options.generator.seed,
-                    variant.version.str(), capability_name(variant.capability));
+                    variant.version.str(), torch_capability_name(variant.capability));
     std::fputs(format_table(title, summary).c_str(), stdout);
     if (!options.output.empty()) std::fputs(fmt::format("wrote {}\n", options.output).c_str(), stdout);
   }

@@ -40,16 +40,14 @@ PreparedModel prepare_model(const ModelOptions& options) {
   prepared.variant = configure_default_generator(options.generator);
   prepared.expression = resolve_model(options.model, &prepared.default_input_shape);
   for (const std::string& text : options.rules) prepared.rules.push_back(expr::parse_rule(text));
-  prepared.model =
-      expr::build_model(prepared.expression, default_generator(), {.version = prepared.variant.version});
+  prepared.model = expr::build_model(prepared.expression, default_generator());
   if (!options.preset.empty()) {
     // The preset's rules come after the user's, so that an explicit --init rule wins (first match wins).
     for (expr::Rule& rule : preset_rules(options.preset, *prepared.model))
       prepared.rules.push_back(std::move(rule));
   }
   if (!prepared.rules.empty()) {
-    prepared.report =
-        expr::apply_rules(*prepared.model, prepared.rules, default_generator(), prepared.variant.version);
+    prepared.report = expr::apply_rules(*prepared.model, prepared.rules, default_generator());
   }
   if (options.preset == "lsuv") {
     // LSUV needs a batch: drawn, like diagnose's, from the default generator after the rules.
@@ -79,7 +77,7 @@ int run_init(const InitOptions& options) {
                           {"nninit.model", prepared.expression},
                           {"nninit.seed", options.generator.seed},
                           {"nninit.torch_version", prepared.variant.version.str()},
-                          {"nninit.capability", capability_name(prepared.variant.capability)}};
+                          {"nninit.capability", torch_capability_name(prepared.variant.capability)}};
     for (std::size_t i = 0; i < options.rules.size(); ++i)
       metadata[fmt::format("nninit.rule.{}", i)] = options.rules[i];
     if (!options.preset.empty()) metadata["nninit.preset"] = options.preset;
@@ -99,7 +97,7 @@ int run_init(const InitOptions& options) {
     out["model"] = prepared.expression;
     out["seed"] = options.generator.seed;
     out["torch_version"] = prepared.variant.version.str();
-    out["capability"] = capability_name(prepared.variant.capability);
+    out["capability"] = torch_capability_name(prepared.variant.capability);
     out["dtype"] = convert ? nlohmann::ordered_json(dtype_name(dtype)) : nlohmann::ordered_json(nullptr);
     out["output"] =
         options.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options.output);
@@ -126,7 +124,7 @@ int run_init(const InitOptions& options) {
     if (prepared.lsuv) std::fputs((describe_lsuv(*prepared.lsuv) + "\n").c_str(), stdout);
     const std::string title =
         fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
-                    prepared.variant.version.str(), capability_name(prepared.variant.capability));
+                    prepared.variant.version.str(), torch_capability_name(prepared.variant.capability));
     std::fputs(format_table(title, summaries).c_str(), stdout);
     if (!options.output.empty()) std::fputs(fmt::format("wrote {}\n", options.output).c_str(), stdout);
   }

@@ -100,11 +100,11 @@ TorchVersion parse_torch_version(std::string_view text) {
   return version;
 }
 
-Capability parse_capability(std::string_view text) {
+TorchCapability parse_capability(std::string_view text) {
   const std::string s = lower(trim(text));
-  if (s == "default" || s == "generic") return Capability::generic;
-  if (s == "avx2") return Capability::avx2;
-  if (s == "avx512") return Capability::avx512;
+  if (s == "default" || s == "generic") return TorchCapability::generic;
+  if (s == "avx2") return TorchCapability::avx2;
+  if (s == "avx512") return TorchCapability::avx512;
   throw UsageError(
       fmt::format("--capability: unknown capability '{}'; expected default, avx2 or avx512", text));
 }

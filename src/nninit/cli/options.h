@@ -22,7 +22,7 @@ Shape parse_shape(std::string_view text);
 // "1.13", "2.6", "2.14.1": a release from 1.13 to the newest nninit knows.
 TorchVersion parse_torch_version(std::string_view text);
 // default | avx2 | avx512
-Capability parse_capability(std::string_view text);
+TorchCapability parse_capability(std::string_view text);
 
 // A usage error: the command line itself is wrong (exit status 2).
 class UsageError : public std::runtime_error {

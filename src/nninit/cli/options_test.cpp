@@ -45,8 +45,8 @@ TEST(ParseTorchVersion, KnownReleases) {
 }
 
 TEST(ParseCapability, Names) {
-  EXPECT_EQ(parse_capability("default"), Capability::generic);
-  EXPECT_EQ(parse_capability("AVX512"), Capability::avx512);
+  EXPECT_EQ(parse_capability("default"), TorchCapability::generic);
+  EXPECT_EQ(parse_capability("AVX512"), TorchCapability::avx512);
   EXPECT_THROW(parse_capability("sse4"), UsageError);
 }
 

@@ -1,5 +1,7 @@
 #include "nninit/core/torch_release.h"
 
+#include <array>
+
 #include <fmt/format.h>
 
 #include "nninit/core/error.h"
@@ -15,59 +17,93 @@ bool TorchVersion::is_known() const {
   return major == 2 && minor >= 0 && *this <= newest();
 }
 
-std::string capability_name(Capability capability) {
+std::string torch_capability_name(TorchCapability capability) {
   switch (capability) {
-    case Capability::generic: return "default";
-    case Capability::avx2: return "avx2";
-    case Capability::avx512: return "avx512";
+    case TorchCapability::generic: return "default";
+    case TorchCapability::avx2: return "avx2";
+    case TorchCapability::avx512: return "avx512";
   }
   return "?";
 }
 
-TorchBehaviour behaviour_of(TorchVersion v) {
-  // First releases, each with its pull request; docs/rng.md says which were checked against a real
-  // PyTorch (1.13, 2.6, 2.14) and which are dated from the pull request against the release branch cuts.
-  TorchBehaviour b{};
-  b.normal_double_uses_log1p = v >= TorchVersion{2, 0};            // #92114
-  b.uniform_clamps_to_from = v >= TorchVersion{2, 12};             // #175988
-  b.uniform_16bit_via_float = v >= TorchVersion{2, 12};            // #175988
-  b.half_math_rounds_each_op = v >= TorchVersion{2, 1};            // absent in 1.13, present in 2.6
-  b.normal_16bit_blockwise = v >= TorchVersion{2, 13};             // #179834
-  b.normal_scalar_fma = v >= TorchVersion{2, 13};                  // #179834
-  b.trunc_normal_resampling = v >= TorchVersion{2, 12};            // #174997
-  b.erfinv_supports_half = v >= TorchVersion{2, 1};                // present in 2.6, absent in 1.13
-  b.erff_correctly_rounded = v >= TorchVersion{2, 0};              // Debian's 2.x builds run on glibc >= 2.41
-  b.reduced_float_mul_scalar_in_opmath = v >= TorchVersion{2, 1};  // rounded to T in 1.13, float in 2.6
-  b.randperm_inside_out = v >= TorchVersion{2, 6};                 // #143682
-  b.init_generator_argument = v >= TorchVersion{2, 1};             // #99796
-  b.conv_zero_fan_in_draws_bias = v >= TorchVersion{2, 12};        // #175990
-  b.bilinear_checks_in1_features = v >= TorchVersion{2, 8};        // #149018
-  b.eye_supports_bfloat16 = v >= TorchVersion{2, 1};               // present in 2.6, absent in 1.13
-  b.dispatch_error_is_not_implemented =
-      v >= TorchVersion{2, 7};                           // RuntimeError in 2.6, NotImplementedError in 2.14
-  b.overflow_names_c10_types = v >= TorchVersion{2, 7};  // at::Half in 2.6, c10::Half in 2.14
-  b.deprecation_is_future_warning = v >= TorchVersion{2, 4};  // #127689
-  // Module constructors. Checked against 1.13, 2.6 and 2.14 (nn's tests name the case for each); where
-  // no pull request is named, the release is the first of those three that has the behaviour.
-  b.layer_norm_bias_argument = v >= TorchVersion{2, 1};          // #101683
-  b.transformer_bias_argument = v >= TorchVersion{2, 1};         // #101687
-  b.multihead_attention_checks_sizes = v >= TorchVersion{2, 1};  // #106363
-  b.rnn_checks_hidden_size = v >= TorchVersion{2, 1};            // #105659
-  b.rnn_checks_num_layers = v >= TorchVersion{2, 2};             // #108853
-  b.rnn_checks_input_size = v >= TorchVersion{2, 11};            // #166302 (merged Dec 2025)
-  b.transformer_encoder_warns_nested = v >= TorchVersion{2, 1};  // reported on 2.1+; absent in 1.13
-  b.group_norm_message_has_values = v >= TorchVersion{2, 11};    // #167925 (Nov 2025)
-  b.norm_bias_argument = v >= TorchVersion{2, 12};               // #176573 (Mar 2026)
-  b.hardtanh_message = v >= TorchVersion{2, 14};                 // absent in 2.6, present in 2.14
-  b.embedding_bag_repr_quotes_mode = v >= TorchVersion{2, 6};    // absent in 1.13, present in 2.6
-  return b;
+namespace {
+
+// The table. Each row says from which release on PyTorch behaves so, with the pull request that made the
+// change; docs/rng.md §9 says which were checked against a running PyTorch (1.13, 2.6, 2.14) and which are
+// dated from the pull request against the release branch cuts. Where no pull request is named, the release
+// is the first of 1.13, 2.6 and 2.14 that has the behaviour.
+TorchRelease row(TorchVersion v) {
+  const auto from = [&](int major, int minor) { return v >= TorchVersion{major, minor}; };
+  TorchRelease r;
+  r.version = v;
+
+  r.random.normal_double_uses_log1p = from(2, 0);     // #92114
+  r.random.uniform_clamps_to_from = from(2, 12);      // #175988
+  r.random.uniform_16bit_via_float = from(2, 12);     // #175988
+  r.random.half_math_rounds_each_op = from(2, 1);     // absent in 1.13, present in 2.6
+  r.random.normal_16bit_blockwise = from(2, 13);      // #179834
+  r.random.normal_scalar_fma = from(2, 13);           // #179834
+  r.random.trunc_normal_resampling = from(2, 12);     // #174997
+  r.random.erff_correctly_rounded = from(2, 0);       // Debian's 2.x builds run on glibc >= 2.41
+  r.random.reduced_float_mul_in_opmath = from(2, 1);  // rounded to T in 1.13, float in 2.6
+  r.random.randperm_inside_out = from(2, 6);          // #143682
+
+  r.init.erfinv_supports_half = from(2, 1);   // present in 2.6, absent in 1.13
+  r.init.eye_supports_bfloat16 = from(2, 1);  // present in 2.6, absent in 1.13
+
+  r.modules.conv_zero_fan_in_draws_bias = from(2, 12);      // #175990
+  r.modules.bilinear_checks_in1_features = from(2, 8);      // #149018
+  r.modules.multihead_attention_checks_sizes = from(2, 1);  // #106363
+  r.modules.rnn_checks_hidden_size = from(2, 1);            // #105659
+  r.modules.rnn_checks_num_layers = from(2, 2);             // #108853
+  r.modules.rnn_checks_input_size = from(2, 11);            // #166302 (merged Dec 2025)
+  r.modules.transformer_encoder_warns_nested = from(2, 1);  // reported on 2.1+; absent in 1.13
+  r.modules.has_rms_norm = from(2, 4);                      // #121364
+
+  r.messages.dispatch_error_is_not_implemented =
+      from(2, 7);                                          // RuntimeError in 2.6, NotImplementedError in 2.14
+  r.messages.overflow_names_c10_types = from(2, 7);        // at::Half in 2.6, c10::Half in 2.14
+  r.messages.deprecation_is_future_warning = from(2, 4);   // #127689
+  r.messages.deprecation_says_renamed = from(2, 14);       // "rename" in 2.6, "renamed" in 2.14
+  r.messages.module_init_names_class = from(2, 0);         // Module.__init__ takes *args, **kwargs
+  r.messages.group_norm_message_has_values = from(2, 11);  // #167925 (Nov 2025)
+  r.messages.hardtanh_message = from(2, 14);               // absent in 2.6, present in 2.14
+  r.messages.embedding_bag_repr_quotes_mode = from(2, 6);  // absent in 1.13, present in 2.6
+  r.messages.rnn_nonlinearity_select_hint = from(2, 3);    // #120234
+
+  r.signatures.init_generator = from(2, 1);               // #99796
+  r.signatures.layer_norm_bias = from(2, 1);              // #101683
+  r.signatures.transformer_bias = from(2, 1);             // #101687
+  r.signatures.norm_bias = from(2, 12);                   // #176573 (Mar 2026)
+  r.signatures.embedding_freeze = from(2, 0);             // present in 2.0
+  r.signatures.rnn_nonlinearity_positional = from(2, 3);  // #120234
+  return r;
 }
 
-void throw_not_implemented_for(const TorchBehaviour& behaviour, std::string_view function,
+constexpr int newest_minor = TorchVersion::newest().minor;
+
+}  // namespace
+
+const TorchRelease& TorchRelease::of(TorchVersion version) {
+  // One row per known release: 1.13, then 2.0 to the newest. A version outside that range reads the
+  // nearest row (the CLI refuses such versions before they get here).
+  static const std::array<TorchRelease, newest_minor + 2> table = [] {
+    std::array<TorchRelease, newest_minor + 2> rows;
+    rows[0] = row(TorchVersion::oldest());
+    for (int minor = 0; minor <= newest_minor; ++minor)
+      rows[static_cast<std::size_t>(minor) + 1] = row({2, minor});
+    return rows;
+  }();
+  if (version <= TorchVersion::oldest() || version.major < 2) return table.front();
+  if (version >= TorchVersion::newest()) return table.back();
+  return table[static_cast<std::size_t>(version.minor) + 1];
+}
+
+void throw_not_implemented_for(const TorchRelease& release, std::string_view function,
                                std::string_view kernel, DType dtype) {
   const std::string message =
       fmt::format("{}: \"{}\" not implemented for '{}'", function, kernel, scalar_type_name(dtype));
-  if (behaviour.dispatch_error_is_not_implemented) throw NotImplementedError(message);
+  if (release.messages.dispatch_error_is_not_implemented) throw NotImplementedError(message);
   throw RuntimeError(message);
 }
 

@@ -144,15 +144,9 @@ std::vector<Tensor> random_inputs(nn::Module& model, const std::vector<Shape>& s
   const nn::Module* first = first_layer(model);
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     if (i == 0 && is_embedding(*first)) {
-      const Tensor& weight = first->parameter("weight");
-      const auto range = static_cast<std::uint64_t>(weight.size(0));
-      auto* torch_generator = dynamic_cast<TorchGenerator*>(&generator);
-      if (torch_generator == nullptr) throw ValueError("random_inputs: integer inputs need a TorchGenerator");
+      // torch.randint(0, num_embeddings, shape).
       Tensor indices = Tensor::empty(shapes[i], DType::int64);
-      auto* data = indices.data_ptr<std::int64_t>();
-      // torch.randint(0, n, shape) for n < 2^32: one 32-bit draw per element, reduced modulo n.
-      for (std::int64_t k = 0; k < indices.numel(); ++k)
-        data[k] = static_cast<std::int64_t>(torch_generator->random() % range);
+      generator.random_(indices, 0, first->parameter("weight").size(0));
       inputs.push_back(indices);
     } else {
       Tensor x = Tensor::empty(shapes[i]);

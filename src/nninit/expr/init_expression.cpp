@@ -174,7 +174,7 @@ const std::vector<FunctionSpec>& functions() {
        false,
        {required("val")},
        [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
-         init::constant_(t, number(a, "val"), g.behaviour());
+         init::constant_(t, number(a, "val"), g.release());
        }},
       {"ones_",
        false,
@@ -191,7 +191,7 @@ const std::vector<FunctionSpec>& functions() {
        false,
        {},
        [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments&) {
-         init::eye_(t, g.behaviour());
+         init::eye_(t, g.release());
        }},
       {"dirac_",
        false,
@@ -420,7 +420,7 @@ InitExpression InitExpression::parse(std::string_view text, InitParseOptions opt
   for (lang::KeywordArgument& keyword : call.keywords) keyword.value = evaluate_argument(keyword.value, text);
   if (alias) {
     const std::string old_name = name.substr(0, name.size() - 1);
-    if (behaviour_of(options.version).deprecation_is_future_warning) {
+    if (TorchRelease::of(options.version).messages.deprecation_is_future_warning) {
       warn(fmt::format("`nn.init.{}` is now deprecated in favor of `nn.init.{}`.", old_name, name),
            WarningCategory::future);
     } else {
@@ -428,7 +428,7 @@ InitExpression InitExpression::parse(std::string_view text, InitParseOptions opt
     }
   }
   const bool generator_parameter =
-      spec->takes_generator && behaviour_of(options.version).init_generator_argument;
+      spec->takes_generator && TorchRelease::of(options.version).signatures.init_generator;
   lang::Signature signature{.name = spec->name, .parameters = {required("tensor")}, .implicit_positional = 0};
   for (const lang::Parameter& p : spec->parameters) signature.parameters.push_back(p);
   if (generator_parameter) signature.parameters.push_back(optional("generator", lang::Value()));

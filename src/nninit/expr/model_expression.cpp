@@ -16,10 +16,10 @@ namespace {
 
 using Kind = lang::Value::Kind;
 
-std::vector<std::string> layer_names(const Release& release) {
+std::vector<std::string> layer_names(const TorchRelease& release) {
   std::vector<std::string> names;
   for (const LayerEntry& entry : layer_registry()) {
-    if (!entry.since || release.version >= *entry.since) names.emplace_back(entry.name);
+    if (!entry.exists || entry.exists(release)) names.emplace_back(entry.name);
   }
   return names;
 }
@@ -27,7 +27,7 @@ std::vector<std::string> layer_names(const Release& release) {
 // Evaluates a parsed model expression as Python would, building each module call once.
 class Evaluator {
  public:
-  Evaluator(std::string_view text, Generator& generator, const Release& release)
+  Evaluator(std::string_view text, Generator& generator, const TorchRelease& release)
       : text_(text), generator_(generator), release_(release) {}
 
   nn::ModulePtr build(const lang::Value& root) {
@@ -218,22 +218,20 @@ class Evaluator {
 
   std::string_view text_;
   Generator& generator_;
-  const Release& release_;
+  const TorchRelease& release_;
   ModuleTable modules_;
 };
 
 }  // namespace
 
-nn::ModulePtr build_model(std::string_view expression, Generator& generator, ModelOptions options) {
-  const Release release = Release::of(options.version);
+nn::ModulePtr build_model(std::string_view expression, Generator& generator) {
   const lang::Value parsed = lang::parse_expression(expression);
-  ReleaseGenerator release_generator(generator, release.behaviour);
-  Evaluator evaluator(expression, release_generator, release);
+  Evaluator evaluator(expression, generator, generator.release());
   return evaluator.build(parsed);
 }
 
-std::vector<std::string> model_layer_names(TorchVersion version) {
-  return layer_names(Release::of(version));
+std::vector<std::string> model_layer_names(const TorchRelease& release) {
+  return layer_names(release);
 }
 
 }  // namespace nninit::expr

@@ -35,17 +35,11 @@
 
 namespace nninit::expr {
 
-struct ModelOptions {
-  // The PyTorch release whose torch.nn is imitated: the layers that exist, their signatures, checks and
-  // warnings. It governs the constructors whatever release `generator` itself names; the generator's own
-  // variant decides only the bits of its draws.
-  TorchVersion version = TorchVersion::newest();
-};
-
-// Builds the module tree of `expression`, drawing from `generator` in PyTorch's order.
-nn::ModulePtr build_model(std::string_view expression, Generator& generator, ModelOptions options = {});
+// Builds the module tree of `expression`, drawing from `generator` in PyTorch's order. The generator's
+// release (Generator::release) decides the layers that exist, their signatures, checks and warnings.
+nn::ModulePtr build_model(std::string_view expression, Generator& generator);
 
 // The torch.nn layer names build_model accepts for a release, in the registry's order.
-std::vector<std::string> model_layer_names(TorchVersion version = TorchVersion::newest());
+std::vector<std::string> model_layer_names(const TorchRelease& release = TorchRelease::newest());
 
 }  // namespace nninit::expr

@@ -22,14 +22,14 @@ constexpr TorchVersion v113{1, 13};
 constexpr TorchVersion v26{2, 6};
 constexpr TorchVersion v214{2, 14};
 
-TorchGenerator generator_for(TorchVersion version, Capability capability = Capability::avx2,
+TorchGenerator generator_for(TorchVersion version, TorchCapability capability = TorchCapability::avx2,
                              std::uint64_t seed = 0) {
   return TorchGenerator(seed, {.version = version, .capability = capability});
 }
 
 nn::ModulePtr build(std::string_view expression, TorchVersion version = v214) {
   TorchGenerator g = generator_for(version);
-  return build_model(expression, g, {.version = version});
+  return build_model(expression, g);
 }
 
 std::string error(std::string_view expression, TorchVersion version = v214) {
@@ -225,9 +225,9 @@ const KnownAnswer kAttentionFloat64 = {
      "out_proj.bias [6] float64 00000000 00000000 00000000", "rand 3ec5757a"}};
 
 std::vector<std::string> fingerprint_of(const KnownAnswer& answer, TorchVersion version,
-                                        Capability capability = Capability::avx2) {
+                                        TorchCapability capability = TorchCapability::avx2) {
   TorchGenerator g = generator_for(version, capability);
-  const nn::ModulePtr model = build_model(answer.expression, g, {.version = version});
+  const nn::ModulePtr model = build_model(answer.expression, g);
   return fingerprint(*model, g);
 }
 
@@ -241,7 +241,8 @@ TEST(ModelExpression, KnownAnswersFromPyTorch) {
   EXPECT_EQ(fingerprint_of(kSixteenBit214, v214), kSixteenBit214.lines);
   for (TorchVersion version : {v113, v214}) {
     EXPECT_EQ(fingerprint_of(kConvolutionsAvx2, version), kConvolutionsAvx2.lines);
-    EXPECT_EQ(fingerprint_of(kConvolutionsGeneric, version, Capability::generic), kConvolutionsGeneric.lines);
+    EXPECT_EQ(fingerprint_of(kConvolutionsGeneric, version, TorchCapability::generic),
+              kConvolutionsGeneric.lines);
     EXPECT_EQ(fingerprint_of(kAttentionFloat64, version), kAttentionFloat64.lines);
   }
 }
@@ -249,10 +250,10 @@ TEST(ModelExpression, KnownAnswersFromPyTorch) {
 // Python evaluates a call's arguments first, left to right: the nested modules draw before their container,
 // in source order, exactly as constructing them one after the other.
 TEST(ModelExpression, DrawsInPythonsEvaluationOrder) {
-  TorchGenerator g = generator_for(v214, Capability::avx2, 7);
+  TorchGenerator g = generator_for(v214, TorchCapability::avx2, 7);
   const nn::ModulePtr model =
       build_model("Sequential(Linear(4, 3), Sequential(Linear(3, 2), ReLU()), Linear(2, 1))", g);
-  TorchGenerator h = generator_for(v214, Capability::avx2, 7);
+  TorchGenerator h = generator_for(v214, TorchCapability::avx2, 7);
   const nn::Linear first({.in_features = 4, .out_features = 3}, h);
   const nn::Linear second({.in_features = 3, .out_features = 2}, h);
   const nn::Linear third({.in_features = 2, .out_features = 1}, h);

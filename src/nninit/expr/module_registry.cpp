@@ -114,16 +114,6 @@ void throw_error(ErrorKind kind, const std::string& message) {
   throw Error(kind, message);
 }
 
-Release Release::of(TorchVersion version) {
-  Release r;
-  r.version = version;
-  r.behaviour = behaviour_of(version);
-  r.module_init_names_class = version >= TorchVersion{2, 0};
-  r.embedding_freeze_argument = version >= TorchVersion{2, 0};
-  r.rnn_nonlinearity_positional = version >= TorchVersion{2, 3};
-  return r;
-}
-
 bool LayerArguments::truthy(std::string_view name) const {
   const lang::Value& value = bound_[name];
   switch (value.kind()) {
@@ -256,9 +246,9 @@ std::span<const LayerEntry> layer_registry() {
   return all;
 }
 
-const LayerEntry* find_layer(std::string_view name, const Release& release) {
+const LayerEntry* find_layer(std::string_view name, const TorchRelease& release) {
   for (const LayerEntry& entry : layer_registry()) {
-    if (entry.name == name) return entry.since && release.version < *entry.since ? nullptr : &entry;
+    if (entry.name == name) return entry.exists && !entry.exists(release) ? nullptr : &entry;
   }
   return nullptr;
 }
@@ -329,7 +319,7 @@ std::optional<std::string_view> torch_nn_name(std::string_view dotted) {
   return dotted;
 }
 
-std::string python_typename(const lang::Value& value, const Release& release) {
+std::string python_typename(const lang::Value& value, const TorchRelease& release) {
   if (value.kind() != Kind::name) return value.type_name();
   const std::string& dotted = value.name();
   if (const std::optional<std::string> function = functional_name(dotted)) {

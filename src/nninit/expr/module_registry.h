@@ -5,8 +5,8 @@
 // Signatures are CPython's view of PyTorch's code: named after the function that binds the arguments
 // ("Linear.__init__", "_BatchNorm.__init__" for BatchNorm2d, "RNNBase.__init__" for LSTM), with `self` (and
 // RNNBase's `mode`) counted in the messages. Parameters appear and disappear by release, as
-// TorchBehaviour and Release say (LayerNorm's bias from 2.1, the norms' keyword-only bias from 2.12,
-// nn.RMSNorm from 2.4, ...).
+// the release table says (core/torch_release.h: LayerNorm's bias from 2.1, the norms' keyword-only bias
+// from 2.12, nn.RMSNorm from 2.4, ...).
 //
 // Conversions follow what PyTorch does with each argument: flags are tested for Python truthiness (`if
 // bias:`), sizes reach torch.empty as ints (a bool is an int there), floats are stored, strings are checked
@@ -31,24 +31,6 @@
 
 namespace nninit::expr {
 
-// What the constructors of a PyTorch release do that the nn layers do not already decide from
-// TorchBehaviour. Each flag names the first release with the behaviour; where no pull request is named, it
-// was found absent in 1.13 and present in 2.6 by running both.
-struct Release {
-  TorchVersion version{};
-  TorchBehaviour behaviour{};
-  // Module.__init__ takes *args, **kwargs and names the class in its errors: "Tanh.__init__() takes ..."
-  // (2.0).
-  bool module_init_names_class = false;
-  // Embedding(_freeze=) (2.0).
-  bool embedding_freeze_argument = false;
-  // RNN(10, 20, 2, 'relu') passes the nonlinearity positionally, and its error says "Select from 'tanh' or
-  // 'relu'." (2.3, #120234).
-  bool rnn_nonlinearity_positional = false;
-
-  static Release of(TorchVersion version);
-};
-
 // The modules built so far for the calls of an expression, by the Call they came from: each call of the
 // expression is one module object, as in Python.
 using ModuleTable = std::map<const lang::Call*, nn::ModulePtr>;
@@ -69,14 +51,14 @@ class ArgumentError : public Error {
 class LayerArguments {
  public:
   LayerArguments(const lang::BoundArguments& bound, const ModuleTable& modules, std::string_view layer,
-                 const Release& release)
+                 const TorchRelease& release)
       : bound_(bound), modules_(modules), layer_(layer), release_(release) {}
 
   const lang::BoundArguments& bound() const { return bound_; }
   const lang::Value& operator[](std::string_view name) const { return bound_[name]; }
   // The class name the user wrote ("Conv2d"), which starts the layers' own messages.
   std::string_view layer() const { return layer_; }
-  const Release& release() const { return release_; }
+  const TorchRelease& release() const { return release_; }
 
   std::int64_t integer(std::string_view name) const { return bound_.as_int(name); }
   std::optional<std::int64_t> optional_integer(std::string_view name) const {
@@ -106,39 +88,20 @@ class LayerArguments {
   const lang::BoundArguments& bound_;
   const ModuleTable& modules_;
   std::string_view layer_;
-  const Release& release_;
+  const TorchRelease& release_;
 };
 
 // One torch.nn class.
 struct LayerEntry {
-  std::string_view name;              // "Linear"
-  std::string_view python_module;     // "linear": the class is torch.nn.modules.linear.Linear
-  std::optional<TorchVersion> since;  // the first release that has it; nullopt: all of them
-  lang::Signature (*signature)(const Release&, std::string_view layer) = nullptr;
+  std::string_view name;           // "Linear"
+  std::string_view python_module;  // "linear": the class is torch.nn.modules.linear.Linear
+  // Whether the release has the class (the release table says when it appeared); nullptr: every release.
+  bool (*exists)(const TorchRelease&) = nullptr;
+  lang::Signature (*signature)(const TorchRelease&, std::string_view layer) = nullptr;
   nn::ModulePtr (*build)(const LayerArguments&, Generator&) = nullptr;
   // Work the class's __init__ does before binding (RNN's nonlinearity, proj_size refused for RNN and GRU):
   // returns the call to bind, or throws an ArgumentError.
-  lang::Call (*prepare)(const lang::Call&, const Release&, std::string_view layer) = nullptr;
-};
-
-// The caller's generator, answering behaviour() for a chosen release, so that the layers' and init
-// functions' checks and warnings are that release's. Draws go to the caller's generator, whose own variant
-// decides their bits.
-class ReleaseGenerator final : public Generator {
- public:
-  ReleaseGenerator(Generator& inner, const TorchBehaviour& behaviour)
-      : inner_(inner), behaviour_(behaviour) {}
-  void uniform_(const Tensor& tensor, double from, double to) override { inner_.uniform_(tensor, from, to); }
-  void normal_(const Tensor& tensor, double mean, double std) override { inner_.normal_(tensor, mean, std); }
-  void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override {
-    inner_.trunc_normal_(tensor, mean, std, a, b);
-  }
-  Tensor randperm(std::int64_t n) override { return inner_.randperm(n); }
-  TorchBehaviour behaviour() const override { return behaviour_; }
-
- private:
-  Generator& inner_;
-  TorchBehaviour behaviour_;
+  lang::Call (*prepare)(const lang::Call&, const TorchRelease&, std::string_view layer) = nullptr;
 };
 
 // Throws `message` as the error class of `kind` (ValueError for ErrorKind::value, ...), so that a message
@@ -155,7 +118,7 @@ lang::Signature init_of(std::string_view owner, std::vector<lang::Parameter> par
 
 std::span<const LayerEntry> layer_registry();
 // The entry named `name` (without prefix) that exists in the release, or nullptr.
-const LayerEntry* find_layer(std::string_view name, const Release& release);
+const LayerEntry* find_layer(std::string_view name, const TorchRelease& release);
 // torch.nn classes PyTorch 2.14 has that nninit does not build (losses, padding, upsampling, lazy
 // modules...).
 bool is_unsupported_torch_nn_class(std::string_view name);
@@ -166,7 +129,7 @@ std::span<const LayerEntry> parameter_free_layers();
 
 // Python's type name of a value as torch.typename() prints it in "X is not a Module subclass": "int",
 // "torch.nn.modules.activation.ReLU" for the class nn.ReLU, "torch.nn.functional.gelu", "torch.dtype".
-std::string python_typename(const lang::Value& value, const Release& release);
+std::string python_typename(const lang::Value& value, const TorchRelease& release);
 
 // torch.float32, torch.float, torch.float64, torch.double, torch.float16, torch.half, torch.bfloat16.
 std::optional<DType> floating_torch_dtype(std::string_view dotted);

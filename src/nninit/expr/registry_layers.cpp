@@ -36,7 +36,7 @@ using Kind = lang::Value::Kind;
 
 // ----- Linear, Bilinear
 
-lang::Signature linear_signature(const Release&, std::string_view) {
+lang::Signature linear_signature(const TorchRelease&, std::string_view) {
   return init_of("Linear", with_factory_arguments({required("in_features"), required("out_features"),
                                                    optional("bias", b(true))}));
 }
@@ -49,7 +49,7 @@ nn::ModulePtr build_linear(const LayerArguments& a, Generator& g) {
                                       g);
 }
 
-lang::Signature bilinear_signature(const Release&, std::string_view) {
+lang::Signature bilinear_signature(const TorchRelease&, std::string_view) {
   return init_of("Bilinear", with_factory_arguments({required("in1_features"), required("in2_features"),
                                                      required("out_features"), optional("bias", b(true))}));
 }
@@ -65,7 +65,7 @@ nn::ModulePtr build_bilinear(const LayerArguments& a, Generator& g) {
 
 // ----- Convolutions
 
-lang::Signature conv_signature(const Release&, std::string_view layer) {
+lang::Signature conv_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, with_factory_arguments({required("in_channels"), required("out_channels"),
                                                 required("kernel_size"), optional("stride", i(1)),
                                                 optional("padding", i(0)), optional("dilation", i(1)),
@@ -92,7 +92,7 @@ nn::ModulePtr build_conv(const LayerArguments& a, Generator& g) {
   return std::make_shared<Layer>(o, g);
 }
 
-lang::Signature conv_transpose_signature(const Release&, std::string_view layer) {
+lang::Signature conv_transpose_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer,
                  with_factory_arguments({required("in_channels"), required("out_channels"),
                                          required("kernel_size"), optional("stride", i(1)),
@@ -125,7 +125,7 @@ nn::ModulePtr build_conv_transpose(const LayerArguments& a, Generator& g) {
 
 // ----- Embedding, EmbeddingBag
 
-lang::Signature embedding_signature(const Release& release, std::string_view) {
+lang::Signature embedding_signature(const TorchRelease& release, std::string_view) {
   std::vector<lang::Parameter> p = {required("num_embeddings"),
                                     required("embedding_dim"),
                                     optional("padding_idx", lang::Value()),
@@ -134,7 +134,7 @@ lang::Signature embedding_signature(const Release& release, std::string_view) {
                                     optional("scale_grad_by_freq", b(false)),
                                     optional("sparse", b(false)),
                                     optional("_weight", lang::Value())};
-  if (release.embedding_freeze_argument) p.push_back(optional("_freeze", b(false)));
+  if (release.signatures.embedding_freeze) p.push_back(optional("_freeze", b(false)));
   return init_of("Embedding", with_factory_arguments(std::move(p)));
 }
 
@@ -159,7 +159,7 @@ nn::ModulePtr build_embedding(const LayerArguments& a, Generator& g) {
       g);
 }
 
-lang::Signature embedding_bag_signature(const Release&, std::string_view) {
+lang::Signature embedding_bag_signature(const TorchRelease&, std::string_view) {
   return init_of(
       "EmbeddingBag",
       with_factory_arguments(
@@ -197,10 +197,10 @@ nn::ModulePtr build_embedding_bag(const LayerArguments& a, Generator& g) {
 
 // ----- Normalisation
 
-lang::Signature layer_norm_signature(const Release& release, std::string_view) {
+lang::Signature layer_norm_signature(const TorchRelease& release, std::string_view) {
   std::vector<lang::Parameter> p = {required("normalized_shape"), optional("eps", f(1e-5)),
                                     optional("elementwise_affine", b(true))};
-  if (release.behaviour.layer_norm_bias_argument) p.push_back(optional("bias", b(true)));
+  if (release.signatures.layer_norm_bias) p.push_back(optional("bias", b(true)));
   return init_of("LayerNorm", with_factory_arguments(std::move(p)));
 }
 
@@ -214,18 +214,18 @@ nn::ModulePtr build_layer_norm(const LayerArguments& a, Generator& g) {
   o.normalized_shape = a.int_sequence("normalized_shape");
   o.eps = a.real("eps");
   o.elementwise_affine = a.truthy("elementwise_affine");
-  o.bias = bias_or_true(a, a.release().behaviour.layer_norm_bias_argument);
+  o.bias = bias_or_true(a, a.release().signatures.layer_norm_bias);
   o.dtype = a.dtype();
   return std::make_shared<nn::LayerNorm>(o, g);
 }
 
 // GroupNorm, _BatchNorm and _InstanceNorm have `*, bias=True` after dtype from 2.12.
-std::vector<lang::Parameter> with_norm_bias(std::vector<lang::Parameter> p, const Release& release) {
-  if (release.behaviour.norm_bias_argument) p.push_back(lang::declare::keyword_only("bias", b(true)));
+std::vector<lang::Parameter> with_norm_bias(std::vector<lang::Parameter> p, const TorchRelease& release) {
+  if (release.signatures.norm_bias) p.push_back(lang::declare::keyword_only("bias", b(true)));
   return with_factory_arguments(std::move(p));
 }
 
-lang::Signature group_norm_signature(const Release& release, std::string_view) {
+lang::Signature group_norm_signature(const TorchRelease& release, std::string_view) {
   return init_of("GroupNorm", with_norm_bias({required("num_groups"), required("num_channels"),
                                               optional("eps", f(1e-5)), optional("affine", b(true))},
                                              release));
@@ -237,12 +237,12 @@ nn::ModulePtr build_group_norm(const LayerArguments& a, Generator& g) {
   o.num_channels = a.integer("num_channels");
   o.eps = a.real("eps");
   o.affine = a.truthy("affine");
-  o.bias = bias_or_true(a, a.release().behaviour.norm_bias_argument);
+  o.bias = bias_or_true(a, a.release().signatures.norm_bias);
   o.dtype = a.dtype();
   return std::make_shared<nn::GroupNorm>(o, g);
 }
 
-lang::Signature rms_norm_signature(const Release&, std::string_view) {
+lang::Signature rms_norm_signature(const TorchRelease&, std::string_view) {
   return init_of("RMSNorm",
                  with_factory_arguments({required("normalized_shape"), optional("eps", lang::Value()),
                                          optional("elementwise_affine", b(true))}));
@@ -258,7 +258,7 @@ nn::ModulePtr build_rms_norm(const LayerArguments& a, Generator& g) {
 }
 
 template <bool Instance>
-lang::Signature norm_base_signature(const Release& release, std::string_view) {
+lang::Signature norm_base_signature(const TorchRelease& release, std::string_view) {
   return init_of(
       Instance ? "_InstanceNorm" : "_BatchNorm",
       with_norm_bias({required("num_features"), optional("eps", f(1e-5)), optional("momentum", f(0.1)),
@@ -274,14 +274,14 @@ nn::ModulePtr build_norm_base(const LayerArguments& a, Generator& g) {
   o.momentum = a.optional_real("momentum");
   o.affine = a.truthy("affine");
   o.track_running_stats = a.truthy("track_running_stats");
-  o.bias = bias_or_true(a, a.release().behaviour.norm_bias_argument);
+  o.bias = bias_or_true(a, a.release().signatures.norm_bias);
   o.dtype = a.dtype();
   return std::make_shared<Layer>(o, g);
 }
 
 // ----- PReLU, MultiheadAttention
 
-lang::Signature prelu_signature(const Release&, std::string_view) {
+lang::Signature prelu_signature(const TorchRelease&, std::string_view) {
   return init_of("PReLU",
                  with_factory_arguments({optional("num_parameters", i(1)), optional("init", f(0.25))}));
 }
@@ -293,7 +293,7 @@ nn::ModulePtr build_prelu(const LayerArguments& a, Generator& g) {
       g);
 }
 
-lang::Signature multihead_attention_signature(const Release&, std::string_view) {
+lang::Signature multihead_attention_signature(const TorchRelease&, std::string_view) {
   return init_of(
       "MultiheadAttention",
       with_factory_arguments({required("embed_dim"), required("num_heads"), optional("dropout", f(0.0)),
@@ -321,7 +321,7 @@ nn::ModulePtr build_multihead_attention(const LayerArguments& a, Generator& g) {
 
 // RNN, LSTM and GRU take *args, **kwargs and call RNNBase.__init__(mode, *args, **kwargs); RNN first takes
 // its nonlinearity out, and RNN and GRU refuse proj_size.
-lang::Call prepare_rnn(const lang::Call& call, const Release& release, std::string_view layer) {
+lang::Call prepare_rnn(const lang::Call& call, const TorchRelease& release, std::string_view layer) {
   lang::Call prepared = call;
   auto keyword = [&](std::string_view name) {
     return std::find_if(prepared.keywords.begin(), prepared.keywords.end(),
@@ -338,7 +338,7 @@ lang::Call prepare_rnn(const lang::Call& call, const Release& release, std::stri
   std::string mode = layer == "LSTM" ? "LSTM" : "GRU";
   if (layer == "RNN") {
     lang::Value nonlinearity = s("tanh");
-    if (release.rnn_nonlinearity_positional && prepared.args.size() > 3) {
+    if (release.signatures.rnn_nonlinearity_positional && prepared.args.size() > 3) {
       nonlinearity = prepared.args[3];
       prepared.args.erase(prepared.args.begin() + 3);
     } else if (const auto given = keyword("nonlinearity"); given != prepared.keywords.end()) {
@@ -351,7 +351,8 @@ lang::Call prepare_rnn(const lang::Call& call, const Release& release, std::stri
     } else if (is_string && nonlinearity.string_value() == "relu") {
       mode = "RNN_RELU";
     } else {
-      const std::string select = release.rnn_nonlinearity_positional ? ". Select from 'tanh' or 'relu'." : "";
+      const std::string select =
+          release.messages.rnn_nonlinearity_select_hint ? ". Select from 'tanh' or 'relu'." : "";
       throw ArgumentError(ErrorKind::value,
                           fmt::format("RNN: Unknown nonlinearity '{}'{}", python_str(nonlinearity), select),
                           nonlinearity.range().empty() ? call.callee_range : nonlinearity.range());
@@ -361,7 +362,7 @@ lang::Call prepare_rnn(const lang::Call& call, const Release& release, std::stri
   return prepared;
 }
 
-lang::Signature rnn_base_signature(const Release&, std::string_view) {
+lang::Signature rnn_base_signature(const TorchRelease&, std::string_view) {
   return init_of("RNNBase",
                  with_factory_arguments({required("mode"), required("input_size"), required("hidden_size"),
                                          optional("num_layers", i(1)), optional("bias", b(true)),
@@ -378,7 +379,7 @@ void check_rnn_types(const LayerArguments& a) {
                        "element being zeroed",
                        a.layer()));
   }
-  const TorchBehaviour& behaviour = a.release().behaviour;
+  const TorchRelease& release = a.release();
   const auto require = [&](std::string_view name, Kind kind, std::string_view type) {
     const lang::Value& value = a[name];
     const bool ok = value.kind() == kind || (kind == Kind::integer && value.kind() == Kind::boolean);
@@ -388,12 +389,12 @@ void check_rnn_types(const LayerArguments& a) {
     }
   };
   // The bias, batch_first and input_size checks came with the input_size check (#166302).
-  if (behaviour.rnn_checks_input_size) {
+  if (release.modules.rnn_checks_input_size) {
     require("bias", Kind::boolean, "bool");
     require("batch_first", Kind::boolean, "bool");
     require("input_size", Kind::integer, "int");
   }
-  if (behaviour.rnn_checks_hidden_size) require("hidden_size", Kind::integer, "int");
+  if (release.modules.rnn_checks_hidden_size) require("hidden_size", Kind::integer, "int");
 }
 
 nn::ModulePtr build_rnn(const LayerArguments& a, Generator& g) {
@@ -451,7 +452,7 @@ nn::ModulePtr build_rnn(const LayerArguments& a, Generator& g) {
 }
 
 template <bool WithNonlinearity>
-lang::Signature rnn_cell_signature(const Release&, std::string_view layer) {
+lang::Signature rnn_cell_signature(const TorchRelease&, std::string_view layer) {
   std::vector<lang::Parameter> p = {required("input_size"), required("hidden_size"),
                                     optional("bias", b(true))};
   if (WithNonlinearity) p.push_back(optional("nonlinearity", s("tanh")));
@@ -490,7 +491,7 @@ lang::Value default_activation() {
   return lang::Value::make_name("torch.nn.functional.relu");
 }
 
-std::vector<lang::Parameter> transformer_layer_parameters(const Release& release) {
+std::vector<lang::Parameter> transformer_layer_parameters(const TorchRelease& release) {
   std::vector<lang::Parameter> p = {required("d_model"),
                                     required("nhead"),
                                     optional("dim_feedforward", i(2048)),
@@ -499,11 +500,11 @@ std::vector<lang::Parameter> transformer_layer_parameters(const Release& release
                                     optional("layer_norm_eps", f(1e-5)),
                                     optional("batch_first", b(false)),
                                     optional("norm_first", b(false))};
-  if (release.behaviour.transformer_bias_argument) p.push_back(optional("bias", b(true)));
+  if (release.signatures.transformer_bias) p.push_back(optional("bias", b(true)));
   return with_factory_arguments(std::move(p));
 }
 
-lang::Signature transformer_layer_signature(const Release& release, std::string_view layer) {
+lang::Signature transformer_layer_signature(const TorchRelease& release, std::string_view layer) {
   return init_of(layer, transformer_layer_parameters(release));
 }
 
@@ -547,7 +548,7 @@ nn::TransformerLayerOptions transformer_layer_options(const LayerArguments& a,
   o.layer_norm_eps = a.real("layer_norm_eps");
   o.batch_first = a.truthy("batch_first");
   o.norm_first = a.truthy("norm_first");
-  o.bias = bias_or_true(a, a.release().behaviour.transformer_bias_argument);
+  o.bias = bias_or_true(a, a.release().signatures.transformer_bias);
   o.dtype = a.dtype();
   return o;
 }
@@ -560,7 +561,7 @@ nn::ModulePtr build_transformer_layer(const LayerArguments& a, Generator& g) {
   return layer;
 }
 
-lang::Signature transformer_encoder_signature(const Release&, std::string_view) {
+lang::Signature transformer_encoder_signature(const TorchRelease&, std::string_view) {
   return init_of("TransformerEncoder",
                  {required("encoder_layer"), required("num_layers"), optional("norm", lang::Value()),
                   optional("enable_nested_tensor", b(true)), optional("mask_check", b(true))});
@@ -576,7 +577,7 @@ nn::ModulePtr build_transformer_encoder(const LayerArguments& a, Generator& g) {
   return std::make_shared<nn::TransformerEncoder>(o, g);
 }
 
-lang::Signature transformer_decoder_signature(const Release&, std::string_view) {
+lang::Signature transformer_decoder_signature(const TorchRelease&, std::string_view) {
   return init_of("TransformerDecoder",
                  {required("decoder_layer"), required("num_layers"), optional("norm", lang::Value())});
 }
@@ -589,7 +590,7 @@ nn::ModulePtr build_transformer_decoder(const LayerArguments& a, Generator&) {
   return std::make_shared<nn::TransformerDecoder>(o);
 }
 
-lang::Signature transformer_signature(const Release& release, std::string_view) {
+lang::Signature transformer_signature(const TorchRelease& release, std::string_view) {
   std::vector<lang::Parameter> p = {optional("d_model", i(512)),
                                     optional("nhead", i(8)),
                                     optional("num_encoder_layers", i(6)),
@@ -602,7 +603,7 @@ lang::Signature transformer_signature(const Release& release, std::string_view) 
                                     optional("layer_norm_eps", f(1e-5)),
                                     optional("batch_first", b(false)),
                                     optional("norm_first", b(false))};
-  if (release.behaviour.transformer_bias_argument) p.push_back(optional("bias", b(true)));
+  if (release.signatures.transformer_bias) p.push_back(optional("bias", b(true)));
   return init_of("Transformer", with_factory_arguments(std::move(p)));
 }
 
@@ -620,7 +621,7 @@ nn::ModulePtr build_transformer(const LayerArguments& a, Generator& g) {
   o.layer_norm_eps = a.real("layer_norm_eps");
   o.batch_first = a.truthy("batch_first");
   o.norm_first = a.truthy("norm_first");
-  o.bias = bias_or_true(a, a.release().behaviour.transformer_bias_argument);
+  o.bias = bias_or_true(a, a.release().signatures.transformer_bias);
   o.dtype = a.dtype();
   if (bad_activation && !(o.custom_encoder && o.custom_decoder)) {
     // PyTorch raises inside the first layer it builds with the activation, after that layer's draws.
@@ -654,7 +655,7 @@ nn::ModulePtr child_module(const LayerArguments& a, const lang::Value& value) {
                       value.range());
 }
 
-lang::Signature sequential_signature(const Release&, std::string_view) {
+lang::Signature sequential_signature(const TorchRelease&, std::string_view) {
   lang::Signature signature = init_of("Sequential", {});
   signature.var_positional = "args";
   return signature;
@@ -666,7 +667,7 @@ nn::ModulePtr build_sequential(const LayerArguments& a, Generator&) {
   return std::make_shared<nn::Sequential>(std::move(children));
 }
 
-lang::Signature module_list_signature(const Release&, std::string_view) {
+lang::Signature module_list_signature(const TorchRelease&, std::string_view) {
   return init_of("ModuleList", {optional("modules", lang::Value())});
 }
 
@@ -702,7 +703,8 @@ const LayerEntry entries[] = {
     {"EmbeddingBag", "sparse", {}, embedding_bag_signature, build_embedding_bag},
     {"LayerNorm", "normalization", {}, layer_norm_signature, build_layer_norm},
     {"GroupNorm", "normalization", {}, group_norm_signature, build_group_norm},
-    {"RMSNorm", "normalization", TorchVersion{2, 4}, rms_norm_signature, build_rms_norm},  // #121364
+    {"RMSNorm", "normalization", [](const TorchRelease& r) { return r.modules.has_rms_norm; },
+     rms_norm_signature, build_rms_norm},
     {"BatchNorm1d",
      "batchnorm",
      {},

@@ -28,7 +28,7 @@ using Kind = lang::Value::Kind;
 
 // ----- Identity and the modules without arguments
 
-lang::Signature identity_signature(const Release&, std::string_view) {
+lang::Signature identity_signature(const TorchRelease&, std::string_view) {
   lang::Signature signature = init_of("Identity", {});
   signature.var_positional = "args";
   signature.var_keyword = "kwargs";
@@ -41,8 +41,8 @@ nn::ModulePtr build_identity(const LayerArguments&, Generator&) {
 
 // Sigmoid, Tanh, ... have no __init__ of their own: Module.__init__ binds the call. From 2.0 it takes
 // *args, **kwargs and refuses them itself, naming the class.
-lang::Signature no_arguments_signature(const Release& release, std::string_view layer) {
-  return init_of(release.module_init_names_class ? layer : std::string_view("Module"), {});
+lang::Signature no_arguments_signature(const TorchRelease& release, std::string_view layer) {
+  return init_of(release.messages.module_init_names_class ? layer : std::string_view("Module"), {});
 }
 
 template <class Layer>
@@ -52,7 +52,7 @@ nn::ModulePtr build_plain(const LayerArguments&, Generator&) {
 
 // ----- Activations with options
 
-lang::Signature inplace_signature(const Release&, std::string_view layer) {
+lang::Signature inplace_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("inplace", b(false))});
 }
 
@@ -61,7 +61,7 @@ nn::ModulePtr build_inplace(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::InplaceOptions{.inplace = a.truthy("inplace")});
 }
 
-lang::Signature leaky_relu_signature(const Release&, std::string_view layer) {
+lang::Signature leaky_relu_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("negative_slope", f(0.01)), optional("inplace", b(false))});
 }
 
@@ -70,7 +70,7 @@ nn::ModulePtr build_leaky_relu(const LayerArguments& a, Generator&) {
       nn::LeakyReLUOptions{.negative_slope = a.real("negative_slope"), .inplace = a.truthy("inplace")});
 }
 
-lang::Signature elu_signature(const Release&, std::string_view layer) {
+lang::Signature elu_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("alpha", f(1.0)), optional("inplace", b(false))});
 }
 
@@ -79,7 +79,7 @@ nn::ModulePtr build_elu(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::ELUOptions{.alpha = a.real("alpha"), .inplace = a.truthy("inplace")});
 }
 
-lang::Signature gelu_signature(const Release&, std::string_view layer) {
+lang::Signature gelu_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("approximate", lang::Value::make_string("none"))});
 }
 
@@ -88,7 +88,7 @@ nn::ModulePtr build_gelu(const LayerArguments& a, Generator&) {
       nn::GELUOptions{.approximate = nn::gelu_approximate_from_name(a.string("approximate"))});
 }
 
-lang::Signature hardtanh_signature(const Release&, std::string_view layer) {
+lang::Signature hardtanh_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer,
                  {optional("min_val", f(-1.0)), optional("max_val", f(1.0)), optional("inplace", b(false)),
                   optional("min_value", lang::Value()), optional("max_value", lang::Value())});
@@ -99,14 +99,14 @@ nn::ModulePtr build_hardtanh(const LayerArguments& a, Generator& g) {
       .min_val = a.real("min_val"), .max_val = a.real("max_val"), .inplace = a.truthy("inplace")};
   // The deprecated spellings, with each release's warning: a UserWarning in 1.13, a FutureWarning with
   // backticks from 2.4 (as nn.init's), "renamed" for "rename" in 2.14 (2.6 still says "rename").
-  const bool future = a.release().behaviour.deprecation_is_future_warning;
+  const bool future = a.release().messages.deprecation_is_future_warning;
   for (const auto& [old_name, name, target] :
        {std::tuple<const char*, const char*, double*>{"min_value", "min_val", &o.min_val},
         {"max_value", "max_val", &o.max_val}}) {
     if (a[old_name].is_none()) continue;
     if (future) {
       warn(fmt::format("keyword argument `{}` is deprecated and {} to `{}`", old_name,
-                       a.release().version >= TorchVersion{2, 14} ? "renamed" : "rename", name),
+                       a.release().messages.deprecation_says_renamed ? "renamed" : "rename", name),
            WarningCategory::future);
     } else {
       warn(fmt::format("keyword argument {} is deprecated and rename to {}", old_name, name));
@@ -116,7 +116,7 @@ nn::ModulePtr build_hardtanh(const LayerArguments& a, Generator& g) {
   return std::make_shared<nn::Hardtanh>(o, g);
 }
 
-lang::Signature softplus_signature(const Release&, std::string_view layer) {
+lang::Signature softplus_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("beta", f(1.0)), optional("threshold", f(20.0))});
 }
 
@@ -125,7 +125,7 @@ nn::ModulePtr build_softplus(const LayerArguments& a, Generator&) {
       nn::SoftplusOptions{.beta = a.real("beta"), .threshold = a.real("threshold")});
 }
 
-lang::Signature dim_signature(const Release&, std::string_view layer) {
+lang::Signature dim_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("dim", lang::Value())});
 }
 
@@ -134,7 +134,7 @@ nn::ModulePtr build_softmax(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::SoftmaxOptions{.dim = a.optional_integer("dim")});
 }
 
-lang::Signature glu_signature(const Release&, std::string_view layer) {
+lang::Signature glu_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("dim", i(-1))});
 }
 
@@ -142,7 +142,7 @@ nn::ModulePtr build_glu(const LayerArguments& a, Generator&) {
   return std::make_shared<nn::GLU>(nn::GLUOptions{.dim = a.integer("dim")});
 }
 
-lang::Signature threshold_signature(const Release&, std::string_view layer) {
+lang::Signature threshold_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {required("threshold"), required("value"), optional("inplace", b(false))});
 }
 
@@ -151,7 +151,7 @@ nn::ModulePtr build_threshold(const LayerArguments& a, Generator&) {
       .threshold = a.real("threshold"), .value = a.real("value"), .inplace = a.truthy("inplace")});
 }
 
-lang::Signature shrink_signature(const Release&, std::string_view layer) {
+lang::Signature shrink_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("lambd", f(0.5))});
 }
 
@@ -160,7 +160,7 @@ nn::ModulePtr build_shrink(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::HardshrinkOptions{.lambd = a.real("lambd")});
 }
 
-lang::Signature rrelu_signature(const Release&, std::string_view layer) {
+lang::Signature rrelu_signature(const TorchRelease&, std::string_view layer) {
   return init_of(
       layer, {optional("lower", f(1.0 / 8)), optional("upper", f(1.0 / 3)), optional("inplace", b(false))});
 }
@@ -172,7 +172,7 @@ nn::ModulePtr build_rrelu(const LayerArguments& a, Generator&) {
 
 // ----- Dropout
 
-lang::Signature dropout_signature(const Release&, std::string_view) {
+lang::Signature dropout_signature(const TorchRelease&, std::string_view) {
   return init_of("_DropoutNd", {optional("p", f(0.5)), optional("inplace", b(false))});
 }
 
@@ -183,7 +183,7 @@ nn::ModulePtr build_dropout(const LayerArguments& a, Generator&) {
 
 // ----- Flatten, Unflatten
 
-lang::Signature flatten_signature(const Release&, std::string_view layer) {
+lang::Signature flatten_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {optional("start_dim", i(1)), optional("end_dim", i(-1))});
 }
 
@@ -192,7 +192,7 @@ nn::ModulePtr build_flatten(const LayerArguments& a, Generator&) {
       nn::FlattenOptions{.start_dim = a.integer("start_dim"), .end_dim = a.integer("end_dim")});
 }
 
-lang::Signature unflatten_signature(const Release&, std::string_view layer) {
+lang::Signature unflatten_signature(const TorchRelease&, std::string_view layer) {
   return init_of(layer, {required("dim"), required("unflattened_size")});
 }
 
@@ -226,7 +226,7 @@ std::optional<Shape> optional_sizes(const LayerArguments& a, std::string_view na
   return a.int_sequence(name);
 }
 
-lang::Signature max_pool_signature(const Release&, std::string_view) {
+lang::Signature max_pool_signature(const TorchRelease&, std::string_view) {
   return init_of("_MaxPoolNd", {required("kernel_size"), optional("stride", lang::Value()),
                                 optional("padding", i(0)), optional("dilation", i(1)),
                                 optional("return_indices", b(false)), optional("ceil_mode", b(false))});
@@ -245,7 +245,7 @@ nn::ModulePtr build_max_pool(const LayerArguments& a, Generator&) {
 }
 
 template <bool Divisor>
-lang::Signature avg_pool_signature(const Release&, std::string_view layer) {
+lang::Signature avg_pool_signature(const TorchRelease&, std::string_view layer) {
   std::vector<lang::Parameter> p = {required("kernel_size"), optional("stride", lang::Value()),
                                     optional("padding", i(0)), optional("ceil_mode", b(false)),
                                     optional("count_include_pad", b(true))};
@@ -283,7 +283,7 @@ nn::OutputSize output_size(const LayerArguments& a) {
   return out;
 }
 
-lang::Signature adaptive_avg_pool_signature(const Release&, std::string_view) {
+lang::Signature adaptive_avg_pool_signature(const TorchRelease&, std::string_view) {
   return init_of("_AdaptiveAvgPoolNd", {required("output_size")});
 }
 
@@ -292,7 +292,7 @@ nn::ModulePtr build_adaptive_avg_pool(const LayerArguments& a, Generator&) {
   return std::make_shared<Layer>(nn::AdaptiveAvgPoolOptions{.output_size = output_size(a)});
 }
 
-lang::Signature adaptive_max_pool_signature(const Release&, std::string_view) {
+lang::Signature adaptive_max_pool_signature(const TorchRelease&, std::string_view) {
   return init_of("_AdaptiveMaxPoolNd", {required("output_size"), optional("return_indices", b(false))});
 }
 

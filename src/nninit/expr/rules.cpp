@@ -32,12 +32,12 @@ struct ParsedRule {
 };
 
 // Errors are located within the whole rule.
-ParsedRule parse_rule_expression(const Rule& rule, TorchVersion version) {
+ParsedRule parse_rule_expression(const Rule& rule, const TorchRelease& release) {
   const std::size_t begin = expression_begin(rule);
   const std::string_view text = std::string_view(rule.text).substr(begin);
   try {
     ScopedWarningCapture capture;
-    InitExpression expression = InitExpression::parse(text, {.version = version});
+    InitExpression expression = InitExpression::parse(text, {.version = release.version});
     return {std::move(expression), capture.warnings()};
   } catch (const lang::ParseError& e) {
     throw lang::ParseError(e.reason(), rule.text, begin + e.offset());
@@ -50,7 +50,7 @@ ParsedRule parse_rule_expression(const Rule& rule, TorchVersion version) {
 
 // The torch.nn class names a Type.param rule may name: the registry's, and the types and bases in the model.
 std::vector<std::string> known_types(nn::Module& model) {
-  std::vector<std::string> names = model_layer_names(TorchVersion::newest());
+  std::vector<std::string> names = model_layer_names(TorchRelease::newest());
   const auto add = [&](const std::string& name) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
@@ -147,7 +147,7 @@ std::string class_test(const std::string& type_name) {
   for (const auto& [name, path] : private_classes) {
     if (type_name == name) return fmt::format("isinstance(m, {})", path);
   }
-  const std::vector<std::string> layers = model_layer_names(TorchVersion::newest());
+  const std::vector<std::string> layers = model_layer_names(TorchRelease::newest());
   if (std::find(layers.begin(), layers.end(), type_name) != layers.end()) {
     return fmt::format("isinstance(m, nn.{})", type_name);
   }
@@ -262,8 +262,7 @@ std::string rules_to_python(std::span<const Rule> rules) {
   return out;
 }
 
-RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator,
-                       TorchVersion version) {
+RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator) {
   RuleReport report;
   report.matches.assign(rules.size(), 0);
   if (rules.empty()) {
@@ -271,7 +270,7 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
     return report;
   }
   std::vector<ParsedRule> parsed;
-  for (const Rule& rule : rules) parsed.push_back(parse_rule_expression(rule, version));
+  for (const Rule& rule : rules) parsed.push_back(parse_rule_expression(rule, generator.release()));
   check_rule_types(model, rules);
 
   const std::vector<nn::NamedTensor> parameters = model.named_parameters();
@@ -281,7 +280,6 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
     }
     return own.name;  // not reachable from the root: cannot happen for a module of the tree
   };
-  ReleaseGenerator release_generator(generator, behaviour_of(version));
   std::vector<bool> matched_any(rules.size(), false);  // including parameters an earlier rule took
   model.apply([&](nn::Module& module) {
     for (const nn::NamedTensor& own : module.named_parameters(false)) {
@@ -294,7 +292,7 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
         taken = true;
         try {
           for (const Warning& w : parsed[r].call_warnings) warn(w.message, w.category);
-          parsed[r].expression.apply(own.tensor, release_generator,
+          parsed[r].expression.apply(own.tensor, generator,
                                      {.parameter_name = path, .module_type = module.type_name()});
         } catch (const Error& e) {
           throw_error(e.kind(), fmt::format("rule '{}' on parameter '{}' ({}): {}", rules[r].text, path,

@@ -44,16 +44,15 @@ struct RuleReport {
   std::vector<std::string> untouched{};         // parameters no rule matched, in named_parameters() order
 };
 
-// Parses each rule's expression once for `version` (InitExpression), then runs the rules over `model`,
-// drawing from `generator`. Errors:
+// Parses each rule's expression once for the generator's release (InitExpression), then runs the rules over
+// `model`, drawing from `generator`. Errors:
 //   - a rule's expression: ParseError or TypeError, located within the rule;
 //   - Type.param with a Type that is neither a torch.nn class nor a type in the model: ValueError with
 //     suggestions;
 //   - no rule matched any parameter: ValueError listing the model's parameters and types;
 //   - an init function's own error: its kind and message, with the rule and the parameter.
 // A rule that matched nothing while others matched warns (nninit::warn).
-RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator,
-                       TorchVersion version = TorchVersion::newest());
+RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator);
 
 // The PyTorch code equivalent to a rule set (the script above), for explanations and --json.
 std::string rules_to_python(std::span<const Rule> rules);

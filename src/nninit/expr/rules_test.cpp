@@ -78,8 +78,8 @@ TEST(ApplyRules, KnownAnswersFromPyTorch) {
   };
   for (TorchVersion version : {TorchVersion{1, 13}, TorchVersion{2, 14}}) {
     TorchGenerator g(0, {.version = version});
-    const nn::ModulePtr model = build_model("TransformerEncoderLayer(8, 2, 16)", g, {.version = version});
-    const RuleReport report = apply_rules(*model, rules, g, version);
+    const nn::ModulePtr model = build_model("TransformerEncoderLayer(8, 2, 16)", g);
+    const RuleReport report = apply_rules(*model, rules, g);
     EXPECT_EQ(fingerprint(*model, g), expected) << version.str();
     // Post-order: out_proj (inside self_attn) first, then self_attn's own parameters, then the later
     // children.
@@ -243,9 +243,9 @@ TEST(ApplyRules, UnmatchedRules) {
 // the rule initialises, never for a rule that initialises nothing.
 TEST(ApplyRules, DeprecatedAliasesWarnAtEachCall) {
   TorchGenerator g(0, {.version = {1, 13}});
-  const nn::ModulePtr model = build_model("Sequential(Linear(4, 3), Linear(3, 2))", g, {.version = {1, 13}});
+  const nn::ModulePtr model = build_model("Sequential(Linear(4, 3), Linear(3, 2))", g);
   ScopedWarningCapture warnings;
-  apply_rules(*model, parse_rules({"*.weight=uniform(-0.1, 0.1)", "0.weight=normal(std=0.1)"}), g, {1, 13});
+  apply_rules(*model, parse_rules({"*.weight=uniform(-0.1, 0.1)", "0.weight=normal(std=0.1)"}), g);
   ASSERT_EQ(warnings.warnings().size(), 3u);
   EXPECT_EQ(warnings.warnings()[0].message,
             "nn.init.uniform is now deprecated in favor of nn.init.uniform_.");

@@ -52,7 +52,7 @@ Tensor trunc_normal_(const Tensor& tensor, TruncNormalOptions options, Generator
   return tensor;
 }
 
-Tensor constant_(const Tensor& tensor, double value, const TorchBehaviour& behaviour) {
+Tensor constant_(const Tensor& tensor, double value, const TorchRelease& release) {
   // c10::checked_convert: infinities and NaN convert, finite values beyond the dtype's range do not.
   if (std::isfinite(value)) {
     dispatch_all(tensor.dtype(), [&](auto tag) {
@@ -64,10 +64,10 @@ Tensor constant_(const Tensor& tensor, double value, const TorchBehaviour& behav
         name = "float";
       } else if constexpr (std::is_same_v<T, Half>) {
         limit = 65504.0;
-        name = behaviour.overflow_names_c10_types ? "c10::Half" : "at::Half";
+        name = release.messages.overflow_names_c10_types ? "c10::Half" : "at::Half";
       } else if constexpr (std::is_same_v<T, BFloat16>) {
         limit = bfloat16_bits_to_float(0x7f7f);
-        name = behaviour.overflow_names_c10_types ? "c10::BFloat16" : "at::BFloat16";
+        name = release.messages.overflow_names_c10_types ? "c10::BFloat16" : "at::BFloat16";
       } else if constexpr (std::is_same_v<T, std::int64_t>) {
         limit = 9223372036854775807.0;
         name = "int64_t";
@@ -92,10 +92,10 @@ Tensor zeros_(const Tensor& tensor) {
   return tensor;
 }
 
-Tensor eye_(const Tensor& tensor, const TorchBehaviour& behaviour) {
+Tensor eye_(const Tensor& tensor, const TorchRelease& release) {
   if (tensor.dim() != 2) throw ValueError("eye_: Only tensors with 2 dimensions are supported");
-  if (tensor.dtype() == DType::bfloat16 && !behaviour.eye_supports_bfloat16) {
-    throw_not_implemented_for(behaviour, "eye_", "eye", tensor.dtype());
+  if (tensor.dtype() == DType::bfloat16 && !release.init.eye_supports_bfloat16) {
+    throw_not_implemented_for(release, "eye_", "eye", tensor.dtype());
   }
   tensor.zero_();
   const std::int64_t n = std::min(tensor.size(0), tensor.size(1));

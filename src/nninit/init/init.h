@@ -61,12 +61,12 @@ Tensor trunc_normal_(const Tensor& tensor, TruncNormalOptions options = {},
 // Fill with `value`; a value outside the dtype's finite range is an error (as c10::checked_convert, whose
 // wording depends on the release).
 Tensor constant_(const Tensor& tensor, double value,
-                 const TorchBehaviour& behaviour = default_generator().behaviour());
+                 const TorchRelease& release = default_generator().release());
 Tensor ones_(const Tensor& tensor);
 Tensor zeros_(const Tensor& tensor);
 // The identity matrix (2-D only), ones on the main diagonal of a rectangular matrix.
-// PyTorch 1.13 has no bfloat16 kernel for it (the behaviour says which release to follow).
-Tensor eye_(const Tensor& tensor, const TorchBehaviour& behaviour = default_generator().behaviour());
+// PyTorch 1.13 has no bfloat16 kernel for it (`release` says which release to follow).
+Tensor eye_(const Tensor& tensor, const TorchRelease& release = default_generator().release());
 // The Dirac delta for convolution weights (3-D to 5-D): each group's first min(out/groups, in)
 // channels pass their input channel through the kernel centre.
 Tensor dirac_(const Tensor& tensor, DiracOptions options = {});

@@ -87,7 +87,7 @@ TEST(Init, ConstantChecksTheDtypeRange) {
               std::string::npos);
   }
   EXPECT_THROW(constant_(Tensor::empty({2}), 1e39), RuntimeError);
-  EXPECT_THROW(constant_(h, 1e6, behaviour_of({1, 13})), RuntimeError);
+  EXPECT_THROW(constant_(h, 1e6, TorchRelease::of({1, 13})), RuntimeError);
   constant_(h, std::numeric_limits<double>::infinity());  // infinity converts
   EXPECT_TRUE(std::isinf(h.at({0})));
   constant_(h, 0.1);
@@ -153,7 +153,7 @@ TEST(Init, TruncNormalWarnsFarFromTheWindow) {
 TEST(Init, TruncNormalStaysInsideTheWindowForEveryVersion) {
   for (TorchVersion v : {TorchVersion{1, 13}, TorchVersion{2, 14}}) {
     for (DType dtype : {DType::float32, DType::float64, DType::bfloat16}) {
-      TorchGenerator g(9, {.version = v, .capability = Capability::avx2});
+      TorchGenerator g(9, {.version = v, .capability = TorchCapability::avx2});
       Tensor t = Tensor::empty({300}, dtype);
       trunc_normal_(t, {.mean = 0.5, .std = 1.0, .a = 0.0, .b = 0.8}, g);  // p < 0.3: rejection path in 2.x
       // The window's ends are rounded to the dtype (bfloat16(0.8) = 0.80078125), as in PyTorch.

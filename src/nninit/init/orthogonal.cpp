@@ -75,7 +75,7 @@ Tensor orthogonal_(const Tensor& tensor, OrthogonalOptions options, Generator& g
   const Tensor flattened = Tensor::empty({rows, cols}, tensor.dtype());
   generator.normal_(flattened, 0.0, 1.0);
   if (tensor.dtype() == DType::float16 || tensor.dtype() == DType::bfloat16) {
-    throw_not_implemented_for(generator.behaviour(), "orthogonal_", "geqrf_cpu", tensor.dtype());
+    throw_not_implemented_for(generator.release(), "orthogonal_", "geqrf_cpu", tensor.dtype());
   }
   if (std::max(rows, cols) > std::numeric_limits<int>::max()) {
     throw ValueError(fmt::format("orthogonal_: a {}x{} matrix is too large for LAPACK", rows, cols));

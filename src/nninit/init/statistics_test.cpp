@@ -96,7 +96,7 @@ std::vector<Case> cases() {
 TEST(Statistics, EverySchemeFollowsItsDistribution) {
   for (TorchVersion version : {TorchVersion{1, 13}, TorchVersion{2, 14}}) {
     for (const Case& c : cases()) {
-      TorchGenerator g(20240601, {.version = version, .capability = Capability::avx2});
+      TorchGenerator g(20240601, {.version = version, .capability = TorchCapability::avx2});
       Tensor t = Tensor::empty({rows, cols});
       c.init(t, g);
       const std::vector<double> sample = t.to_doubles();

@@ -65,7 +65,7 @@ std::string GELU::extra_repr() const {
 
 Hardtanh::Hardtanh(HardtanhOptions options, Generator& generator) : Activation("Hardtanh", options) {
   if (!(options.max_val > options.min_val)) {  // NaN fails too, as Python's comparison does
-    throw AssertionError(generator.behaviour().hardtanh_message
+    throw AssertionError(generator.release().messages.hardtanh_message
                              ? fmt::format("Hardtanh: max_val ({}) must be greater than min_val ({})",
                                            python_float(options.max_val), python_float(options.min_val))
                              : std::string("Hardtanh: "));

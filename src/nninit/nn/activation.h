@@ -122,7 +122,7 @@ struct HardtanhOptions {
 class Hardtanh : public Activation<Hardtanh, HardtanhOptions> {
  public:
   // AssertionError unless max_val > min_val: a bare assert before 2.14, a message from 2.14 on
-  // (TorchBehaviour::hardtanh_message).
+  // (TorchRelease::messages.hardtanh_message).
   explicit Hardtanh(HardtanhOptions options = {}, Generator& generator = default_generator());
   std::string extra_repr() const override;
 };

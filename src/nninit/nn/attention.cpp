@@ -14,7 +14,7 @@ MultiheadAttention::MultiheadAttention(MultiheadAttentionOptions options, Genera
     : Layer("MultiheadAttention"), options_(options) {
   const std::int64_t e = options.embed_dim;
   const std::int64_t heads = options.num_heads;
-  if (generator.behaviour().multihead_attention_checks_sizes && (e <= 0 || heads <= 0)) {
+  if (generator.release().modules.multihead_attention_checks_sizes && (e <= 0 || heads <= 0)) {
     throw ValueError(
         fmt::format("MultiheadAttention: embed_dim and num_heads must be greater than 0, got embed_dim={} "
                     "and num_heads={} instead",

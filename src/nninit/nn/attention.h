@@ -45,7 +45,7 @@ struct MultiheadAttentionOptions {
 
 class MultiheadAttention : public Layer<MultiheadAttention> {
  public:
-  // From 2.1 (TorchBehaviour::multihead_attention_checks_sizes) embed_dim <= 0 or num_heads <= 0 is a
+  // From 2.1 (TorchRelease::modules.multihead_attention_checks_sizes) embed_dim <= 0 or num_heads <= 0 is a
   // ValueError; before, num_heads == 0 is Python's ZeroDivisionError and other values go on as Python's
   // floor division takes them. AssertionError "embed_dim must be divisible by num_heads" otherwise.
   explicit MultiheadAttention(MultiheadAttentionOptions options, Generator& generator = default_generator());

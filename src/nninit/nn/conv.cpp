@@ -119,7 +119,7 @@ void ConvNd::reset_parameters(Generator& generator) {
   init::kaiming_uniform_(weight(), {.a = std::sqrt(5.0)}, generator);
   if (!has_parameter("bias")) return;
   const std::int64_t fan_in = init::calculate_fan_in_and_fan_out(weight()).fan_in;
-  if (fan_in == 0 && !generator.behaviour().conv_zero_fan_in_draws_bias) {
+  if (fan_in == 0 && !generator.release().modules.conv_zero_fan_in_draws_bias) {
     bias().zero_();  // PyTorch leaves this bias uninitialised and draws nothing
     return;
   }

@@ -7,7 +7,7 @@
 // reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)) with
 // fan_in = weight.size(1) * prod(kernel_size), then bias U(+-1/sqrt(fan_in)). With fan_in == 0,
 // PyTorch before 2.12 draws nothing for the bias and leaves it uninitialised (torch.empty); nninit fills
-// it with zeros. From 2.12 (TorchBehaviour::conv_zero_fan_in_draws_bias) the bias draws with bound 0.
+// it with zeros. From 2.12 (TorchRelease::modules.conv_zero_fan_in_draws_bias) the bias draws with bound 0.
 //
 // Sizes (kernel_size, stride, padding, dilation, output_padding) take one value for every spatial
 // dimension or one value per dimension, as PyTorch's _pair/_triple; the layer stores one per dimension.

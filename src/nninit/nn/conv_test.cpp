@@ -22,13 +22,14 @@ using testing::next_rand;
 // (printed as float32 bits). PyTorch 2.14.1 gives the same bits.
 TEST(Conv, KnownAnswersFromPyTorch) {
   struct Case {
-    Capability capability;
+    TorchCapability capability;
     const char* weight;
     const char* bias;
   };
   for (const Case& c :
-       {Case{Capability::avx2, "babcda8b 3dd36ec5 be223254", "bc2dbc15 3cecb61b bda1694f 3de9df5e"},
-        Case{Capability::generic, "babcda80 3dd36ec6 be223254", "bc2dbc10 3cecb618 bda1694f 3de9df5e"}}) {
+       {Case{TorchCapability::avx2, "babcda8b 3dd36ec5 be223254", "bc2dbc15 3cecb61b bda1694f 3de9df5e"},
+        Case{TorchCapability::generic, "babcda80 3dd36ec6 be223254",
+             "bc2dbc10 3cecb618 bda1694f 3de9df5e"}}) {
     TorchGenerator g(0, {.version = {1, 13}, .capability = c.capability});
     Conv2d conv({.in_channels = 3, .out_channels = 4, .kernel_size = {3}}, g);
     EXPECT_EQ(hex32(conv.weight().select(0, 0).select(0, 0).select(0, 0), 3), c.weight);

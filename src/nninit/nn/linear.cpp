@@ -44,7 +44,7 @@ Bilinear::Bilinear(BilinearOptions options, Generator& generator) : Layer("Bilin
 
 void Bilinear::reset_parameters(Generator& generator) {
   if (options_.in1_features <= 0) {
-    if (generator.behaviour().bilinear_checks_in1_features) {
+    if (generator.release().modules.bilinear_checks_in1_features) {
       throw ValueError(fmt::format("Bilinear: in1_features must be > 0, but got (in1_features={})",
                                    options_.in1_features));
     }

@@ -43,8 +43,9 @@ TEST(Module, LinearKnownAnswers) {
 }
 
 TEST(Module, MlpKnownAnswersPerCapability) {
-  for (auto [capability, first] : {std::pair{Capability::avx2, "b98c3000 3c9cf2b5 bcf0ccac bcd75093"},
-                                   std::pair{Capability::generic, "b98c3000 3c9cf2b6 bcf0ccac bcd75093"}}) {
+  for (auto [capability, first] :
+       {std::pair{TorchCapability::avx2, "b98c3000 3c9cf2b5 bcf0ccac bcd75093"},
+        std::pair{TorchCapability::generic, "b98c3000 3c9cf2b6 bcf0ccac bcd75093"}}) {
     TorchGenerator g(0, {.version = {1, 13}, .capability = capability});
     auto first_layer = std::make_shared<Linear>(LinearOptions{.in_features = 784, .out_features = 256}, g);
     auto second_layer = std::make_shared<Linear>(LinearOptions{.in_features = 256, .out_features = 10}, g);

@@ -38,8 +38,8 @@ std::string bias_repr(const Module& m, bool shown) {
 LayerNorm::LayerNorm(LayerNormOptions options, Generator& generator)
     : Layer("LayerNorm"),
       options_(std::move(options)),
-      repr_shows_bias_(generator.behaviour().norm_bias_argument) {
-  if (!options_.bias && !generator.behaviour().layer_norm_bias_argument) {
+      repr_shows_bias_(generator.release().signatures.norm_bias) {
+  if (!options_.bias && !generator.release().signatures.layer_norm_bias) {
     unexpected_keyword("LayerNorm", "LayerNorm", "bias");
   }
   register_affine(*this, options_.elementwise_affine, options_.bias, options_.normalized_shape,
@@ -59,13 +59,13 @@ std::string LayerNorm::extra_repr() const {
 }
 
 GroupNorm::GroupNorm(GroupNormOptions options, Generator& generator)
-    : Layer("GroupNorm"), options_(options), repr_shows_bias_(generator.behaviour().norm_bias_argument) {
-  const TorchBehaviour behaviour = generator.behaviour();
-  if (!options.bias && !behaviour.norm_bias_argument) unexpected_keyword("GroupNorm", "GroupNorm", "bias");
+    : Layer("GroupNorm"), options_(options), repr_shows_bias_(generator.release().signatures.norm_bias) {
+  const TorchRelease& release = generator.release();
+  if (!options.bias && !release.signatures.norm_bias) unexpected_keyword("GroupNorm", "GroupNorm", "bias");
   // Python's int % raises for a zero divisor (CPython 3.11's wording).
   if (options.num_groups == 0) throw ZeroDivisionError("GroupNorm: integer modulo by zero");
   if (options.num_channels % options.num_groups != 0) {
-    throw ValueError(behaviour.group_norm_message_has_values
+    throw ValueError(release.messages.group_norm_message_has_values
                          ? fmt::format("GroupNorm: num_channels ({}) must be divisible by num_groups ({})",
                                        options.num_channels, options.num_groups)
                          : std::string("GroupNorm: num_channels must be divisible by num_groups"));
@@ -107,8 +107,8 @@ NormBase::NormBase(std::string type_name, std::string_view init_name, BatchNormO
                    Generator& generator)
     : Module(std::move(type_name)),
       options_(options),
-      repr_shows_bias_(generator.behaviour().norm_bias_argument) {
-  if (!options.bias && !generator.behaviour().norm_bias_argument) {
+      repr_shows_bias_(generator.release().signatures.norm_bias) {
+  if (!options.bias && !generator.release().signatures.norm_bias) {
     unexpected_keyword(this->type_name(), init_name, "bias");
   }
   register_affine(*this, options.affine, options.bias, {options.num_features}, options.dtype);

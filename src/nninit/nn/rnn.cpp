@@ -66,7 +66,7 @@ RNNBase::RNNBase(std::string type_name, RNNBaseOptions options, Generator& gener
     : Module(std::move(type_name)), options_(options) {
   const RNNBaseOptions& o = options_;
   const std::string& layer = this->type_name();
-  const TorchBehaviour behaviour = generator.behaviour();
+  const TorchRelease& release = generator.release();
   if (!(0 <= o.dropout && o.dropout <= 1)) {
     throw ValueError(
         layer +
@@ -79,13 +79,13 @@ RNNBase::RNNBase(std::string type_name, RNNBaseOptions options, Generator& gener
         "num_layers greater than 1, but got dropout={} and num_layers={}",
         python_float(o.dropout), o.num_layers));
   }
-  if (behaviour.rnn_checks_input_size && o.input_size <= 0) {
+  if (release.modules.rnn_checks_input_size && o.input_size <= 0) {
     throw ValueError(layer + ": input_size must be greater than zero");
   }
-  if (behaviour.rnn_checks_hidden_size && o.hidden_size <= 0) {
+  if (release.modules.rnn_checks_hidden_size && o.hidden_size <= 0) {
     throw ValueError(layer + ": hidden_size must be greater than zero");
   }
-  if (behaviour.rnn_checks_num_layers && o.num_layers <= 0) {
+  if (release.modules.rnn_checks_num_layers && o.num_layers <= 0) {
     throw ValueError(layer + ": num_layers must be greater than zero");
   }
   if (o.proj_size < 0) {

@@ -24,13 +24,14 @@ using testing::torch_at;
 //     m = torch.nn.LSTM(3, 5); print(m.weight_ih_l0[0,:3], m.bias_hh_l0[:4], torch.rand(1))'
 TEST(LSTM, KnownAnswersFromPyTorch) {
   struct Case {
-    Capability capability;
+    TorchCapability capability;
     const char* weight_ih;
     const char* bias_hh;
   };
   for (const Case& c :
-       {Case{Capability::avx2, "bb5b6d9b 3e75a99f bebc7496", "3d448f4d bdbfc26a 3ea38345 3dffaaa9"},
-        Case{Capability::generic, "bb5b6d80 3e75a9a0 bebc7496", "3d448f50 bdbfc268 3ea38344 3dffaaa8"}}) {
+       {Case{TorchCapability::avx2, "bb5b6d9b 3e75a99f bebc7496", "3d448f4d bdbfc26a 3ea38345 3dffaaa9"},
+        Case{TorchCapability::generic, "bb5b6d80 3e75a9a0 bebc7496",
+             "3d448f50 bdbfc268 3ea38344 3dffaaa8"}}) {
     TorchGenerator g(0, {.version = {1, 13}, .capability = c.capability});
     LSTM lstm({.input_size = 3, .hidden_size = 5}, g);
     EXPECT_EQ(hex32(lstm.parameter("weight_ih_l0"), 3), c.weight_ih);

@@ -63,7 +63,7 @@ std::string_view embedding_bag_mode_name(EmbeddingBagMode mode) {
 EmbeddingBag::EmbeddingBag(EmbeddingBagOptions options, Generator& generator)
     : Layer("EmbeddingBag"),
       options_(options),
-      quote_mode_(generator.behaviour().embedding_bag_repr_quotes_mode) {
+      quote_mode_(generator.release().messages.embedding_bag_repr_quotes_mode) {
   options_.padding_idx = normalise_padding_idx(options.padding_idx, options.num_embeddings,
                                                "EmbeddingBag: padding_idx must be within num_embeddings");
   register_parameter("weight", Tensor::empty({options.num_embeddings, options.embedding_dim}, options.dtype));

@@ -67,7 +67,7 @@ class EmbeddingBag : public Layer<EmbeddingBag> {
   const EmbeddingBagOptions& options() const { return options_; }  // padding_idx normalised
   const Tensor& weight() const { return parameter("weight"); }
   void reset_parameters(Generator& generator) override;
-  // The mode is quoted from 2.6 on (TorchBehaviour::embedding_bag_repr_quotes_mode), decided when the
+  // The mode is quoted from 2.6 on (TorchRelease::messages.embedding_bag_repr_quotes_mode), decided when the
   // layer is built.
   std::string extra_repr() const override;
 

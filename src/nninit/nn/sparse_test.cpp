@@ -17,8 +17,9 @@ using testing::next_rand;
 //   ATEN_CPU_CAPABILITY=avx2|default python3 -c 'import torch; torch.manual_seed(0);
 //     m = torch.nn.Embedding(10, 4, padding_idx=2); print(m.weight[0], m.weight[2], torch.rand(1))'
 TEST(Embedding, KnownAnswersFromPyTorch) {
-  for (auto [capability, row0] : {std::pair{Capability::avx2, "bf901b85 bf93808a be804bd6 bede255d"},
-                                  std::pair{Capability::generic, "bf901b85 bf93808a be804bd6 bede255e"}}) {
+  for (auto [capability, row0] :
+       {std::pair{TorchCapability::avx2, "bf901b85 bf93808a be804bd6 bede255d"},
+        std::pair{TorchCapability::generic, "bf901b85 bf93808a be804bd6 bede255e"}}) {
     TorchGenerator g(0, {.version = {1, 13}, .capability = capability});
     Embedding embedding({.num_embeddings = 10, .embedding_dim = 4, .padding_idx = 2}, g);
     EXPECT_EQ(hex32(embedding.weight().select(0, 0), 4), row0);

@@ -19,7 +19,7 @@ namespace nninit::nn {
 namespace {
 
 void check_bias_argument(bool bias, std::string_view layer, Generator& generator) {
-  if (!bias && !generator.behaviour().transformer_bias_argument) {
+  if (!bias && !generator.release().signatures.transformer_bias) {
     throw TypeError(fmt::format("{}: {}.__init__() got an unexpected keyword argument 'bias'", layer, layer));
   }
 }
@@ -146,7 +146,7 @@ TransformerEncoder::TransformerEncoder(TransformerEncoderOptions options, Genera
     }
   }
   if (options_.enable_nested_tensor && !why.empty() &&
-      generator.behaviour().transformer_encoder_warns_nested) {
+      generator.release().modules.transformer_encoder_warns_nested) {
     warn("enable_nested_tensor is True, but self.use_nested_tensor is False because " + why);
     use_nested_tensor_ = false;
   }

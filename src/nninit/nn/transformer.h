@@ -82,7 +82,7 @@ struct TransformerEncoderOptions {
 
 class TransformerEncoder : public Layer<TransformerEncoder> {
  public:
-  // From 2.1 (TorchBehaviour::transformer_encoder_warns_nested) warns, as PyTorch does, when
+  // From 2.1 (TorchRelease::modules.transformer_encoder_warns_nested) warns, as PyTorch does, when
   // enable_nested_tensor is set but the layer rules the fast path out ("... because
   // encoder_layer.self_attn.batch_first was not True..."). Draws nothing.
   explicit TransformerEncoder(TransformerEncoderOptions options, Generator& generator = default_generator());

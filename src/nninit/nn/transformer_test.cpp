@@ -40,13 +40,13 @@ std::vector<std::string> module_names(Module& m) {
 //     torch.rand(1))'
 TEST(MultiheadAttention, KnownAnswersFromPyTorch) {
   struct Case {
-    Capability capability;
+    TorchCapability capability;
     const char* in_proj;
     const char* out_proj;
   };
   for (const Case& c :
-       {Case{Capability::avx2, "3e2e4337 3eb7b104 3ec0ed59", "bb2d7922 3e42369c be94fcb1"},
-        Case{Capability::generic, "3e2e4336 3eb7b105 3ec0ed59", "bb2d7900 3e42369e be94fcb1"}}) {
+       {Case{TorchCapability::avx2, "3e2e4337 3eb7b104 3ec0ed59", "bb2d7922 3e42369c be94fcb1"},
+        Case{TorchCapability::generic, "3e2e4336 3eb7b105 3ec0ed59", "bb2d7900 3e42369e be94fcb1"}}) {
     TorchGenerator g(0, {.version = {1, 13}, .capability = c.capability});
     MultiheadAttention mha({.embed_dim = 8, .num_heads = 2}, g);
     EXPECT_EQ(hex32(mha.parameter("in_proj_weight"), 3), c.in_proj);

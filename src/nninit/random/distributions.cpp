@@ -166,7 +166,7 @@ double uniform53(TorchGenerator& gen) {
 
 void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   const DType dtype = tensor.dtype();
-  if (dtype == DType::int64) throw_not_implemented_for(behaviour_, "uniform_", "check_uniform_bounds", dtype);
+  if (dtype == DType::int64) throw_not_implemented_for(*release_, "uniform_", "check_uniform_bounds", dtype);
   dispatch_floating(dtype, [&](auto tag) {
     using T = decltype(tag);
     const double min = lowest_of<T>();
@@ -193,8 +193,8 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   if (tensor.numel() == 0) return;
 
   // The vectorised builds contracted x * range + from into one fma (docs/rng.md §2, §4).
-  const bool fused = variant_.capability != Capability::generic;
-  const bool clamp = behaviour_.uniform_clamps_to_from;
+  const bool fused = variant_.capability != TorchCapability::generic;
+  const bool clamp = release_->random.uniform_clamps_to_from;
   const fill_kernels::Kernels& kernels = fill_kernels::kernels();
   const auto from_f = static_cast<float>(from);
   const auto to_f = static_cast<float>(to);
@@ -223,7 +223,7 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
           const T to_t(to);
           fill_kernels::UniformFloat params = float_params;
           fill_kernels::Narrow narrow{.dtype = dtype};
-          if (behaviour_.uniform_16bit_via_float) {
+          if (release_->random.uniform_16bit_via_float) {
             // Since 2.12: the float32 algorithm, rounded once to T; a result equal to T(to) becomes T(from).
             narrow = {.dtype = dtype, .replace = true, .to_bits = to_t.bits, .from_bits = from_t.bits};
           } else {
@@ -253,10 +253,10 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   if (!(std >= 0.0))
     throw RuntimeError(fmt::format("normal_: normal expects std >= 0.0, but found std {:g}", std));
   const DType dtype = tensor.dtype();
-  if (dtype == DType::int64) throw_not_implemented_for(behaviour_, "normal_", "normal_kernel_cpu", dtype);
+  if (dtype == DType::int64) throw_not_implemented_for(*release_, "normal_", "normal_kernel_cpu", dtype);
   const std::int64_t n = tensor.numel();
   if (n == 0) return;
-  const bool vectorised = variant_.capability != Capability::generic;
+  const bool vectorised = variant_.capability != TorchCapability::generic;
 
   if (n >= 16 && tensor.is_contiguous()) {
     // The fill path: all uniforms first, then blocks of 16; a ragged end redraws and redoes the last
@@ -292,7 +292,7 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
     };
     const auto mean_f = static_cast<float>(mean);
     const auto std_f = static_cast<float>(std);
-    const bool scalar_fma = behaviour_.normal_scalar_fma;
+    const bool scalar_fma = release_->random.normal_scalar_fma;
     // Float32 Box-Muller of `blocks` blocks of 16 words' uniforms, as the capability computes it.
     auto float_transform = [&](const std::uint32_t* block_words, float* out, std::size_t blocks, bool s) {
       if (vectorised) {
@@ -320,7 +320,7 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
           if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
             auto* data = reinterpret_cast<std::uint16_t*>(tensor.raw_data());
             const fill_kernels::Narrow narrow{.dtype = dtype};
-            if (behaviour_.normal_16bit_blockwise) {
+            if (release_->random.normal_16bit_blockwise) {
               // Since 2.13: float32 Box-Muller on blocks of 16 fresh draws, each block rounded to T;
               // the ragged end takes the next 16 draws and rewrites the last 16 positions.
               fill(data, 1, false,
@@ -334,7 +334,8 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
               constexpr int digits = std::is_same_v<T, Half> ? 11 : 8;
               const fill_kernels::UniformFloat draw{.mask = (1u << digits) - 1u,
                                                     .scale = 1.0f / (1u << digits)};
-              const bool rounds_each_op = std::is_same_v<T, BFloat16> || behaviour_.half_math_rounds_each_op;
+              const bool rounds_each_op =
+                  std::is_same_v<T, BFloat16> || release_->random.half_math_rounds_each_op;
               constexpr std::size_t uniform_count = std::size_t{1} << digits;
               if (count >= 16 * uniform_count) {
                 // Large: the C library calls tabulated over the 2^digits uniforms, which are made by
@@ -386,7 +387,7 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
 
   // numel < 16 or a non-contiguous tensor: at::normal_distribution<double> per element, whose second
   // Box-Muller sample is cached in the generator across calls (docs/rng.md §3.4).
-  const bool use_log1p = behaviour_.normal_double_uses_log1p;
+  const bool use_log1p = release_->random.normal_double_uses_log1p;
   auto sample = [&, this] {
     double v;
     if (next_double_normal_) {
@@ -408,13 +409,32 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   });
 }
 
+// Tensor.random_(from, to) (ATen's random_from_to_kernel): one 32-bit draw per element, or a 64-bit one
+// when the range needs it, reduced modulo the range, in memory order.
+void TorchGenerator::random_(const Tensor& tensor, std::int64_t from, std::int64_t to) {
+  if (tensor.dtype() != DType::int64) {
+    throw TypeError(fmt::format("random_: nninit draws integers into int64 tensors only, got {}",
+                                dtype_name(tensor.dtype())));
+  }
+  if (from >= to) {
+    throw RuntimeError(fmt::format(
+        "random_: random_ expects 'from' to be less than 'to', but got from={} >= to={}", from, to));
+  }
+  const std::uint64_t range = static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from);
+  const bool wide = range >= (std::uint64_t{1} << 32);
+  fill_serially<std::int64_t>(tensor, [&] {
+    const std::uint64_t word = wide ? random64() : random();
+    return static_cast<std::int64_t>(word % range + static_cast<std::uint64_t>(from));
+  });
+}
+
 Tensor TorchGenerator::randperm(std::int64_t n) {
   if (n < 0) throw RuntimeError(fmt::format("randperm: n must be non-negative, got{}", n));
   Tensor result = Tensor::empty({n}, DType::int64);
   std::int64_t* r = result.data_ptr<std::int64_t>();
   // 2.x switches to an inside-out shuffle with 64-bit draws at floor(UINT32_MAX / 20).
   constexpr std::int64_t inside_out_threshold = 214748364;
-  if (behaviour_.randperm_inside_out && n >= inside_out_threshold) {
+  if (release_->random.randperm_inside_out && n >= inside_out_threshold) {
     for (std::int64_t i = 0; i < n; ++i) {
       const auto z = static_cast<std::int64_t>(random64() % static_cast<std::uint64_t>(i + 1));
       r[i] = r[z];

@@ -1,9 +1,17 @@
 // The one interface init code draws from. Two engines implement it: TorchGenerator (PyTorch's
-// mt19937 and CPU distributions, bit for bit) and, later, a counter-based Philox engine. Init code
-// never asks which engine it has.
+// mt19937 and CPU distributions, bit for bit) and a counter-based Philox engine. Init code never asks
+// which engine it has.
 //
 // Tensors are handles: a fill writes through the handle into the shared storage, so the methods take
 // `const Tensor&` (as libtorch's in-place ops do) and accept views.
+//
+// Every generator also names the PyTorch release whose semantics its user follows (release()): the
+// release decides draws as well as checks (a Conv with fan_in == 0 draws its bias from 2.12 on), so one
+// source answers both, and a model is never built with the checks of one release and the draws of another.
+//
+//   TorchGenerator g(0, {.version = {1, 13}});   // torch.manual_seed(0) in PyTorch 1.13
+//   nn::Linear layer({.in_features = 4, .out_features = 3}, g);   // 1.13's draws and checks
+//   g.normal_(x, 0.0, 1.0);                        // x.normal_() as 1.13 computes it
 #pragma once
 
 #include <cstdint>
@@ -25,10 +33,12 @@ class Generator {
   virtual void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) = 0;
   // A random permutation of 0..n-1 as an int64 tensor.
   virtual Tensor randperm(std::int64_t n) = 0;
+  // Fills an int64 tensor with integers uniform in [from, to), as Tensor.random_(from, to) and
+  // torch.randint(from, to, shape) do. ValueError unless from < to; TypeError for other dtypes.
+  virtual void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) = 0;
 
-  // The PyTorch release whose module and init semantics (not bits) apply, e.g. whether a Conv with
-  // fan_in == 0 draws its bias. The newest release unless the engine says otherwise.
-  virtual TorchBehaviour behaviour() const { return behaviour_of(TorchVersion::newest()); }
+  // The PyTorch release whose semantics the draws and the modules built with this generator follow.
+  virtual const TorchRelease& release() const { return TorchRelease::newest(); }
 };
 
 }  // namespace nninit

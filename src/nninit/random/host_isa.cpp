@@ -11,50 +11,50 @@
 namespace nninit {
 namespace {
 
-CpuLevel detect() {
+HostIsa detect() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-  return avx512 ? CpuLevel::avx512 : avx2 ? CpuLevel::avx2 : CpuLevel::generic;
+  return avx512 ? HostIsa::avx512 : avx2 ? HostIsa::avx2 : HostIsa::generic;
 #else
-  return CpuLevel::generic;
+  return HostIsa::generic;
 #endif
 }
 
 // The detected level capped by NNINIT_CPU.
-CpuLevel environment_level() {
-  CpuLevel level = detect();
+HostIsa environment_level() {
+  HostIsa level = detect();
   if (const char* requested = std::getenv("NNINIT_CPU")) {
     const std::string_view name(requested);
-    for (CpuLevel cap : {CpuLevel::generic, CpuLevel::avx2, CpuLevel::avx512}) {
-      if (name == cpu_level_name(cap)) level = std::min(level, cap);
+    for (HostIsa cap : {HostIsa::generic, HostIsa::avx2, HostIsa::avx512}) {
+      if (name == host_isa_name(cap)) level = std::min(level, cap);
     }
   }
   return level;
 }
 
-std::atomic<int> override_cap{static_cast<int>(CpuLevel::avx512)};
+std::atomic<int> override_cap{static_cast<int>(HostIsa::avx512)};
 std::atomic<int> thread_count_override{0};
 
 }  // namespace
 
-CpuLevel detected_cpu_level() {
-  static const CpuLevel level = detect();
+HostIsa detected_host_isa() {
+  static const HostIsa level = detect();
   return level;
 }
 
-CpuLevel cpu_level() {
-  static const CpuLevel level = environment_level();
-  return std::min(level, static_cast<CpuLevel>(override_cap.load(std::memory_order_relaxed)));
+HostIsa host_isa() {
+  static const HostIsa level = environment_level();
+  return std::min(level, static_cast<HostIsa>(override_cap.load(std::memory_order_relaxed)));
 }
 
-std::string_view cpu_level_name(CpuLevel level) {
+std::string_view host_isa_name(HostIsa level) {
   switch (level) {
-    case CpuLevel::generic: return "generic";
-    case CpuLevel::avx2: return "avx2";
-    case CpuLevel::avx512: return "avx512";
+    case HostIsa::generic: return "generic";
+    case HostIsa::avx2: return "avx2";
+    case HostIsa::avx512: return "avx512";
   }
   return "?";
 }
@@ -79,10 +79,10 @@ ScopedThreadCount::~ScopedThreadCount() {
   thread_count_override.store(previous_, std::memory_order_relaxed);
 }
 
-ScopedCpuLevel::ScopedCpuLevel(CpuLevel level)
+ScopedHostIsa::ScopedHostIsa(HostIsa level)
     : previous_(override_cap.exchange(static_cast<int>(level), std::memory_order_relaxed)) {}
 
-ScopedCpuLevel::~ScopedCpuLevel() {
+ScopedHostIsa::~ScopedHostIsa() {
   override_cap.store(previous_, std::memory_order_relaxed);
 }
 

@@ -1,7 +1,9 @@
-// The instruction sets that nninit's fill kernels use on this machine, chosen once at run time.
+// The host's instruction set: what nninit's own fill kernels use on this machine, chosen once at run time.
+// Not the capability of the PyTorch being imitated (core/torch_release.h's TorchCapability), which decides
+// the bits; this only decides how fast they come.
 //
 // The choice never changes a bit of output: every fast kernel sits beside its scalar reference and the
-// tests hold them equal (random/fill_kernels_test.cpp). It only decides how fast the bits come.
+// tests hold them equal (random/internal/fill_kernels_test.cpp).
 //   generic  plain x86-64 (or any other CPU): the scalar references, std::fma through the C library
 //   avx2     AVX2 + FMA: 8-lane kernels, hardware fused multiply-add
 //   avx512   AVX-512 F/BW/DQ/VL on top of avx2: 16-lane kernels
@@ -14,22 +16,22 @@
 
 namespace nninit {
 
-enum class CpuLevel { generic = 0, avx2 = 1, avx512 = 2 };
+enum class HostIsa { generic = 0, avx2 = 1, avx512 = 2 };
 
 // What this CPU supports (ignores NNINIT_CPU and overrides).
-CpuLevel detected_cpu_level();
-// The level the kernels use now: the detected level, capped by NNINIT_CPU and by a ScopedCpuLevel.
-CpuLevel cpu_level();
-std::string_view cpu_level_name(CpuLevel level);  // "generic", "avx2", "avx512"
+HostIsa detected_host_isa();
+// The level the kernels use now: the detected level, capped by NNINIT_CPU and by a ScopedHostIsa.
+HostIsa host_isa();
+std::string_view host_isa_name(HostIsa level);  // "generic", "avx2", "avx512"
 
 // For tests and benchmarks: while alive, caps the level process-wide (not thread-safe against
 // concurrent fills; the previous cap returns on destruction).
-class ScopedCpuLevel {
+class ScopedHostIsa {
  public:
-  explicit ScopedCpuLevel(CpuLevel level);
-  ~ScopedCpuLevel();
-  ScopedCpuLevel(const ScopedCpuLevel&) = delete;
-  ScopedCpuLevel& operator=(const ScopedCpuLevel&) = delete;
+  explicit ScopedHostIsa(HostIsa level);
+  ~ScopedHostIsa();
+  ScopedHostIsa(const ScopedHostIsa&) = delete;
+  ScopedHostIsa& operator=(const ScopedHostIsa&) = delete;
 
  private:
   int previous_;

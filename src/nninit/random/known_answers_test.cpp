@@ -50,9 +50,9 @@ std::vector<Entry> load_known_answers() {
 TorchVariant variant_of(const std::string& group) {
   TorchVariant v;
   v.version = group.starts_with("113") ? TorchVersion{1, 13} : TorchVersion{2, 14};
-  if (group.ends_with("default")) v.capability = Capability::generic;
-  if (group.ends_with("avx2")) v.capability = Capability::avx2;
-  if (group.ends_with("avx512")) v.capability = Capability::avx512;
+  if (group.ends_with("default")) v.capability = TorchCapability::generic;
+  if (group.ends_with("avx2")) v.capability = TorchCapability::avx2;
+  if (group.ends_with("avx512")) v.capability = TorchCapability::avx512;
   return v;
 }
 

@@ -1,8 +1,8 @@
 // TorchGenerator's chunked, vectorised uniform_ and normal_ against a plain replay of PyTorch's loops:
 // one draw at a time through random()/random64(), one element at a time in memory order, the scalar
 // Box-Muller references (the code these fills had before they were vectorised). Same values, same
-// generator state afterwards, for every release behaviour, capability, dtype, CPU level, and for sizes
-// around every block, vector and chunk boundary, views and strided slices.
+// generator state afterwards, for every release behaviour, capability, dtype, host instruction set, and for
+// sizes around every block, vector and chunk boundary, views and strided slices.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -38,8 +38,8 @@ void fill_serially(const Tensor& tensor, Next&& next) {
 }
 
 void replay_uniform(TorchGenerator& gen, const Tensor& tensor, double from, double to) {
-  const bool fused = gen.variant().capability != Capability::generic;
-  const bool clamp = gen.behaviour().uniform_clamps_to_from;
+  const bool fused = gen.variant().capability != TorchCapability::generic;
+  const bool clamp = gen.release().random.uniform_clamps_to_from;
   auto float_uniform = [&, from_f = static_cast<float>(from), to_f = static_cast<float>(to)] {
     const float range = to_f - from_f;
     const float x = uniform24(gen);
@@ -59,7 +59,7 @@ void replay_uniform(TorchGenerator& gen, const Tensor& tensor, double from, doub
     } else {
       const T from_t(from);
       const T to_t(to);
-      if (gen.behaviour().uniform_16bit_via_float) {
+      if (gen.release().random.uniform_16bit_via_float) {
         fill_serially<T>(tensor, [&] {
           const T v(float_uniform());
           return static_cast<float>(v) == static_cast<float>(to_t) ? from_t : v;
@@ -80,8 +80,8 @@ void replay_uniform(TorchGenerator& gen, const Tensor& tensor, double from, doub
 // The fill path of normal_ (n >= 16, contiguous); the other path is unchanged and shared.
 void replay_normal_fill(TorchGenerator& gen, const Tensor& tensor, double mean, double std) {
   const std::int64_t n = tensor.numel();
-  const bool vectorised = gen.variant().capability != Capability::generic;
-  const TorchBehaviour behaviour = gen.behaviour();
+  const bool vectorised = gen.variant().capability != TorchCapability::generic;
+  const TorchRelease& release = gen.release();
   auto fill = [n](auto* data, auto&& draw, auto&& transform) {
     for (std::int64_t i = 0; i < n; ++i) data[i] = draw();
     for (std::int64_t b = 0; b + 16 <= n; b += 16) transform(data + b);
@@ -97,7 +97,7 @@ void replay_normal_fill(TorchGenerator& gen, const Tensor& tensor, double mean, 
     if (vectorised) {
       box_muller::avx_mathfun16(block, mean_f, std_f);
     } else {
-      box_muller::glibc_float16(block, mean_f, std_f, behaviour.normal_scalar_fma);
+      box_muller::glibc_float16(block, mean_f, std_f, release.random.normal_scalar_fma);
     }
   };
   dispatch_floating(tensor.dtype(), [&](auto tag) {
@@ -110,9 +110,9 @@ void replay_normal_fill(TorchGenerator& gen, const Tensor& tensor, double mean, 
       fill(
           data, [&] { return uniform53(gen); },
           [&](double* block) {
-            box_muller::glibc_double16(block, mean, std, vectorised || behaviour.normal_scalar_fma);
+            box_muller::glibc_double16(block, mean, std, vectorised || release.random.normal_scalar_fma);
           });
-    } else if (behaviour.normal_16bit_blockwise) {
+    } else if (release.random.normal_16bit_blockwise) {
       float block[16];
       auto emit = [&](T* out) {
         for (float& u : block) u = uniform24(gen);
@@ -126,7 +126,7 @@ void replay_normal_fill(TorchGenerator& gen, const Tensor& tensor, double mean, 
       auto draw = [&] {
         return T(static_cast<float>(gen.random() & ((1u << digits) - 1u)) * (1.0f / (1u << digits)));
       };
-      const bool rounds_each_op = std::is_same_v<T, BFloat16> || behaviour.half_math_rounds_each_op;
+      const bool rounds_each_op = std::is_same_v<T, BFloat16> || release.random.half_math_rounds_each_op;
       fill(data, draw,
            [&](T* block) { box_muller::reduced16<T>(block, T(mean), T(std), rounds_each_op, vectorised); });
     }
@@ -140,16 +140,16 @@ std::vector<TorchVariant> variants() {
   std::vector<TorchVariant> all;
   for (TorchVersion version :
        {TorchVersion{1, 13}, TorchVersion{2, 6}, TorchVersion{2, 12}, TorchVersion{2, 14}}) {
-    for (Capability capability : {Capability::generic, Capability::avx2})
+    for (TorchCapability capability : {TorchCapability::generic, TorchCapability::avx2})
       all.push_back({version, capability});
   }
   return all;
 }
 
-std::vector<CpuLevel> levels() {
-  std::vector<CpuLevel> all;
-  for (CpuLevel level : {CpuLevel::generic, CpuLevel::avx2, CpuLevel::avx512}) {
-    if (level <= cpu_level()) all.push_back(level);
+std::vector<HostIsa> levels() {
+  std::vector<HostIsa> all;
+  for (HostIsa level : {HostIsa::generic, HostIsa::avx2, HostIsa::avx512}) {
+    if (level <= host_isa()) all.push_back(level);
   }
   return all;
 }
@@ -200,22 +200,22 @@ void compare(const char* what, bool with_large, Fast&& fast, Replay&& replay) {
           reference_gen.random();  // start mid-stream
           const Tensor expected = target.make(dtype);
           {
-            const ScopedCpuLevel scalar(CpuLevel::generic);
+            const ScopedHostIsa scalar(HostIsa::generic);
             replay(reference_gen, expected);
             replay(reference_gen, expected);  // a second call continues the stream
           }
           const std::string want = fingerprint(expected, reference_gen);
-          for (CpuLevel level : levels()) {
-            const ScopedCpuLevel scoped(level);
+          for (HostIsa level : levels()) {
+            const ScopedHostIsa scoped(level);
             TorchGenerator gen(seed, variant);
             gen.random();
             const Tensor actual = target.make(dtype);
             fast(gen, actual);
             fast(gen, actual);
             ASSERT_TRUE(fingerprint(actual, gen) == want)
-                << what << " " << variant.version.str() << " " << capability_name(variant.capability) << " "
-                << dtype_name(dtype) << " " << target.name << " seed " << seed << " level "
-                << cpu_level_name(level);
+                << what << " " << variant.version.str() << " " << torch_capability_name(variant.capability)
+                << " " << dtype_name(dtype) << " " << target.name << " seed " << seed << " level "
+                << host_isa_name(level);
           }
         }
       }
@@ -261,8 +261,9 @@ TEST(TorchFill, LargeFillsOnAnyNumberOfThreadsGiveTheSameValues) {
                         {(1 << 18) + 16, 1, DType::float64},
                         {(1 << 22) + 3, 0, DType::bfloat16},
                         {(1 << 18) + 9, 0, DType::float16}};
-  const TorchVariant variants_used[] = {
-      {{1, 13}, Capability::avx2}, {{2, 14}, Capability::generic}, {{2, 14}, Capability::avx2}};
+  const TorchVariant variants_used[] = {{{1, 13}, TorchCapability::avx2},
+                                        {{2, 14}, TorchCapability::generic},
+                                        {{2, 14}, TorchCapability::avx2}};
   for (const Case& c : cases) {
     for (const TorchVariant& variant : variants_used) {
       auto make = [&] { return Tensor::empty({c.n + 1}, c.dtype).slice(0, c.offset, c.n + c.offset); };
@@ -270,19 +271,19 @@ TEST(TorchFill, LargeFillsOnAnyNumberOfThreadsGiveTheSameValues) {
       const Tensor expected = make();
       const Tensor expected_normal = make();
       {
-        const ScopedCpuLevel scalar(CpuLevel::generic);
+        const ScopedHostIsa scalar(HostIsa::generic);
         const ScopedThreadCount one(1);
         replay_uniform(reference_gen, expected, -0.5, 0.5);
         replay_normal_fill(reference_gen, expected_normal, 0.0, 0.02);
       }
       const std::string want = fingerprint(expected, reference_gen);
       const std::string want_normal = fingerprint(expected_normal, reference_gen);
-      for (CpuLevel level : levels()) {
+      for (HostIsa level : levels()) {
         // Every split at the best level; one at the others (the kernels themselves are compared above).
         const std::vector<int> splits =
-            level == detected_cpu_level() ? std::vector<int>{1, 2, 3, 7} : std::vector<int>{3};
+            level == detected_host_isa() ? std::vector<int>{1, 2, 3, 7} : std::vector<int>{3};
         for (int threads : splits) {
-          const ScopedCpuLevel scoped(level);
+          const ScopedHostIsa scoped(level);
           const ScopedThreadCount thread_count(threads);
           TorchGenerator gen(7, variant);
           const Tensor actual = make();
@@ -291,8 +292,8 @@ TEST(TorchFill, LargeFillsOnAnyNumberOfThreadsGiveTheSameValues) {
           gen.normal_(actual_normal, 0.0, 0.02);
           const std::string what =
               fmt::format("{} {} {} n {} offset {} level {} threads {}", variant.version.str(),
-                          capability_name(variant.capability), dtype_name(c.dtype), c.n, c.offset,
-                          cpu_level_name(level), threads);
+                          torch_capability_name(variant.capability), dtype_name(c.dtype), c.n, c.offset,
+                          host_isa_name(level), threads);
           // The uniform fill's state is compared with the normal fill's, which comes after it.
           ASSERT_TRUE(fingerprint(actual, gen).substr(0, want.size() - TorchGenerator::state_bytes) ==
                       want.substr(0, want.size() - TorchGenerator::state_bytes))
@@ -312,7 +313,7 @@ TEST(TorchFill, LargeFillsOnAnyNumberOfThreadsGiveTheSameValues) {
 TEST(TorchFill, TruncNormalResamplingOnAnyNumberOfThreads) {
   const std::int64_t rows = 300, cols = 1031;  // 2^18 and more: split over threads; not a multiple of 16
   for (const TorchVariant& variant :
-       {TorchVariant{{2, 14}, Capability::avx2}, TorchVariant{{2, 14}, Capability::generic}}) {
+       {TorchVariant{{2, 14}, TorchCapability::avx2}, TorchVariant{{2, 14}, TorchCapability::generic}}) {
     for (DType dtype : {DType::float32, DType::bfloat16, DType::float64}) {
       TorchGenerator reference_gen(11, variant);
       const Tensor expected = Tensor::empty({rows, cols}, dtype);
@@ -341,7 +342,8 @@ TEST(TorchFill, TruncNormalResamplingOnAnyNumberOfThreads) {
         const Tensor actual = Tensor::empty({rows, cols}, dtype);
         gen.trunc_normal_(actual, 0.0, 1.0, -1.0, 1.5);
         ASSERT_TRUE(fingerprint(actual, gen) == want)
-            << dtype_name(dtype) << " " << capability_name(variant.capability) << " threads " << threads;
+            << dtype_name(dtype) << " " << torch_capability_name(variant.capability) << " threads "
+            << threads;
       }
     }
   }

@@ -40,7 +40,7 @@ T load(std::span<const std::uint8_t> bytes, std::size_t offset) {
 }  // namespace
 
 TorchGenerator::TorchGenerator(std::uint64_t seed, TorchVariant variant)
-    : variant_(variant), behaviour_(behaviour_of(variant.version)) {
+    : variant_(variant), release_(&TorchRelease::of(variant.version)) {
   manual_seed(seed);
 }
 
@@ -53,7 +53,7 @@ void TorchGenerator::manual_seed(std::uint64_t seed) {
 
 void TorchGenerator::set_variant(TorchVariant variant) {
   variant_ = variant;
-  behaviour_ = behaviour_of(variant.version);
+  release_ = &TorchRelease::of(variant.version);
 }
 
 std::vector<std::uint8_t> TorchGenerator::get_state() const {

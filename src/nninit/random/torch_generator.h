@@ -34,7 +34,7 @@ class TorchGenerator final : public Generator {
 
   const TorchVariant& variant() const { return variant_; }
   void set_variant(TorchVariant variant);
-  TorchBehaviour behaviour() const override { return behaviour_; }
+  const TorchRelease& release() const override { return *release_; }
 
   // One 32-bit word, and two words as a 64-bit value with the first draw in the high half.
   std::uint32_t random() { return engine_(); }
@@ -56,6 +56,7 @@ class TorchGenerator final : public Generator {
   void normal_(const Tensor& tensor, double mean, double std) override;
   void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override;
   Tensor randperm(std::int64_t n) override;
+  void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) override;
 
  private:
   MT19937 engine_;
@@ -63,7 +64,7 @@ class TorchGenerator final : public Generator {
   std::optional<double> next_double_normal_;
   std::optional<float> next_float_normal_;
   TorchVariant variant_;
-  TorchBehaviour behaviour_;
+  const TorchRelease* release_;
 };
 
 // The process-wide generator that PyTorch calls the default CPU generator: init functions draw from

@@ -191,5 +191,39 @@ TEST(TorchGenerator, RandpermSmallCases) {
   EXPECT_THROW(g.randperm(-1), RuntimeError);
 }
 
+// torch.randint and Tensor.random_: printed by
+//   /usr/bin/python3 -c "import torch
+//   torch.manual_seed(0); print(torch.randint(0, 10, (8,)).tolist())
+//   torch.manual_seed(0); print(torch.randint(-5, 2**40, (4,)).tolist())
+//   torch.manual_seed(3); t = torch.empty(2, 3, dtype=torch.int64).t(); t.random_(0, 1000);
+//   print(t.tolist())"
+// in PyTorch 1.13, and the same in 2.14 (scripts/in-oracle sid python3 -c ...).
+TEST(TorchGenerator, RandomFromToMatchesPyTorch) {
+  const auto values = [](const Tensor& t) {
+    std::vector<std::int64_t> out;
+    for (double v : t.to_doubles()) out.push_back(static_cast<std::int64_t>(v));
+    return out;
+  };
+  TorchGenerator g(0);
+  Tensor small = Tensor::empty({8}, DType::int64);
+  g.random_(small, 0, 10);
+  EXPECT_EQ(values(small), (std::vector<std::int64_t>{4, 9, 3, 0, 3, 9, 7, 3}));
+  // A range of 2^32 or more takes a 64-bit draw per element.
+  g.manual_seed(0);
+  Tensor wide = Tensor::empty({4}, DType::int64);
+  g.random_(wide, -5, std::int64_t{1} << 40);
+  const std::int64_t* w = wide.data_ptr<std::int64_t>();
+  EXPECT_EQ((std::vector<std::int64_t>(w, w + 4)),
+            (std::vector<std::int64_t>{741234585336, 506077272957, 291397093751, 841111833108}));
+  // A transposed view draws in memory order.
+  g.manual_seed(3);
+  const Tensor base = Tensor::empty({2, 3}, DType::int64);
+  g.random_(base.t(), 0, 1000);
+  EXPECT_EQ(values(base.t().contiguous()), (std::vector<std::int64_t>{986, 667, 48, 360, 737, 280}));
+
+  EXPECT_THROW(g.random_(small, 3, 3), RuntimeError);
+  EXPECT_THROW(g.random_(Tensor::empty({2}), 0, 3), TypeError);
+}
+
 }  // namespace
 }  // namespace nninit

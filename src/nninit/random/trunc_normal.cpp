@@ -59,21 +59,21 @@ void inverse_cdf(TorchGenerator& gen, const Tensor& tensor, double mean, double 
   const double l = norm_cdf((a - mean) / std);
   const double u = norm_cdf((b - mean) / std);
   gen.uniform_(tensor, 2 * l - 1, 2 * u - 1);
-  if (std::is_same_v<T, Half> && !gen.behaviour().erfinv_supports_half) {
+  if (std::is_same_v<T, Half> && !gen.release().init.erfinv_supports_half) {
     // PyTorch has drawn and filled the uniforms by the time erfinv_ fails.
-    throw_not_implemented_for(gen.behaviour(), "trunc_normal_", "erfinv_vml_cpu", DType::float16);
+    throw_not_implemented_for(gen.release(), "trunc_normal_", "erfinv_vml_cpu", DType::float16);
   }
-  const bool fused = gen.variant().capability != Capability::generic;
+  const bool fused = gen.variant().capability != TorchCapability::generic;
   using M = OpMath<T>;
   // mul_(std * sqrt(2)) rounds the Python float to a 16-bit dtype first in 1.13 only; add_(mean) does
   // in every release (see the note on OpMath).
-  const M scale = gen.behaviour().reduced_float_mul_scalar_in_opmath
+  const M scale = gen.release().random.reduced_float_mul_in_opmath
                       ? static_cast<M>(std * std::sqrt(2.0))
                       : static_cast<M>(narrow_to<T>(std * std::sqrt(2.0)));
   const M shift = static_cast<M>(narrow_to<T>(mean));
   const T low = narrow_to<T>(a);
   const T high = narrow_to<T>(b);
-  const bool correctly_rounded_erf = gen.behaviour().erff_correctly_rounded;
+  const bool correctly_rounded_erf = gen.release().random.erff_correctly_rounded;
   // mul_, add_ and clamp_ after erfinv_.
   auto finish = [&](T x) {
     x = narrow_to<T>(static_cast<M>(x) * scale);  // mul_(std * sqrt(2))
@@ -251,12 +251,12 @@ void uniform_rejection(TorchGenerator& gen, const Tensor& tensor, double mean, d
 
 void TorchGenerator::trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) {
   if (tensor.dtype() == DType::int64) {
-    throw_not_implemented_for(behaviour_, "trunc_normal_", "check_uniform_bounds", DType::int64);
+    throw_not_implemented_for(*release_, "trunc_normal_", "check_uniform_bounds", DType::int64);
   }
   if (std == 0.0) throw ZeroDivisionError("trunc_normal_: float division by zero");
   dispatch_floating(tensor.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (!behaviour_.trunc_normal_resampling) {
+    if (!release_->random.trunc_normal_resampling) {
       inverse_cdf<T>(*this, tensor, mean, std, a, b);
       return;
     }

@@ -19,8 +19,8 @@ namespace {
 
 std::vector<const Kernels*> fast_tables() {
   std::vector<const Kernels*> tables;
-  for (CpuLevel level : {CpuLevel::avx2, CpuLevel::avx512}) {
-    if (level <= cpu_level()) tables.push_back(&kernels_for(level));
+  for (HostIsa level : {HostIsa::avx2, HostIsa::avx512}) {
+    if (level <= host_isa()) tables.push_back(&kernels_for(level));
   }
   return tables;
 }
@@ -30,7 +30,7 @@ void expect_same_bits(const std::vector<float>& ours, const std::vector<float>& 
   ASSERT_EQ(ours.size(), reference.size());
   for (std::size_t i = 0; i < ours.size(); ++i) {
     ASSERT_EQ(std::bit_cast<std::uint32_t>(ours[i]), std::bit_cast<std::uint32_t>(reference[i]))
-        << cpu_level_name(k.level) << " " << what << " of " << inputs[i % inputs.size()] << " (bits "
+        << host_isa_name(k.level) << " " << what << " of " << inputs[i % inputs.size()] << " (bits "
         << std::hex << std::bit_cast<std::uint32_t>(inputs[i % inputs.size()]) << "): " << ours[i] << " vs "
         << reference[i];
   }
@@ -114,7 +114,7 @@ TEST(BoxMullerSimd, NormalKernelEqualsTheReferenceOnEveryUniform) {
     std::vector<float> ours(words.size());
     k->normal_avx_mathfun(words.data(), ours.data(), words.size() / 16, 0.0f, 1.0f, true);
     ASSERT_EQ(std::memcmp(ours.data(), reference.data(), ours.size() * sizeof(float)), 0)
-        << cpu_level_name(k->level);
+        << host_isa_name(k->level);
   }
 }
 
@@ -134,7 +134,7 @@ TEST(BoxMullerSimd, NormalKernelEqualsTheReferenceForAnyMeanStdAndLength) {
           generic_kernels.normal_avx_mathfun(words.data() + offset, reference.data() + offset, blocks, mean,
                                              std, false);
           ASSERT_EQ(std::memcmp(ours.data(), reference.data(), ours.size() * sizeof(float)), 0)
-              << cpu_level_name(k->level) << " mean " << mean << " std " << std << " blocks " << blocks;
+              << host_isa_name(k->level) << " mean " << mean << " std " << std << " blocks " << blocks;
         }
       }
     }

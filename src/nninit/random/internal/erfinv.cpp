@@ -29,8 +29,7 @@ NNINIT_TARGET_END
 template <class T>
 T erfinv(T y, bool fused, bool correctly_rounded_erf) {
 #if defined(__x86_64__)
-  if (fused && cpu_level() >= CpuLevel::avx2)
-    return with_fma::erfinv_impl<T>(y, fused, correctly_rounded_erf);
+  if (fused && host_isa() >= HostIsa::avx2) return with_fma::erfinv_impl<T>(y, fused, correctly_rounded_erf);
 #endif
   return portable::erfinv_impl<T>(y, fused, correctly_rounded_erf);
 }
@@ -41,7 +40,7 @@ void erfinv_n(const T* y, T* out, std::size_t n, bool fused, bool correctly_roun
   for (std::size_t i = 0; i < n; i += lanes) {
     const int m = static_cast<int>(std::min<std::size_t>(lanes, n - i));
 #if defined(__x86_64__)
-    if (fused && cpu_level() >= CpuLevel::avx2) {
+    if (fused && host_isa() >= HostIsa::avx2) {
       with_fma::erfinv_interleaved<T>(y + i, out + i, m, fused, correctly_rounded_erf);
       continue;
     }

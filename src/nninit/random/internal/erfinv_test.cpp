@@ -16,7 +16,7 @@ namespace nninit {
 namespace {
 
 TEST(Erfinv, FmaBuildEqualsThePortableBuild) {
-  if (detected_cpu_level() < CpuLevel::avx2) GTEST_SKIP() << "no FMA on this CPU";
+  if (detected_host_isa() < HostIsa::avx2) GTEST_SKIP() << "no FMA on this CPU";
   // Every 997th float in [-1, 1] (both branches of the approximation and both signs), and the edges.
   std::vector<float> inputs = {-1.0f, 1.0f, 0.0f, -0.0f, 0.7f, -0.7f, std::nextafter(1.0f, 0.0f), 1.5f};
   for (std::uint32_t bits = 0; bits <= 0x3f800000u; bits += 997) {
@@ -26,7 +26,7 @@ TEST(Erfinv, FmaBuildEqualsThePortableBuild) {
   for (bool correctly_rounded : {false, true}) {
     std::vector<float> portable(inputs.size());
     {
-      const ScopedCpuLevel generic(CpuLevel::generic);
+      const ScopedHostIsa generic(HostIsa::generic);
       for (std::size_t i = 0; i < inputs.size(); ++i)
         portable[i] = calc_erfinv(inputs[i], true, correctly_rounded);
     }
@@ -43,7 +43,7 @@ TEST(Erfinv, FmaBuildEqualsThePortableBuild) {
     const double y_unit = std::fmod(y, 1.0);
     double portable;
     {
-      const ScopedCpuLevel generic(CpuLevel::generic);
+      const ScopedHostIsa generic(HostIsa::generic);
       portable = calc_erfinv(y_unit, true);
     }
     ASSERT_EQ(std::bit_cast<std::uint64_t>(calc_erfinv(y_unit, true)), std::bit_cast<std::uint64_t>(portable))
@@ -59,9 +59,9 @@ TEST(Erfinv, BatchesEqualOneAtATime) {
   for (int i = 0; i < 5000; ++i)
     inputs.push_back(std::ldexp(static_cast<float>(engine() >> 8), -24) * 2.0f - 1.0f);
   std::vector<double> doubles(inputs.begin(), inputs.end());
-  for (CpuLevel level : {CpuLevel::generic, CpuLevel::avx2}) {
-    if (level > detected_cpu_level()) continue;
-    const ScopedCpuLevel scoped(level);
+  for (HostIsa level : {HostIsa::generic, HostIsa::avx2}) {
+    if (level > detected_host_isa()) continue;
+    const ScopedHostIsa scoped(level);
     for (bool fused : {false, true}) {
       for (bool correctly_rounded : {false, true}) {
         for (std::size_t n :

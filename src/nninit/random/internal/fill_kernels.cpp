@@ -59,17 +59,17 @@ void avx_mathfun_sincos(const float* x, float* sine, float* cosine, std::size_t 
 
 }  // namespace
 
-const Kernels generic_kernels = {CpuLevel::generic,  MT19937::regenerate_reference,
+const Kernels generic_kernels = {HostIsa::generic,   MT19937::regenerate_reference,
                                  mt_temper,          uniform_float,
                                  uniform_double,     narrow16,
                                  normal_avx_mathfun, avx_mathfun_log,
                                  avx_mathfun_sincos};
 
-const Kernels& kernels_for(CpuLevel level) {
+const Kernels& kernels_for(HostIsa level) {
 #if defined(__x86_64__)
-  if (level > detected_cpu_level()) level = detected_cpu_level();
-  if (level == CpuLevel::avx512) return avx512_kernels;
-  if (level == CpuLevel::avx2) return avx2_kernels;
+  if (level > detected_host_isa()) level = detected_host_isa();
+  if (level == HostIsa::avx512) return avx512_kernels;
+  if (level == HostIsa::avx2) return avx2_kernels;
 #else
   (void)level;
 #endif
@@ -77,7 +77,7 @@ const Kernels& kernels_for(CpuLevel level) {
 }
 
 const Kernels& kernels() {
-  return kernels_for(cpu_level());
+  return kernels_for(host_isa());
 }
 
 }  // namespace nninit::fill_kernels

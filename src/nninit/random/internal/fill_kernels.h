@@ -1,4 +1,4 @@
-// The inner loops of TorchGenerator's fills, as one table of kernels per CPU level (cpu_dispatch.h).
+// The inner loops of TorchGenerator's fills, as one table of kernels per host instruction set (host_isa.h).
 //
 // Each fill draws a block of mt19937 words into an L1-sized scratch buffer (MT19937::fill) and hands it
 // to a kernel that turns words into values and writes them out. The `generic` table holds the scalar
@@ -51,7 +51,7 @@ struct Narrow {
 };
 
 struct Kernels {
-  CpuLevel level;
+  HostIsa level;
   // MT19937's twist of the 624 state words in place (MT19937::regenerate_reference).
   void (*mt_regenerate)(std::uint32_t* state);
   // out[i] = MT19937::temper(state[i]) for i < n.
@@ -74,9 +74,9 @@ struct Kernels {
   void (*avx_mathfun_sincos)(const float* x, float* sine, float* cosine, std::size_t n);
 };
 
-// The table for a level; a level above detected_cpu_level() gives the detected one's.
-const Kernels& kernels_for(CpuLevel level);
-// The table for cpu_level(): what the fills use.
+// The table for a level; a level above detected_host_isa() gives the detected one's.
+const Kernels& kernels_for(HostIsa level);
+// The table for host_isa(): what the fills use.
 const Kernels& kernels();
 
 // The per-level tables (generic is always there; the others only on x86-64 builds).

@@ -2,7 +2,7 @@
 //
 // Everything after the target pragma is compiled for AVX2 + FMA and has internal linkage, so no inline
 // function compiled for AVX2 can be picked up by code that runs on a CPU without it; all headers come
-// before the pragma for the same reason. These functions run only when cpu_dispatch.h found AVX2 and FMA.
+// before the pragma for the same reason. These functions run only when host_isa.h found AVX2 and FMA.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -122,7 +122,7 @@ struct V {
 
 }  // namespace
 
-const Kernels avx2_kernels = {CpuLevel::avx2,     mt_regenerate,     mt_temper,
+const Kernels avx2_kernels = {HostIsa::avx2,      mt_regenerate,     mt_temper,
                               uniform_float,      uniform_double,    narrow16,
                               normal_avx_mathfun, avx_mathfun_log_n, avx_mathfun_sincos_n};
 

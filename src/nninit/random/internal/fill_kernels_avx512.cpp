@@ -1,7 +1,7 @@
 // The avx512 table: fill_kernels_simd_inl.h over 16-lane AVX-512 vectors (F, BW, DQ, VL).
 //
 // As in fill_kernels_avx2.cpp: all headers before the target pragma, everything after it internal, and
-// these functions run only when cpu_dispatch.h found the instruction sets.
+// these functions run only when host_isa.h found the instruction sets.
 //
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_*(), which it then reports as
 // uninitialised (GCC bug 105593, fixed in GCC 13).
@@ -132,7 +132,7 @@ struct V {
 
 }  // namespace
 
-const Kernels avx512_kernels = {CpuLevel::avx512,   mt_regenerate,     mt_temper,
+const Kernels avx512_kernels = {HostIsa::avx512,    mt_regenerate,     mt_temper,
                                 uniform_float,      uniform_double,    narrow16,
                                 normal_avx_mathfun, avx_mathfun_log_n, avx_mathfun_sincos_n};
 

@@ -1,6 +1,7 @@
-// Every vectorised kernel of fill_kernels.h equals its scalar reference, bit for bit, at every CPU level
-// this machine has (generic always; avx2 and avx512 where the CPU supports them). The transform of
-// normal_ is checked on its whole input domain: all 2^24 possible uniforms in both halves of a pair.
+// Every vectorised kernel of fill_kernels.h equals its scalar reference, bit for bit, on every host
+// instruction set this machine has (generic always; avx2 and avx512 where the CPU supports them). The
+// transform of normal_ is checked on its whole input domain: all 2^24 possible uniforms in both halves of a
+// pair.
 #include "nninit/random/internal/fill_kernels.h"
 
 #include <bit>
@@ -22,14 +23,14 @@ namespace {
 // The levels above generic that this CPU can run.
 std::vector<const Kernels*> fast_tables() {
   std::vector<const Kernels*> tables;
-  for (CpuLevel level : {CpuLevel::avx2, CpuLevel::avx512}) {
-    if (level <= cpu_level()) tables.push_back(&kernels_for(level));
+  for (HostIsa level : {HostIsa::avx2, HostIsa::avx512}) {
+    if (level <= host_isa()) tables.push_back(&kernels_for(level));
   }
   return tables;
 }
 
 std::string name(const Kernels& k) {
-  return std::string(cpu_level_name(k.level));
+  return std::string(host_isa_name(k.level));
 }
 
 std::vector<std::uint32_t> random_words(std::size_t n, std::uint32_t seed) {
@@ -68,14 +69,14 @@ const std::size_t sizes[] = {0,  1,  2,  3,  7,  8,   9,   15,  16,  17,   31,
                              32, 33, 63, 64, 65, 100, 623, 624, 625, 2048, 2053};
 
 TEST(FillKernels, TheLevelInUseNeverExceedsTheCpu) {
-  EXPECT_LE(cpu_level(), detected_cpu_level());
-  EXPECT_LE(kernels().level, detected_cpu_level());
+  EXPECT_LE(host_isa(), detected_host_isa());
+  EXPECT_LE(kernels().level, detected_host_isa());
   {
-    const ScopedCpuLevel generic(CpuLevel::generic);
-    EXPECT_EQ(cpu_level(), CpuLevel::generic);
-    EXPECT_EQ(kernels().level, CpuLevel::generic);
+    const ScopedHostIsa generic(HostIsa::generic);
+    EXPECT_EQ(host_isa(), HostIsa::generic);
+    EXPECT_EQ(kernels().level, HostIsa::generic);
   }
-  EXPECT_EQ(kernels_for(CpuLevel::avx512).level, std::min(CpuLevel::avx512, detected_cpu_level()));
+  EXPECT_EQ(kernels_for(HostIsa::avx512).level, std::min(HostIsa::avx512, detected_host_isa()));
 }
 
 TEST(FillKernels, ReferenceTwistIsTheTextbookOne) {
@@ -119,8 +120,8 @@ TEST(FillKernels, BulkDrawsEqualOneAtATime) {
   // MT19937::fill, at every level, against operator() with the reference twist; including restored
   // states whose `next` and `left` do not add up to 625, and fills interleaved with single draws.
   const std::size_t lengths[] = {0, 1, 2, 15, 16, 17, 623, 624, 625, 1000, 1247, 1248, 1249, 5000};
-  for (CpuLevel level : {CpuLevel::generic, CpuLevel::avx2, CpuLevel::avx512}) {
-    if (level > detected_cpu_level()) continue;
+  for (HostIsa level : {HostIsa::generic, HostIsa::avx2, HostIsa::avx512}) {
+    if (level > detected_host_isa()) continue;
     for (std::uint64_t seed : {0ull, 42ull, 67280421310721ull}) {
       for (int start = 0; start < 4; ++start) {
         MT19937 ours(seed);
@@ -138,13 +139,13 @@ TEST(FillKernels, BulkDrawsEqualOneAtATime) {
         for (std::size_t n : lengths) {
           std::vector<std::uint32_t> bulk(n);
           {
-            const ScopedCpuLevel scoped(level);
+            const ScopedHostIsa scoped(level);
             ours.fill(bulk.data(), n);
           }
-          const ScopedCpuLevel scoped(CpuLevel::generic);
+          const ScopedHostIsa scoped(HostIsa::generic);
           for (std::size_t i = 0; i < n; ++i) {
-            ASSERT_EQ(bulk[i], reference()) << cpu_level_name(level) << " seed " << seed << " start " << start
-                                            << " n " << n << " i " << i;
+            ASSERT_EQ(bulk[i], reference())
+                << host_isa_name(level) << " seed " << seed << " start " << start << " n " << n << " i " << i;
           }
           ASSERT_EQ(ours.left(), reference.left());
           ASSERT_EQ(ours.next(), reference.next());
@@ -157,9 +158,9 @@ TEST(FillKernels, BulkDrawsEqualOneAtATime) {
 }
 
 TEST(FillKernels, DiscardEqualsDrawing) {
-  for (CpuLevel level : {CpuLevel::generic, CpuLevel::avx2, CpuLevel::avx512}) {
-    if (level > detected_cpu_level()) continue;
-    const ScopedCpuLevel scoped(level);
+  for (HostIsa level : {HostIsa::generic, HostIsa::avx2, HostIsa::avx512}) {
+    if (level > detected_host_isa()) continue;
+    const ScopedHostIsa scoped(level);
     for (std::uint64_t n :
          {0ull, 1ull, 2ull, 622ull, 623ull, 624ull, 625ull, 1247ull, 1248ull, 1249ull, 100000ull}) {
       for (int skew = 0; skew < 3; ++skew) {

@@ -1,7 +1,7 @@
 // Compiling a region of a source file for extra instruction sets, with GCC or clang:
 //
 //   NNINIT_TARGET_BEGIN("avx2,fma")
-//   ... functions that may use AVX2 and FMA; called only where cpu_dispatch.h found them ...
+//   ... functions that may use AVX2 and FMA; called only where host_isa.h found them ...
 //   NNINIT_TARGET_END
 //
 // GCC takes `#pragma GCC target`, which clang ignores; clang takes a target attribute pushed onto every
