@@ -36,11 +36,11 @@ TEST_F(Cli, FillWritesOneTensorNamedTensor) {
   ASSERT_EQ(r.status, 0) << r.output;
   const auto contents = nninit::io::read_safetensors(path("w.safetensors"));
   ASSERT_EQ(contents.tensors.size(), 1u);
-  EXPECT_EQ(contents.tensors[0].first, "tensor");
-  EXPECT_EQ(contents.tensors[0].second.sizes(), (nninit::Shape{3, 4}));
+  EXPECT_EQ(contents.tensors[0].name, "tensor");
+  EXPECT_EQ(contents.tensors[0].tensor.sizes(), (nninit::Shape{3, 4}));
   // nn.Linear(4, 3).weight after torch.manual_seed(0): weight[0, 0] is bb755400
   // (tests/data/known_answers.txt).
-  EXPECT_EQ(std::bit_cast<std::uint32_t>(static_cast<float>(contents.tensors[0].second.at({0, 0}))),
+  EXPECT_EQ(std::bit_cast<std::uint32_t>(static_cast<float>(contents.tensors[0].tensor.at({0, 0}))),
             0xbb755400u);
   EXPECT_EQ(contents.header.metadata.at("nninit.expression"), "kaiming_uniform_(a=math.sqrt(5))");
 }
@@ -81,7 +81,7 @@ TEST_F(Cli, AFailedRunLeavesAnExistingOutputUntouched) {
   const auto before = fs::file_size(path("keep.safetensors"));
   EXPECT_EQ(run("fill \"normal_(std=-1.0)\" --shape 64 -o " + path("keep.safetensors")).status, 2);
   EXPECT_EQ(fs::file_size(path("keep.safetensors")), before);
-  EXPECT_EQ(nninit::io::read_safetensors(path("keep.safetensors")).tensors[0].second.at({0}), 1.0);
+  EXPECT_EQ(nninit::io::read_safetensors(path("keep.safetensors")).tensors[0].tensor.at({0}), 1.0);
   // An output directory that does not exist: a failure (status 1), and no file anywhere.
   const Result r = run("fill ones_ --shape 2 -o " + path("missing/dir/out.safetensors"));
   EXPECT_EQ(r.status, 1) << r.output;

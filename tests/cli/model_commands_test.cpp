@@ -150,7 +150,7 @@ TEST_F(Cli, DiagnoseReportShowsRecurrentLayersOverTime) {
 
 TEST_F(Cli, DiagnoseInputsFromAFile) {
   const nninit::Tensor x = nninit::Tensor::full({4, 784}, 0.5);
-  const std::vector<nninit::io::NamedTensor> tensors = {{"x", x}};
+  const std::vector<nninit::NamedTensor> tensors = {{"x", x}};
   nninit::io::write_safetensors(path("x.safetensors"), tensors, {});
   Result r = run("diagnose mlp --input-file " + path("x.safetensors") + " --json");
   ASSERT_EQ(r.status, 0) << r.output;

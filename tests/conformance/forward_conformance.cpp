@@ -226,7 +226,7 @@ class Runner {
     nn::ModulePtr twin_model = model->clone();
     twin_model->train(record.at("train").get<bool>());
     std::uint64_t state = seed_from_json(record.at("seed")) | 1;
-    for (const nn::NamedTensor& t : twin_model->state_dict()) perturb(t.tensor, state);
+    for (const NamedTensor& t : twin_model->state_dict()) perturb(t.tensor, state);
     std::vector<Tensor> twin_inputs;
     for (const Tensor& t : inputs) {
       twin_inputs.push_back(t.defined() && is_floating_point(t.dtype()) ? t.clone() : t);
@@ -350,11 +350,11 @@ class Runner {
   static void load_state(nn::Module& model, const Json& record) {
     std::map<std::string, const Json*> theirs;
     for (const Json& e : record.at("state_dict")) theirs[e.at(0).get<std::string>()] = &e;
-    const std::vector<nn::NamedTensor> ours = model.state_dict();
+    const std::vector<NamedTensor> ours = model.state_dict();
     if (ours.size() != theirs.size()) {
       throw RuntimeError(fmt::format("state_dict has {} entries, PyTorch's {}", ours.size(), theirs.size()));
     }
-    for (const nn::NamedTensor& t : ours) {
+    for (const NamedTensor& t : ours) {
       auto it = theirs.find(t.name);
       if (it == theirs.end())
         throw RuntimeError(fmt::format("state_dict entry '{}' is not in PyTorch's", t.name));

@@ -320,10 +320,10 @@ class Runner {
       const std::size_t eq = text.find('=');
       if (text.find("orthogonal", eq) != std::string::npos) orthogonal.insert(a.at(0).get<std::string>());
     }
-    const std::vector<nn::NamedTensor> ours = model.state_dict();
+    const std::vector<NamedTensor> ours = model.state_dict();
     if (ours.size() != expected.size()) {
       std::vector<std::string> a, b;
-      for (const nn::NamedTensor& t : ours) a.push_back(t.name);
+      for (const NamedTensor& t : ours) a.push_back(t.name);
       for (const Json& e : expected) b.push_back(e.at(0).get<std::string>());
       mismatch(record, "state_dict names",
                fmt::format("{} entries in nninit [{}], {} in PyTorch [{}]", a.size(), fmt::join(a, ", "),
@@ -331,7 +331,7 @@ class Runner {
       return;
     }
     for (std::size_t i = 0; i < ours.size(); ++i) {
-      const nn::NamedTensor& t = ours[i];
+      const NamedTensor& t = ours[i];
       const std::string name = expected[i].at(0).get<std::string>();
       const std::string dtype = expected[i].at(1).get<std::string>();
       const Shape shape = expected[i].at(2).get<Shape>();

@@ -24,9 +24,9 @@
 namespace {
 
 using nninit::DType;
+using nninit::NamedTensor;
 using nninit::Shape;
 using nninit::Tensor;
-using nninit::io::NamedTensor;
 
 // The values the script expects for a tensor of n elements (exact in every dtype): (i % 97) / 4 - 12,
 // or for int64 a number beyond 2^53 that a trip through double would change.
@@ -49,10 +49,10 @@ void write_files(const std::filesystem::path& dir) {
   const char* names[] = {"f32", "f64", "f16", "bf16", "i64"};
   std::vector<NamedTensor> all;
   for (int k = 0; k < 5; ++k) {
-    all.emplace_back(std::string(names[k]) + ".matrix", pattern({7, 5}, dtypes[k]));
-    all.emplace_back(std::string(names[k]) + ".scalar", pattern({}, dtypes[k]));
-    all.emplace_back(std::string(names[k]) + ".empty", pattern({2, 0, 3}, dtypes[k]));
-    all.emplace_back(std::string(names[k]) + ".odd", pattern({3}, dtypes[k]));
+    all.push_back({std::string(names[k]) + ".matrix", pattern({7, 5}, dtypes[k])});
+    all.push_back({std::string(names[k]) + ".scalar", pattern({}, dtypes[k])});
+    all.push_back({std::string(names[k]) + ".empty", pattern({2, 0, 3}, dtypes[k])});
+    all.push_back({std::string(names[k]) + ".odd", pattern({3}, dtypes[k])});
   }
   nninit::io::write_safetensors(dir / "dtypes.safetensors", all);
 

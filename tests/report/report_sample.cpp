@@ -89,7 +89,7 @@ report::ReportData sample() {
   data.title = "nninit report: browser test sample";
   data.model = expression;
   data.summary = {{"seed", "0"}, {"generator", "torch (mt19937)"}, {"input", "[64, 784], N(0, 1)"}};
-  for (const nn::NamedTensor& p : model->named_parameters()) {
+  for (const NamedTensor& p : model->named_parameters()) {
     data.parameters.push_back(report::parameter_row(p.name, p.tensor, "PyTorch default"));
     if (p.tensor.dim() < 2) continue;
     report::svg::Histogram h = report::histogram_of(p.name, p.tensor, 30);

@@ -263,7 +263,7 @@ int run_diagnose(const DiagnoseOptions& options) {
     for (const diag::SymmetryFinding& s : diagnosis.symmetries)
       report.summary.emplace_back("symmetry", s.message);
 
-    for (const nn::NamedTensor& p : prepared.model->named_parameters())
+    for (const NamedTensor& p : prepared.model->named_parameters())
       report.parameters.push_back(report::parameter_row(p.name, p.tensor));
 
     report.depth_profile = report::depth_profile_chart(diagnosis);

@@ -42,7 +42,7 @@ int run_fill(const FillOptions& options) {
                                 {"nninit.seed", options.generator.seed},
                                 {"nninit.torch_version", variant.version.str()},
                                 {"nninit.capability", torch_capability_name(variant.capability)}};
-    const std::vector<io::NamedTensor> tensors{{"tensor", tensor}};
+    const std::vector<NamedTensor> tensors{{"tensor", tensor}};
     try {
       io::write_safetensors(options.output, tensors, metadata);
     } catch (const IoError& e) {

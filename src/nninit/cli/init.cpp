@@ -70,7 +70,7 @@ int run_init(const InitOptions& options) {
   const DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
   PreparedModel prepared = prepare_model(options);
   if (convert) prepared.model->to(dtype);
-  const std::vector<nn::NamedTensor> state = prepared.model->state_dict();
+  const std::vector<NamedTensor> state = prepared.model->state_dict();
 
   if (!options.output.empty()) {
     io::Metadata metadata{{"format", "pt"},
@@ -81,17 +81,15 @@ int run_init(const InitOptions& options) {
     for (std::size_t i = 0; i < options.rules.size(); ++i)
       metadata[fmt::format("nninit.rule.{}", i)] = options.rules[i];
     if (!options.preset.empty()) metadata["nninit.preset"] = options.preset;
-    std::vector<io::NamedTensor> tensors;
-    for (const nn::NamedTensor& t : state) tensors.emplace_back(t.name, t.tensor);
     try {
-      io::write_safetensors(options.output, tensors, metadata);
+      io::write_safetensors(options.output, state, metadata);
     } catch (const IoError& e) {
       throw Failure(e.what());
     }
   }
 
   std::vector<TensorSummary> summaries;
-  for (const nn::NamedTensor& t : state) summaries.push_back(summarize(t.name, t.tensor));
+  for (const NamedTensor& t : state) summaries.push_back(summarize(t.name, t.tensor));
   if (options.json) {
     nlohmann::ordered_json out;
     out["model"] = prepared.expression;

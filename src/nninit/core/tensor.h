@@ -134,6 +134,13 @@ class Tensor {
   std::int64_t offset_ = 0;
 };
 
+// A tensor with its name: a parameter, a buffer or a state_dict entry (dotted names, "0.weight"), or a tensor
+// of a safetensors file. Module::state_dict() can be handed to io::write_safetensors as it is.
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+
 // A new uninitialised tensor shaped like `tensor`, as torch.empty_like with the default
 // preserve_format: the same strides when the tensor is non-overlapping and dense, otherwise dense strides
 // that keep the order of the tensor's strides (infer_dense_strides). Random fills of it therefore visit

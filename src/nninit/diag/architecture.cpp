@@ -21,7 +21,7 @@ bool is_type(const nn::Module& m, std::initializer_list<std::string_view> names)
 }
 
 bool has_parameters(const nn::Module& m) {
-  for (const nn::NamedTensor& p : m.own_parameters()) {
+  for (const NamedTensor& p : m.own_parameters()) {
     if (p.tensor.defined()) return true;
   }
   return false;

@@ -211,7 +211,7 @@ std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
   };
   std::vector<Entry> entries;
   for (const LayerInfo& layer : architecture.layers) {
-    for (const nn::NamedTensor& p : layer.module->own_parameters()) {
+    for (const NamedTensor& p : layer.module->own_parameters()) {
       if (!p.tensor.defined()) continue;
       entries.push_back({&layer, p.name, recommend(layer, p.name, p.tensor)});
     }

@@ -77,7 +77,7 @@ TEST(AutoPreset, EachReferenceModelLintsWithoutErrorsOrWarnings) {
 TEST(AutoPreset, FixesTheLintsFindings) {
   const nn::ModulePtr zero =
       build("Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))");
-  for (const nn::NamedTensor& p : zero->named_parameters()) p.tensor.zero_();
+  for (const NamedTensor& p : zero->named_parameters()) p.tensor.zero_();
   ASSERT_TRUE(has_errors(check_initialization(*zero)));
   const std::vector<Finding> findings = lint_after_auto(*zero);
   EXPECT_TRUE(findings.empty()) << format_findings(findings);

@@ -232,7 +232,7 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
   }
 
   // Parameters.
-  for (const nn::NamedTensor& p : model.named_parameters()) {
+  for (const NamedTensor& p : model.named_parameters()) {
     ParameterDiagnosis row;
     row.name = p.name;
     row.shape = p.tensor.sizes();

@@ -77,12 +77,12 @@ TEST(Diagnose, ReportsEveryLayerWithStatisticsAndRatios) {
 
 TEST(Diagnose, DoesNotChangeTheModel) {
   nn::ModulePtr model = build("Sequential(Linear(8, 8), BatchNorm1d(8), ReLU(), Linear(8, 2))");
-  const std::vector<nn::NamedTensor> before = model->state_dict();
+  const std::vector<NamedTensor> before = model->state_dict();
   std::vector<std::vector<double>> values;
-  for (const nn::NamedTensor& t : before) values.push_back(t.tensor.to_doubles());
+  for (const NamedTensor& t : before) values.push_back(t.tensor.to_doubles());
   TorchGenerator g(3);
   diagnose(*model, {randn({16, 8}, g)}, {.train = true});
-  const std::vector<nn::NamedTensor> after = model->state_dict();
+  const std::vector<NamedTensor> after = model->state_dict();
   for (std::size_t i = 0; i < after.size(); ++i)
     EXPECT_EQ(after[i].tensor.to_doubles(), values[i]) << after[i].name;
   EXPECT_TRUE(model->is_training());  // PyTorch's default mode, restored

@@ -302,7 +302,7 @@ void check_normalization(const LayerInfo& layer, std::vector<Finding>& out) {
 }
 
 void check_non_finite(nn::Module& model, std::vector<Finding>& out) {
-  for (const nn::NamedTensor& p : model.named_parameters()) {
+  for (const NamedTensor& p : model.named_parameters()) {
     if (!p.tensor.defined() || !is_floating_point(p.tensor.dtype())) continue;
     const TensorStatistics s = statistics(p.tensor);
     if (s.non_finite == 0) continue;

@@ -106,7 +106,7 @@ void check_recurrent(const LayerInfo& layer, std::vector<Finding>& out) {
   bool orthogonal = true;
   double norm_sum = 0.0;
   int matrices = 0;
-  for (const nn::NamedTensor& p : m.own_parameters()) {
+  for (const NamedTensor& p : m.own_parameters()) {
     if (!p.tensor.defined() || p.tensor.numel() == 0) continue;
     if (lstm && p.name.starts_with("bias_ih")) {
       const Tensor* hh = own(m, "bias_hh" + p.name.substr(7));

@@ -101,7 +101,7 @@ TEST(Lint, ShallowNetworksGetWarningsNotErrors) {
 
 TEST(Lint, ZeroInitialisedMlpIsASymmetryError) {
   const nn::ModulePtr model = build(relu_mlp);
-  for (const nn::NamedTensor& p : model->named_parameters()) p.tensor.zero_();
+  for (const NamedTensor& p : model->named_parameters()) p.tensor.zero_();
   const std::vector<Finding> findings = check_initialization(*model);
   EXPECT_TRUE(has_errors(findings));
   const Finding* f = find(findings, "0.weight", "symmetry");
@@ -241,7 +241,7 @@ TEST(Lint, NonFiniteValuesAreErrors) {
 TEST(Lint, EveryFixParsesAndFixes) {
   expect_fixes_work(relu_mlp, [](nn::Module&) {});
   expect_fixes_work(relu_mlp, [](nn::Module& m) {
-    for (const nn::NamedTensor& p : m.named_parameters()) p.tensor.zero_();
+    for (const NamedTensor& p : m.named_parameters()) p.tensor.zero_();
   });
   expect_fixes_work("Sequential(Linear(30, 30), Tanh(), Linear(30, 30), Tanh(), Linear(30, 2))",
                     [](nn::Module& m) { apply(m, {"Linear.weight=kaiming_normal_(nonlinearity='relu')"}); });

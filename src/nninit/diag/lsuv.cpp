@@ -77,7 +77,7 @@ class Lsuv {
   void prepare(Generator& generator) {
     for (nn::Module* layer : recurrent_) {
       if (!options_.orthogonal_start) break;
-      for (const nn::NamedTensor& p : layer->named_parameters(false)) {
+      for (const NamedTensor& p : layer->named_parameters(false)) {
         if (p.name.starts_with("weight")) init::orthogonal_(p.tensor, {}, generator);
       }
     }

@@ -47,7 +47,7 @@ std::map<std::string, double> call_output_stds(nn::Module& model, const std::vec
 }
 
 Tensor parameter_named(const nn::Module& model, std::string_view name) {
-  for (const nn::NamedTensor& p : model.named_parameters()) {
+  for (const NamedTensor& p : model.named_parameters()) {
     if (p.name == name) return p.tensor;
   }
   throw IndexError(fmt::format("no parameter named '{}'", name));
@@ -149,7 +149,7 @@ TEST(Lsuv, ReluCnnLayersReachUnitStd) {
 // bias does not scale with the weight, so one division falls short of the target.
 nn::ModulePtr mlp_with_biases(double bias) {
   const nn::ModulePtr model = build("Sequential(Linear(32, 32), Tanh(), Linear(32, 32))");
-  for (const nn::NamedTensor& p : model->named_parameters()) {
+  for (const NamedTensor& p : model->named_parameters()) {
     if (p.name.ends_with("bias")) {
       for (std::int64_t i = 0; i < p.tensor.numel(); ++i) p.tensor.set({i}, i % 2 == 0 ? bias : -bias);
     }
@@ -215,7 +215,7 @@ TEST(Lsuv, ZeroOutputIsSkippedNotDivided) {
   ASSERT_EQ(report.skipped.size(), 1u);
   EXPECT_EQ(report.skipped[0].path, "2");
   EXPECT_NE(report.skipped[0].reason.find("zero variance"), std::string::npos) << report.skipped[0].reason;
-  for (const nn::NamedTensor& p : model->named_parameters()) {
+  for (const NamedTensor& p : model->named_parameters()) {
     EXPECT_EQ(statistics(p.tensor).non_finite, 0) << p.name;
   }
   // The skipped layer keeps its orthogonal start, scale 1.
@@ -231,7 +231,7 @@ TEST(Lsuv, SameSeedGivesTheSameBits) {
     TorchGenerator g(seed);
     lsuv_(*model, {randn({64, 64}, data)}, g);
     std::vector<std::vector<double>> values;
-    for (const nn::NamedTensor& p : model->named_parameters()) values.push_back(p.tensor.to_doubles());
+    for (const NamedTensor& p : model->named_parameters()) values.push_back(p.tensor.to_doubles());
     return values;
   };
   const auto first = run(14);

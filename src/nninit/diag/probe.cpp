@@ -34,7 +34,7 @@ constexpr double identical_tolerance = 1e-3;  // relative; see probe.h
 
 double max_abs_weight(const nn::Module& model) {
   double max = 0.0;
-  for (const nn::NamedTensor& p : model.named_parameters()) {
+  for (const NamedTensor& p : model.named_parameters()) {
     if (p.tensor.dim() < 2) continue;
     for (double v : p.tensor.to_doubles()) {
       if (!std::isfinite(v)) return std::numeric_limits<double>::infinity();
@@ -48,9 +48,9 @@ double max_abs_weight(const nn::Module& model) {
 // identical_tolerance of their group's first unit: the rows of the finding's weight (every block of rows for
 // a recurrent weight's gates) and of the matching bias.
 std::int64_t units_still_identical(const nn::Module& trained, const std::vector<SymmetryFinding>& initial) {
-  const std::vector<nn::NamedTensor> parameters = trained.named_parameters();
+  const std::vector<NamedTensor> parameters = trained.named_parameters();
   auto find = [&](const std::string& name) -> const Tensor* {
-    for (const nn::NamedTensor& p : parameters) {
+    for (const NamedTensor& p : parameters) {
       if (p.name == name) return &p.tensor;
     }
     return nullptr;
@@ -102,16 +102,16 @@ std::int64_t units_still_identical(const nn::Module& trained, const std::vector<
 // The optimiser's state per parameter, updated in float32 as torch.optim does for float32 parameters.
 class OptimizerState {
  public:
-  OptimizerState(const ProbeOptions& options, const std::vector<nn::NamedTensor>& parameters)
+  OptimizerState(const ProbeOptions& options, const std::vector<NamedTensor>& parameters)
       : options_(options), rate_(learning_rate(options)) {
-    for (const nn::NamedTensor& p : parameters) {
+    for (const NamedTensor& p : parameters) {
       const auto n = static_cast<std::size_t>(p.tensor.numel());
       first_.emplace_back(n, 0.0f);
       if (options.optimizer == Optimizer::adam) second_.emplace_back(n, 0.0f);
     }
   }
 
-  void step(const std::vector<nn::NamedTensor>& parameters, const engine::Gradients& gradients) {
+  void step(const std::vector<NamedTensor>& parameters, const engine::Gradients& gradients) {
     ++steps_;
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       assert(gradients.parameters[i].name == parameters[i].name);
@@ -234,7 +234,7 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
   result.max_abs_weight_initial = max_abs_weight(*model);
 
   model->train();
-  const std::vector<nn::NamedTensor> parameters = model->named_parameters();
+  const std::vector<NamedTensor> parameters = model->named_parameters();
   OptimizerState optimizer(options, parameters);
   for (int step = 0; step < options.steps; ++step) {
     const std::vector<std::int64_t>& indices = batches[static_cast<std::size_t>(step)];
@@ -283,7 +283,7 @@ std::vector<expr::Rule> layer_rules(nn::Module& model, std::string_view weight_e
       layers.insert(layer.path);
   }
   std::vector<expr::Rule> rules;
-  for (const nn::NamedTensor& p : model.named_parameters()) {
+  for (const NamedTensor& p : model.named_parameters()) {
     const std::size_t dot = p.name.rfind('.');
     const std::string module = dot == std::string::npos ? "" : p.name.substr(0, dot);
     if (!layers.contains(module)) continue;

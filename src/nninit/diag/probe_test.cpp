@@ -488,8 +488,8 @@ void expect_two_steps_match(const ProbeOptions& options) {
   const nn::Module& trained = *r.candidates[0].model;
 
   const nn::ModulePtr reference = model->clone();
-  const std::vector<nn::NamedTensor> parameters = reference->named_parameters();
-  for (const nn::NamedTensor& p : parameters) p.tensor.zero_();
+  const std::vector<NamedTensor> parameters = reference->named_parameters();
+  for (const NamedTensor& p : parameters) p.tensor.zero_();
   std::vector<std::vector<double>> m(parameters.size()), v(parameters.size());
   const double lr = learning_rate(options);
   TorchGenerator order(o.seed + 1);
@@ -520,7 +520,7 @@ void expect_two_steps_match(const ProbeOptions& options) {
       parameters[i].tensor.copy_(Tensor::from_values(p, parameters[i].tensor.sizes()));
     }
   }
-  const std::vector<nn::NamedTensor> got = trained.named_parameters();
+  const std::vector<NamedTensor> got = trained.named_parameters();
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     const std::vector<double> expected = parameters[i].tensor.to_doubles();
     const std::vector<double> actual = got[i].tensor.to_doubles();

@@ -17,7 +17,7 @@ nn::ModulePtr build(std::string_view expression) {
 }
 
 void zero_all(nn::Module& model) {
-  for (const nn::NamedTensor& p : model.named_parameters()) p.tensor.zero_();
+  for (const NamedTensor& p : model.named_parameters()) p.tensor.zero_();
 }
 
 TEST(IdenticalRows, HashThenCompare) {
@@ -186,7 +186,7 @@ TEST(Symmetry, IdenticalRecurrentUnits) {
 TEST(Symmetry, SkipsOutputsResidualEndsAndAttention) {
   const nn::ModulePtr model = build("TransformerEncoderLayer(8, 2, 16)");
   for (const char* name : {"linear2.weight", "self_attn.out_proj.weight"}) {
-    for (const nn::NamedTensor& p : model->named_parameters()) {
+    for (const NamedTensor& p : model->named_parameters()) {
       if (p.name == name) p.tensor.zero_();
     }
   }

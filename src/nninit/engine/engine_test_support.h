@@ -29,7 +29,7 @@ inline Tensor indices(std::vector<double> values, Shape sizes) {
 // Fills every float32 parameter with N(0, std^2): modules whose default init is constant (norms) get
 // non-trivial values, so that a wrong gradient formula cannot hide behind weight == 1.
 inline void randomize_parameters(nn::Module& model, TorchGenerator& generator, double std = 0.5) {
-  for (const nn::NamedTensor& p : model.named_parameters()) generator.normal_(p.tensor, 0.0, std);
+  for (const NamedTensor& p : model.named_parameters()) generator.normal_(p.tensor, 0.0, std);
 }
 
 struct GradientCheckOptions {
@@ -97,7 +97,7 @@ inline void expect_gradients_match(nn::Module& model, const std::vector<Tensor>&
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     if (is_floating_point(inputs[k].dtype())) check(fmt::format("input {}", k), inputs[k], grads.inputs[k]);
   }
-  const std::vector<nn::NamedTensor> params = model.named_parameters();
+  const std::vector<NamedTensor> params = model.named_parameters();
   for (std::size_t k = 0; k < params.size(); ++k) {
     check(params[k].name, params[k].tensor, grads.parameters[k].tensor);
   }

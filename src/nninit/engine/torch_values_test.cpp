@@ -46,7 +46,7 @@ namespace nninit::engine {
 namespace {
 
 void fill(nn::Module& model) {
-  const std::vector<nn::NamedTensor> params = model.named_parameters();
+  const std::vector<NamedTensor> params = model.named_parameters();
   for (std::size_t k = 0; k < params.size(); ++k) {
     const Tensor flat = params[k].tensor.view({-1});
     for (std::int64_t i = 0; i < flat.numel(); ++i) {

@@ -28,7 +28,7 @@ struct Trace::State {
   std::vector<ModuleCall> calls;
   std::vector<RecurrentStates> recurrent;
   std::vector<Step> steps;
-  std::vector<nn::NamedTensor> parameters;  // model.named_parameters()
+  std::vector<NamedTensor> parameters;  // model.named_parameters()
   std::map<std::pair<const nn::Module*, std::string>, std::size_t, std::less<>> parameter_index;
   std::map<const nn::Module*, std::string> names;
   std::uint64_t random_streams = 0;
@@ -87,7 +87,7 @@ class Recorder final : public ForwardContext, public detail::Program {
   const ForwardOptions& options() const override { return s_.options; }
 
   Tensor parameter(const nn::Module& module, std::string_view name) override {
-    for (const nn::NamedTensor& p : module.own_parameters()) {
+    for (const NamedTensor& p : module.own_parameters()) {
       if (p.name == name) return p.tensor.defined() ? detail::to_float32(p.tensor) : Tensor();
     }
     const Tensor& buffer = module.buffer(name);
@@ -227,7 +227,7 @@ Trace run_forward(nn::Module& model, const std::vector<Tensor>& inputs, const Fo
   s.parameters = model.named_parameters();
   for (const nn::NamedModule& m : model.named_modules()) {
     s.names.emplace(m.module, m.name);
-    for (const nn::NamedTensor& p : m.module->own_parameters()) {
+    for (const NamedTensor& p : m.module->own_parameters()) {
       if (!p.tensor.defined()) continue;
       for (std::size_t i = 0; i < s.parameters.size(); ++i) {
         if (nn::same_tensor(s.parameters[i].tensor, p.tensor)) {
@@ -263,7 +263,7 @@ std::vector<Tensor> forward(nn::Module& model, const std::vector<Tensor>& inputs
 }
 
 const Tensor& Gradients::parameter(std::string_view name) const {
-  for (const nn::NamedTensor& p : parameters) {
+  for (const NamedTensor& p : parameters) {
     if (p.name == name) return p.tensor;
   }
   throw IndexError(fmt::format("Gradients: no parameter named '{}'", name));
@@ -287,7 +287,7 @@ Gradients run_backward(const Trace& trace, const std::vector<Tensor>& grad_outpu
     grads.add(root.outputs[i], detail::to_float32(grad_outputs[i]).clone());
   }
   Gradients out;
-  for (const nn::NamedTensor& p : s.parameters)
+  for (const NamedTensor& p : s.parameters)
     out.parameters.push_back({p.name, detail::zeros(p.tensor.sizes())});
   out.recurrent_hidden.resize(s.recurrent.size());
   Accumulator accumulator(s, out);

@@ -112,7 +112,7 @@ struct Gradients {
   std::vector<std::vector<Tensor>> call_inputs;
   // Every parameter of model.named_parameters(), in that order and by that name: float32, the parameter's
   // shape, zeros for a parameter the loss does not depend on (PyTorch leaves None there).
-  std::vector<nn::NamedTensor> parameters;
+  std::vector<NamedTensor> parameters;
   // Per Trace::recurrent() entry: d(loss)/d(h_t) with the layout of RecurrentStates::hidden, the total
   // gradient reaching each step's hidden state (from the outputs, the next step and the next layer).
   std::vector<Tensor> recurrent_hidden;

@@ -42,7 +42,7 @@ std::string error(std::string_view expression, TorchVersion version = v214) {
 // "name [shape] dtype bits bits bits" for each floating-point state_dict entry, then the next rand.
 std::vector<std::string> fingerprint(const nn::Module& module, TorchGenerator& generator) {
   std::vector<std::string> out;
-  for (const nn::NamedTensor& entry : module.state_dict()) {
+  for (const NamedTensor& entry : module.state_dict()) {
     const Tensor& t = entry.tensor;
     if (!is_floating_point(t.dtype()) || t.numel() == 0) continue;
     out.push_back(fmt::format("{} {} {} {}", entry.name, shape_string(t.sizes()), dtype_name(t.dtype()),
@@ -257,7 +257,7 @@ TEST(ModelExpression, DrawsInPythonsEvaluationOrder) {
   const nn::Linear first({.in_features = 4, .out_features = 3}, h);
   const nn::Linear second({.in_features = 3, .out_features = 2}, h);
   const nn::Linear third({.in_features = 2, .out_features = 1}, h);
-  const std::vector<nn::NamedTensor> state = model->state_dict();
+  const std::vector<NamedTensor> state = model->state_dict();
   ASSERT_EQ(state.size(), 6u);
   EXPECT_EQ(state[0].name, "0.weight");
   EXPECT_EQ(state[2].name, "1.0.weight");

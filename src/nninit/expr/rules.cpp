@@ -92,7 +92,7 @@ std::string short_list(const Items& items, std::size_t shown = 8) {
 }
 
 [[noreturn]] void nothing_matched(nn::Module& model, std::span<const Rule> rules,
-                                  const std::vector<nn::NamedTensor>& parameters) {
+                                  const std::vector<NamedTensor>& parameters) {
   std::vector<std::string> rule_texts;
   for (const Rule& rule : rules) rule_texts.push_back(fmt::format("'{}'", rule.text));
   if (parameters.empty()) {
@@ -100,10 +100,10 @@ std::string short_list(const Items& items, std::size_t shown = 8) {
                                  model.type_name(), short_list(rule_texts)));
   }
   std::vector<std::string> names;
-  for (const nn::NamedTensor& p : parameters) names.push_back(p.name);
+  for (const NamedTensor& p : parameters) names.push_back(p.name);
   std::vector<std::string> typed;  // Type.param as a rule would name them
   model.apply([&](nn::Module& m) {
-    for (const nn::NamedTensor& p : m.named_parameters(false)) {
+    for (const NamedTensor& p : m.named_parameters(false)) {
       const std::string name = m.type_name() + "." + p.name;
       if (std::find(typed.begin(), typed.end(), name) == typed.end()) typed.push_back(name);
     }
@@ -266,23 +266,23 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
   RuleReport report;
   report.matches.assign(rules.size(), 0);
   if (rules.empty()) {
-    for (const nn::NamedTensor& p : model.named_parameters()) report.untouched.push_back(p.name);
+    for (const NamedTensor& p : model.named_parameters()) report.untouched.push_back(p.name);
     return report;
   }
   std::vector<ParsedRule> parsed;
   for (const Rule& rule : rules) parsed.push_back(parse_rule_expression(rule, generator.release()));
   check_rule_types(model, rules);
 
-  const std::vector<nn::NamedTensor> parameters = model.named_parameters();
-  const auto path_of = [&](const nn::NamedTensor& own) {
-    for (const nn::NamedTensor& p : parameters) {
+  const std::vector<NamedTensor> parameters = model.named_parameters();
+  const auto path_of = [&](const NamedTensor& own) {
+    for (const NamedTensor& p : parameters) {
       if (nn::same_tensor(p.tensor, own.tensor)) return p.name;
     }
     return own.name;  // not reachable from the root: cannot happen for a module of the tree
   };
   std::vector<bool> matched_any(rules.size(), false);  // including parameters an earlier rule took
   model.apply([&](nn::Module& module) {
-    for (const nn::NamedTensor& own : module.named_parameters(false)) {
+    for (const NamedTensor& own : module.named_parameters(false)) {
       const std::string path = path_of(own);
       bool taken = false;
       for (std::size_t r = 0; r < rules.size(); ++r) {

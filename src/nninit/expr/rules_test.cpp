@@ -27,7 +27,7 @@ std::vector<Rule> parse_rules(std::initializer_list<const char*> texts) {
 // "name hex hex hex" for each named parameter, then the next torch.rand(1).
 std::vector<std::string> fingerprint(const nn::Module& module, TorchGenerator& generator) {
   std::vector<std::string> out;
-  for (const nn::NamedTensor& p : module.named_parameters()) {
+  for (const NamedTensor& p : module.named_parameters()) {
     out.push_back(p.name + " " + hex32(p.tensor, std::min<std::int64_t>(4, p.tensor.numel())));
   }
   Tensor next = Tensor::empty({1});
@@ -291,7 +291,7 @@ TEST(ApplyRules, ForgetGateBias) {
   const std::vector<double> before = model->named_parameters()[2].tensor.to_doubles();  // 0.bias_ih_l0
   const RuleReport report = apply_rules(*model, parse_rules({"*.bias_*=forget_gate_bias_(1.0)"}), g);
   EXPECT_EQ(report.applications.size(), 6u);
-  for (const nn::NamedTensor& p : model->named_parameters()) {
+  for (const NamedTensor& p : model->named_parameters()) {
     const std::vector<double> v = p.tensor.to_doubles();
     const bool input = p.name.find(".bias_ih") != std::string::npos;
     const bool hidden = p.name.find(".bias_hh") != std::string::npos;

@@ -67,7 +67,7 @@ SafetensorsContents read_safetensors(const std::filesystem::path& path) {
   for (const TensorInfo& info : contents.header.tensors) {
     auto [tensor, bytes] = allocate(info);
     file.read_at(contents.header.data_start() + info.begin, bytes);
-    contents.tensors.emplace_back(info.name, std::move(tensor));
+    contents.tensors.push_back({info.name, std::move(tensor)});
   }
   return contents;
 }
@@ -98,7 +98,7 @@ SafetensorsContents parse_safetensors(std::span<const std::byte> image, std::str
     auto [tensor, bytes] = allocate(info);
     if (!bytes.empty())
       std::memcpy(bytes.data(), image.data() + contents.header.data_start() + info.begin, bytes.size());
-    contents.tensors.emplace_back(info.name, std::move(tensor));
+    contents.tensors.push_back({info.name, std::move(tensor)});
   }
   return contents;
 }
@@ -117,7 +117,7 @@ void write_safetensors(const std::filesystem::path& path, std::span<const NamedT
   const std::string header = detail::encode_header(layout);
   file.write(std::as_bytes(std::span<const char>(header.data(), header.size())));
   for (const std::size_t index : layout.spec_index) {
-    detail::for_each_byte_chunk(tensors[index].second,
+    detail::for_each_byte_chunk(tensors[index].tensor,
                                 [&](std::span<const std::byte> bytes) { file.write(bytes); });
   }
   file.commit();

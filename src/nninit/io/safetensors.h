@@ -23,8 +23,6 @@
 
 namespace nninit::io {
 
-using NamedTensor = std::pair<std::string, Tensor>;
-
 // A whole file: its header and its tensors.
 struct SafetensorsContents {
   SafetensorsHeader header;

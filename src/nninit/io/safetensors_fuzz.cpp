@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (contents.tensors.size() != contents.header.tensors.size()) std::abort();
     for (std::size_t i = 0; i < contents.tensors.size(); ++i) {
       const nninit::io::TensorInfo& info = contents.header.tensors[i];
-      const nninit::Tensor& t = contents.tensors[i].second;
-      if (contents.tensors[i].first != info.name || t.sizes() != info.shape) std::abort();
+      const nninit::Tensor& t = contents.tensors[i].tensor;
+      if (contents.tensors[i].name != info.name || t.sizes() != info.shape) std::abort();
       const std::uint64_t bytes = static_cast<std::uint64_t>(t.numel()) * nninit::itemsize(t.dtype());
       if (bytes != info.nbytes() || 8 + contents.header.header_size + info.end > size) std::abort();
       // Every byte of the tensor is read, so that a short or misplaced buffer is an ASan report.

@@ -99,7 +99,7 @@ TEST(Safetensors, RoundTripsEveryDtypeAndShapeBitForBit) {
   std::uint32_t seed = 0;
   for (const DType dtype : all_dtypes) {
     for (const Shape& shape : shapes) {
-      tensors.emplace_back(case_name(dtype, shape), arbitrary_tensor(shape, dtype, ++seed));
+      tensors.push_back({case_name(dtype, shape), arbitrary_tensor(shape, dtype, ++seed)});
     }
   }
   write_safetensors(dir / "all.safetensors", tensors);
@@ -163,7 +163,7 @@ TEST(Safetensors, HeaderIsPaddedAndTensorsAreAligned) {
   TempDirectory dir;
   std::vector<NamedTensor> tensors;
   for (int i = 0; i < 9; ++i) {
-    tensors.emplace_back(fmt::format("t{}", i), arbitrary_tensor({i % 3 + 1, 3}, all_dtypes[i % 5], i));
+    tensors.push_back({fmt::format("t{}", i), arbitrary_tensor({i % 3 + 1, 3}, all_dtypes[i % 5], i)});
   }
   write_safetensors(dir / "f.safetensors", tensors, {{"k", std::string(13, 'v')}});
   const std::string file = read_file(dir / "f.safetensors");
@@ -208,10 +208,10 @@ TEST(Safetensors, HeaderOrderIsTheFilesAndOffsetOrderIsAvailable) {
   write_file(dir / "f.safetensors", u64_le(header.size()) + header + raw<float>(1.0F) + raw<float>(2.0F));
   const SafetensorsContents contents = read_safetensors(dir / "f.safetensors");
   ASSERT_EQ(contents.tensors.size(), 2U);
-  EXPECT_EQ(contents.tensors[0].first, "z");
-  EXPECT_EQ(contents.tensors[0].second.at({0}), 2.0);
-  EXPECT_EQ(contents.tensors[1].first, "a");
-  EXPECT_EQ(contents.tensors[1].second.at({0}), 1.0);
+  EXPECT_EQ(contents.tensors[0].name, "z");
+  EXPECT_EQ(contents.tensors[0].tensor.at({0}), 2.0);
+  EXPECT_EQ(contents.tensors[1].name, "a");
+  EXPECT_EQ(contents.tensors[1].tensor.at({0}), 1.0);
   EXPECT_EQ(contents.header.offset_order(), (std::vector<std::size_t>{1, 0}));
 }
 
@@ -220,7 +220,7 @@ TEST(Safetensors, ReadsOneTensorByName) {
   const std::vector<NamedTensor> tensors = {{"a", arbitrary_tensor({3, 2}, DType::float64, 1)},
                                             {"b", arbitrary_tensor({5}, DType::bfloat16, 2)}};
   write_safetensors(dir / "f.safetensors", tensors);
-  expect_same_tensor(read_safetensors_tensor(dir / "f.safetensors", "b"), tensors[1].second, "b");
+  expect_same_tensor(read_safetensors_tensor(dir / "f.safetensors", "b"), tensors[1].tensor, "b");
   const std::string message =
       test_support::error_message<ValueError>([&] { read_safetensors_tensor(dir / "f.safetensors", "q"); });
   EXPECT_PRED_FORMAT2(has_substr, message, "read_safetensors_tensor: ");

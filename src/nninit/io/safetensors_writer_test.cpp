@@ -38,7 +38,7 @@ std::vector<NamedTensor> values_for(const std::vector<TensorSpec>& declared) {
   std::vector<NamedTensor> values;
   double start = 1;
   for (const TensorSpec& spec : declared) {
-    values.emplace_back(spec.name, ramp(spec.shape, spec.dtype, start));
+    values.push_back({spec.name, ramp(spec.shape, spec.dtype, start)});
     start += 100;
   }
   return values;
@@ -50,7 +50,7 @@ TEST(SafetensorsWriter, WritesInAnyOrderTheSameFileAsWriteSafetensors) {
   write_safetensors(dir / "reference.safetensors", values);
   {
     SafetensorsWriter writer(dir / "streamed.safetensors", specs);
-    for (std::size_t i = values.size(); i-- > 0;) writer.write(values[i].first, values[i].second);
+    for (std::size_t i = values.size(); i-- > 0;) writer.write(values[i].name, values[i].tensor);
     writer.commit();
   }
   EXPECT_EQ(read_file(dir / "streamed.safetensors"), read_file(dir / "reference.safetensors"));

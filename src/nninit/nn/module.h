@@ -21,11 +21,6 @@
 
 namespace nninit::nn {
 
-struct NamedTensor {
-  std::string name;
-  Tensor tensor;
-};
-
 class Module;
 using ModulePtr = std::shared_ptr<Module>;
 
