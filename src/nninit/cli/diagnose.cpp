@@ -255,9 +255,8 @@ int run_diagnose(const DiagnoseOptions& options) {
     };
     for (const std::string& r : options.rules) report.summary.emplace_back("--init", r);
     if (!options.preset.empty()) report.summary.emplace_back("--preset", options.preset);
-    if (diagnosis.flags.empty())
-      report.summary.emplace_back("signal", "no vanishing or exploding signal (factor 100)");
-    for (const diag::SignalFlag& f : diagnosis.flags) report.summary.emplace_back("signal", f.message);
+    for (const std::string& line : diag::signal_verdict(diagnosis))
+      report.summary.emplace_back("signal", line);
     if (diagnosis.symmetries.empty())
       report.summary.emplace_back("symmetry", "no hidden units start identical");
     for (const diag::SymmetryFinding& s : diagnosis.symmetries)

@@ -8,8 +8,6 @@
 #include <fmt/format.h>
 
 #include "nninit/core/error.h"
-#include "nninit/engine/trace.h"
-#include "nninit/random/torch_generator.h"
 
 namespace nninit::diag {
 namespace {
@@ -43,15 +41,18 @@ double ratio(double numerator, double denominator) {
   return numerator / denominator;
 }
 
-// The module calls that contain no other module call: the layers a signal passes through.
-std::vector<std::size_t> leaf_calls(const engine::Trace& trace) {
-  const std::vector<engine::ModuleCall>& calls = trace.calls();
+// The calls that contain no other module call: the layers a signal passes through.
+std::vector<std::size_t> leaf_calls(const std::vector<CallRecord>& calls) {
   std::vector<std::size_t> leaves;
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const bool has_child = i + 1 < calls.size() && calls[i + 1].depth > calls[i].depth;
     if (!has_child) leaves.push_back(i);
   }
   return leaves;
+}
+
+std::string shown_name(const CallRecord& call) {
+  return call.name.empty() ? call.type : call.name;
 }
 
 // The first index of the unbroken run of entries ending at `crossing` whose value is off by more than the
@@ -157,60 +158,35 @@ std::vector<Tensor> random_inputs(nn::Module& model, const std::vector<Shape>& s
   return inputs;
 }
 
-Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const DiagnoseOptions& options) {
+namespace {
+
+// Step 1: the inputs' shapes, and the first float input's std (the forward reference).
+Diagnosis describe_inputs(const Recording& recording) {
   Diagnosis d;
-  d.train = options.train;
-  for (const Tensor& t : inputs) d.input_shapes.push_back(t.sizes());
+  d.train = recording.train;
+  d.gradient_note = recording.gradient_note;
   d.input_std = kNaN;
-  for (const Tensor& t : inputs) {
+  for (const Tensor& t : recording.inputs) d.input_shapes.push_back(t.sizes());
+  for (const Tensor& t : recording.inputs) {
     if (is_float(t)) {
       d.input_std = std_of(t);
       break;
     }
   }
+  return d;
+}
 
-  const bool was_training = model.is_training();
-  model.train(options.train);
-  engine::Trace trace;
-  try {
-    trace = engine::run_forward(model, inputs);
-  } catch (...) {
-    model.train(was_training);
-    throw;
-  }
-  model.train(was_training);
-
-  // The random output gradient.
-  TorchGenerator gradient_generator;
-  gradient_generator.manual_seed(options.gradient_seed);
-  std::vector<Tensor> grad_outputs;
-  for (const Tensor& out : trace.outputs()) {
-    if (!is_float(out)) {
-      grad_outputs.emplace_back();
-      continue;
-    }
-    Tensor g = Tensor::empty(out.sizes());
-    gradient_generator.normal_(g, 0.0, 1.0);
-    grad_outputs.push_back(g);
-  }
-  d.gradient_note = fmt::format(
-      "backward from a random gradient at each float output: independent N(0, 1) elements (unit variance), "
-      "seed {}",
-      options.gradient_seed);
-  const engine::Gradients gradients = engine::run_backward(trace, grad_outputs);
-
-  const std::vector<engine::ModuleCall>& calls = trace.calls();
-
-  // Layers, forward.
-  const std::vector<std::size_t> leaves = leaf_calls(trace);
-  double previous_std = d.input_std;
-  for (std::size_t index : leaves) {
-    const engine::ModuleCall& call = calls[index];
+// Step 2: every layer call, forward statistics and the gradients at its input and output.
+std::vector<LayerDiagnosis> layer_rows(const Recording& recording, double input_std) {
+  std::vector<LayerDiagnosis> rows;
+  double previous_std = input_std;
+  for (std::size_t index : leaf_calls(recording.calls)) {
+    const CallRecord& call = recording.calls[index];
     LayerDiagnosis layer;
-    layer.name = call.name.empty() ? call.module->type_name() : call.name;
-    layer.type = call.module->type_name();
+    layer.name = shown_name(call);
+    layer.type = call.type;
     layer.depth = call.depth;
-    const Tensor output = call.outputs.empty() ? Tensor() : trace.value(call.outputs.front());
+    const Tensor output = call.outputs.empty() ? Tensor() : call.outputs.front();
     double output_std = kNaN;
     if (output.defined()) {
       layer.output_shape = output.sizes();
@@ -221,49 +197,59 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
     }
     layer.std_ratio = ratio(output_std, previous_std);
     if (!std::isnan(output_std)) previous_std = output_std;
-    // The total gradient reaching the layer's first output and its first input.
-    const std::vector<Tensor>& out_grads = gradients.call_outputs[index];
-    layer.output_grad_std =
-        !out_grads.empty() && out_grads.front().defined() ? std_of(out_grads.front()) : kNaN;
-    const std::vector<Tensor>& in_grads = gradients.call_inputs[index];
-    layer.input_grad_std = !in_grads.empty() && in_grads.front().defined() ? std_of(in_grads.front()) : kNaN;
+    layer.output_grad_std = call.output_gradient.defined() ? std_of(call.output_gradient) : kNaN;
+    layer.input_grad_std = call.input_gradient.defined() ? std_of(call.input_gradient) : kNaN;
     layer.grad_ratio = ratio(layer.input_grad_std, layer.output_grad_std);
-    d.layers.push_back(std::move(layer));
+    rows.push_back(std::move(layer));
   }
+  return rows;
+}
 
-  // Parameters.
-  for (const NamedTensor& p : model.named_parameters()) {
+// Step 3: every parameter's statistics, its gradient's, and the gradient-to-weight ratio.
+std::vector<ParameterDiagnosis> parameter_rows(const Recording& recording) {
+  std::vector<ParameterDiagnosis> rows;
+  for (std::size_t i = 0; i < recording.parameters.size(); ++i) {
+    const NamedTensor& p = recording.parameters[i];
     ParameterDiagnosis row;
     row.name = p.name;
     row.shape = p.tensor.sizes();
     row.value = statistics(p.tensor);
-    const Tensor& grad = gradients.parameter(p.name);
+    const Tensor& grad = recording.parameter_gradients.at(i).tensor;
     row.grad = statistics(grad);
     row.grad_to_weight = ratio(rms(grad), rms(p.tensor));
-    d.parameters.push_back(std::move(row));
+    rows.push_back(std::move(row));
   }
+  return rows;
+}
 
-  // Recurrent layers over time.
-  for (std::size_t r = 0; r < trace.recurrent().size(); ++r) {
-    const engine::RecurrentStates& states = trace.recurrent()[r];
-    const engine::ModuleCall& call = calls[states.call];
+// Step 4: recurrent layers over time, per layer and direction.
+std::vector<RecurrentDiagnosis> recurrent_rows(const Recording& recording) {
+  std::vector<RecurrentDiagnosis> rows;
+  for (const CallRecord& call : recording.calls) {
+    if (!call.recurrent) continue;
+    const RecurrentRecord& states = *call.recurrent;
     for (std::int64_t l = 0; l < states.num_layers; ++l) {
       for (std::int64_t dir = 0; dir < states.num_directions; ++dir) {
         const std::int64_t slot = l * states.num_directions + dir;
         RecurrentDiagnosis rec;
-        rec.name = call.name.empty() ? call.module->type_name() : call.name;
-        rec.type = call.module->type_name();
+        rec.name = shown_name(call);
+        rec.type = call.type;
         rec.layer = l;
         rec.direction = dir;
         rec.hidden_std = per_step_std(states.hidden.select(0, slot));
-        if (r < gradients.recurrent_hidden.size() && gradients.recurrent_hidden[r].defined())
-          rec.grad_std = per_step_std(gradients.recurrent_hidden[r].select(0, slot));
-        d.recurrent.push_back(std::move(rec));
+        if (states.hidden_gradient.defined())
+          rec.grad_std = per_step_std(states.hidden_gradient.select(0, slot));
+        rows.push_back(std::move(rec));
       }
     }
   }
+  return rows;
+}
 
-  // Flags: forward in call order, backward in the order the gradient flows.
+// Step 5: vanishing and exploding signals, forward in call order, backward in the order the gradient
+// flows, and back through time.
+std::vector<SignalFlag> signal_flags(const Diagnosis& d, double bound) {
+  std::vector<SignalFlag> flags;
   std::vector<double> forward_relative;
   std::vector<std::string> forward_names;
   double forward_reference = d.input_std;
@@ -274,8 +260,8 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
     forward_relative.push_back(ratio(s, forward_reference));
     forward_names.push_back(layer.name);
   }
-  if (auto flag = find_flag(forward_relative, forward_names, SignalDirection::forward, options.signal_bound))
-    d.flags.push_back(std::move(*flag));
+  if (auto flag = find_flag(forward_relative, forward_names, SignalDirection::forward, bound))
+    flags.push_back(std::move(*flag));
 
   std::vector<double> backward_relative;
   std::vector<std::string> backward_names;
@@ -287,9 +273,8 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
     backward_relative.push_back(ratio(it->input_grad_std, backward_reference));
     backward_names.push_back(it->name);
   }
-  if (auto flag =
-          find_flag(backward_relative, backward_names, SignalDirection::backward, options.signal_bound))
-    d.flags.push_back(std::move(*flag));
+  if (auto flag = find_flag(backward_relative, backward_names, SignalDirection::backward, bound))
+    flags.push_back(std::move(*flag));
 
   for (const RecurrentDiagnosis& rec : d.recurrent) {
     if (rec.grad_std.size() < 2) continue;
@@ -301,30 +286,63 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
       names.push_back(
           fmt::format("{} layer {}{} step {}", rec.name, rec.layer, rec.direction == 1 ? " reverse" : "", t));
     }
-    if (auto flag = find_flag(relative, names, SignalDirection::through_time, options.signal_bound))
-      d.flags.push_back(std::move(*flag));
+    if (auto flag = find_flag(relative, names, SignalDirection::through_time, bound))
+      flags.push_back(std::move(*flag));
   }
-  for (SignalFlag& flag : d.flags) flag.message = describe(flag);
+  for (SignalFlag& flag : flags) flag.message = describe(flag);
+  return flags;
+}
 
-  d.symmetries = find_symmetries(model);
-
-  // Samples for histograms: the first, a middle and the last layer with parameters.
+// Step 6: a few layer outputs for histograms: the first, a middle and the last layer with parameters.
+std::vector<std::pair<std::string, Tensor>> histogram_samples(const Recording& recording) {
+  const std::vector<std::size_t> leaves = leaf_calls(recording.calls);
   std::vector<std::size_t> weighted;
-  for (std::size_t i = 0; i < leaves.size(); ++i) {
-    if (!calls[leaves[i]].module->named_parameters(false).empty() &&
-        is_float(trace.value(calls[leaves[i]].outputs.front())))
-      weighted.push_back(i);
+  for (std::size_t index : leaves) {
+    const CallRecord& call = recording.calls[index];
+    if (call.has_parameters && !call.outputs.empty() && is_float(call.outputs.front()))
+      weighted.push_back(index);
   }
   std::vector<std::size_t> picks;
   if (!weighted.empty()) {
     picks = {weighted.front(), weighted[weighted.size() / 2], weighted.back()};
     picks.erase(std::unique(picks.begin(), picks.end()), picks.end());
   }
-  for (std::size_t i : picks) {
-    const engine::ModuleCall& call = calls[leaves[i]];
-    d.samples.emplace_back(d.layers[i].name, trace.value(call.outputs.front()).clone());
+  std::vector<std::pair<std::string, Tensor>> samples;
+  for (std::size_t index : picks) {
+    const CallRecord& call = recording.calls[index];
+    samples.emplace_back(shown_name(call), call.outputs.front().clone());
   }
+  return samples;
+}
+
+}  // namespace
+
+Diagnosis diagnose(const Recording& recording, const DiagnoseOptions& options) {
+  Diagnosis d = describe_inputs(recording);
+  d.signal_bound = options.signal_bound;
+  d.layers = layer_rows(recording, d.input_std);
+  d.parameters = parameter_rows(recording);
+  d.recurrent = recurrent_rows(recording);
+  d.flags = signal_flags(d, options.signal_bound);
+  d.samples = histogram_samples(recording);
   return d;
+}
+
+Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const DiagnoseOptions& options) {
+  Diagnosis d = diagnose(
+      record_pass(model, inputs, {.gradient_seed = options.gradient_seed, .train = options.train}), options);
+  d.symmetries = find_symmetries(model);
+  return d;
+}
+
+std::vector<std::string> signal_verdict(const Diagnosis& diagnosis) {
+  if (diagnosis.flags.empty()) {
+    return {fmt::format("no vanishing or exploding activations or gradients (within a factor {:g})",
+                        diagnosis.signal_bound)};
+  }
+  std::vector<std::string> lines;
+  for (const SignalFlag& f : diagnosis.flags) lines.push_back(f.message);
+  return lines;
 }
 
 namespace {
@@ -380,10 +398,8 @@ std::string format_diagnosis(const Diagnosis& d) {
   if (!d.recurrent.empty()) out += "\n";
 
   out += "\n";
-  if (d.flags.empty()) {
-    out += "signal: no vanishing or exploding activations or gradients (within a factor 100)\n";
-  }
-  for (const SignalFlag& f : d.flags) out += fmt::format("flag: {}\n", f.message);
+  for (const std::string& line : signal_verdict(d))
+    out += fmt::format("{}: {}\n", d.flags.empty() ? "signal" : "flag", line);
   if (d.symmetries.empty()) {
     out += "symmetry: no hidden units start identical\n";
   }

@@ -1,5 +1,11 @@
 // What an initialisation does to a network, measured: one forward pass of a random batch and one backward
-// pass of a random output gradient, summarised layer by layer (`nninit diagnose`).
+// pass of a random output gradient, summarised layer by layer (`nninit diagnose`). The analysis reads a
+// Recording (recording.h): nninit's engine makes one from a module tree, the Python package from PyTorch's
+// own forward and backward on the user's model.
+//
+//   Diagnosis d = diagnose(model, random_inputs(model, {{64, 784}}, generator));   // through the engine
+//   Diagnosis e = diagnose(recording);                                              // any recorder
+//   for (const std::string& line : signal_verdict(d)) fmt::print("{}\n", line);
 //
 // Forward: for every layer call (a module with no module calls inside it: Linear, ReLU, LSTM, LayerNorm,
 // ...), its first output's mean, std, min, max and fraction of exact zeros (dead ReLUs), and the ratio of
@@ -12,14 +18,15 @@
 // Recurrent layers (RNN, LSTM, GRU): the hidden state's std and the std of the gradient reaching it at
 // every time step, per layer and direction.
 //
-// Flags. A signal vanishes when its std falls below 1/100 of its reference, and explodes when it rises
-// above 100 times it (or stops being finite): two orders of magnitude, past anything the next layers'
-// learning rates can absorb. The forward reference is the model input's std (the first layer's output's
-// for integer inputs); the backward reference is the output gradient's std. A flag names the layer where the
-// signal crosses the bound and the layer where the drift starts: the first of the unbroken run of layers,
-// leading up to the crossing, whose std is already off by more than a factor 2 (so alternating layers, a
-// Linear that grows and a ReLU that shrinks, do not hide where the trend began). Over time, the same bounds
-// compare the last and first steps of a recurrent layer (the gradient at step 0 against the last step's).
+// Flags. A signal vanishes when its std falls below 1/bound of its reference, and explodes when it rises
+// above bound times it (or stops being finite); the bound is DiagnoseOptions::signal_bound, 100 by default:
+// two orders of magnitude, past anything the next layers' learning rates can absorb. The forward reference is
+// the model input's std (the first layer's output's for integer inputs); the backward reference is the output
+// gradient's std. A flag names the layer where the signal crosses the bound and the layer where the drift
+// starts: the first of the unbroken run of layers, leading up to the crossing, whose std is already off by
+// more than a factor 2 (so alternating layers, a Linear that grows and a ReLU that shrinks, do not hide where
+// the trend began). Over time, the same bounds compare the last and first steps of a recurrent layer (the
+// gradient at step 0 against the last step's).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +36,7 @@
 
 #include "nninit/core/tensor.h"
 #include "nninit/core/tensor_statistics.h"
+#include "nninit/diag/recording.h"
 #include "nninit/diag/symmetry.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
@@ -90,7 +98,8 @@ struct SignalFlag {
 
 struct Diagnosis {
   std::vector<Shape> input_shapes{};
-  double input_std = 0.0;  // the first float input's std (NaN when all inputs are integer)
+  double signal_bound = 100.0;  // the bound the flags were judged by (DiagnoseOptions::signal_bound)
+  double input_std = 0.0;       // the first float input's std (NaN when all inputs are integer)
   std::string gradient_note{};
   bool train = false;
   std::vector<LayerDiagnosis> layers{};          // in call order
@@ -102,9 +111,17 @@ struct Diagnosis {
   std::vector<std::pair<std::string, Tensor>> samples{};
 };
 
-// Runs the model forward on `inputs` and backward from a random output gradient. The model's parameters
-// are not changed. Throws what run_forward throws for inputs that do not fit.
+// The analysis of a recorded pass (recording.h). Symmetries are left empty: they read the module tree.
+Diagnosis diagnose(const Recording& recording, const DiagnoseOptions& options = {});
+
+// Records a pass through nninit's engine (record_pass: forward on `inputs`, backward from a random output
+// gradient), analyses it, and looks for hidden units that start identical (symmetry.h). The model's
+// parameters are not changed. Throws what engine::run_forward throws for inputs that do not fit.
 Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const DiagnoseOptions& options = {});
+
+// The verdict on the signals, one line each: every flag's message, or the one line saying that nothing
+// vanished or exploded within the bound the diagnosis used.
+std::vector<std::string> signal_verdict(const Diagnosis& diagnosis);
 
 // The model's usual inputs for `shapes`: a float input drawn N(0, 1) from `generator` (as torch.randn,
 // so drawn from the default generator right after construction it is PyTorch's own randn batch), or, when

@@ -202,5 +202,63 @@ TEST(Diagnose, WrongInputShapeIsAnErrorNamingTheLayer) {
   }
 }
 
+// The verdict reads the bound it was judged by: a deep tanh stack under PyTorch's defaults shrinks well past
+// 100x, but not past a bound of 1e30.
+TEST(Diagnose, VerdictStatesTheBoundItUsed) {
+  nn::ModulePtr model = build(deep_mlp(20, 32, "Tanh"));
+  TorchGenerator g(1);
+  const std::vector<Tensor> x = {randn({64, 32}, g)};
+  const Diagnosis strict = diagnose(*model, x);
+  ASSERT_FALSE(strict.flags.empty());
+  EXPECT_EQ(signal_verdict(strict).size(), strict.flags.size());
+  EXPECT_EQ(signal_verdict(strict).front(), strict.flags.front().message);
+  const Diagnosis lenient = diagnose(*model, x, {.signal_bound = 1e30});
+  EXPECT_TRUE(lenient.flags.empty());
+  EXPECT_EQ(signal_verdict(lenient),
+            (std::vector<std::string>{
+                "no vanishing or exploding activations or gradients (within a factor 1e+30)"}));
+  EXPECT_EQ(
+      signal_verdict(diagnose(*build("Sequential(Linear(4, 4))"), {randn({8, 4}, g)})),
+      (std::vector<std::string>{"no vanishing or exploding activations or gradients (within a factor 100)"}));
+}
+
+// The analysis reads only the recording: a pass recorded by someone else (here built by hand, as the Python
+// package builds one from PyTorch's hooks) is diagnosed the same way as the engine's own.
+TEST(Diagnose, ReadsARecordingWhoeverMadeIt) {
+  nn::ModulePtr model = build("Sequential(Linear(8, 16), ReLU(), Linear(16, 4))");
+  TorchGenerator g(2);
+  const std::vector<Tensor> x = {randn({32, 8}, g)};
+  const Recording engine_pass = record_pass(*model, x);
+  const Diagnosis through_engine = diagnose(*model, x);
+
+  Recording by_hand;
+  by_hand.inputs = x;
+  by_hand.gradient_note = "by hand";
+  for (const CallRecord& call : engine_pass.calls) {
+    by_hand.calls.push_back({.name = call.name,
+                             .type = call.type,
+                             .depth = call.depth,
+                             .has_parameters = call.has_parameters,
+                             .outputs = {call.outputs.front().clone()},
+                             .input_gradient = call.input_gradient.clone(),
+                             .output_gradient = call.output_gradient.clone()});
+  }
+  for (std::size_t i = 0; i < engine_pass.parameters.size(); ++i) {
+    by_hand.parameters.push_back({engine_pass.parameters[i].name, engine_pass.parameters[i].tensor.clone()});
+    by_hand.parameter_gradients.push_back(
+        {engine_pass.parameter_gradients[i].name, engine_pass.parameter_gradients[i].tensor.clone()});
+  }
+  const Diagnosis from_record = diagnose(by_hand);
+  ASSERT_EQ(from_record.layers.size(), through_engine.layers.size());
+  for (std::size_t i = 0; i < from_record.layers.size(); ++i) {
+    EXPECT_EQ(from_record.layers[i].name, through_engine.layers[i].name);
+    EXPECT_EQ(from_record.layers[i].output.std, through_engine.layers[i].output.std);
+    EXPECT_EQ(from_record.layers[i].input_grad_std, through_engine.layers[i].input_grad_std);
+  }
+  ASSERT_EQ(from_record.parameters.size(), 4u);
+  EXPECT_EQ(from_record.parameters[2].grad_to_weight, through_engine.parameters[2].grad_to_weight);
+  EXPECT_EQ(from_record.gradient_note, "by hand");
+}
+
 }  // namespace
 }  // namespace nninit::diag

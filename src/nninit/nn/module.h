@@ -131,4 +131,20 @@ class Layer : public Base {
 // Same identity as PyTorch's `is` on parameters: the same storage, offset, sizes and strides.
 bool same_tensor(const Tensor& a, const Tensor& b);
 
+// Puts a module tree in train or eval mode for a scope and restores the mode it had, as PyTorch code writes
+// `was_training = model.training; model.train(mode); ...; model.train(was_training)`.
+class ScopedMode {
+ public:
+  ScopedMode(Module& module, bool train) : module_(module), was_training_(module.is_training()) {
+    module.train(train);
+  }
+  ~ScopedMode() { module_.train(was_training_); }
+  ScopedMode(const ScopedMode&) = delete;
+  ScopedMode& operator=(const ScopedMode&) = delete;
+
+ private:
+  Module& module_;
+  bool was_training_;
+};
+
 }  // namespace nninit::nn
