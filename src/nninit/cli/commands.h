@@ -101,10 +101,6 @@ struct PreparedModel {
 PreparedModel prepare_model(const ModelOptions& options);
 // "64,784" or "8,10,32;8,12,32": one shape per model input.
 std::vector<Shape> parse_input_shapes(const std::string& text);
-// The terminal lines of an LSUV run: each layer's std before and after, and what was skipped.
-std::string describe_lsuv(const diag::LsuvReport& report);
-// The same for --json: each scaled layer and each layer left alone, with the reason.
-nlohmann::ordered_json lsuv_to_json(const diag::LsuvReport& report);
 // The lint of the prepared model, told which layers LSUV scaled on data (diag::LintOptions).
 std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared);
 // The rules of a named preset for this model (UsageError for an unknown name).

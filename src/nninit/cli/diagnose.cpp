@@ -20,140 +20,14 @@
 #include "nninit/io/safetensors.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/charts.h"
+#include "nninit/report/json.h"
 #include "nninit/report/report.h"
+#include "nninit/report/text.h"
 
 namespace nninit::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json shape_json(const Shape& shape) {
-  return Json(std::vector<std::int64_t>(shape.begin(), shape.end()));
-}
-
-Json statistics_json(const TensorStatistics& s) {
-  return {{"mean", json_number(s.mean)}, {"std", json_number(s.std)},        {"min", json_number(s.min)},
-          {"max", json_number(s.max)},   {"zero_fraction", s.zero_fraction}, {"non_finite", s.non_finite}};
-}
-
-Json findings_json(const std::vector<diag::Finding>& findings) {
-  Json out = Json::array();
-  for (const diag::Finding& f : findings) {
-    out.push_back({{"severity", diag::severity_name(f.severity)},
-                   {"check", f.check},
-                   {"path", f.path},
-                   {"message", f.message},
-                   {"effect", f.effect},
-                   {"fix", f.fix},
-                   {"reason", f.reason}});
-  }
-  return out;
-}
-
-Json diagnosis_json(const diag::Diagnosis& d) {
-  Json inputs = Json::array();
-  for (const Shape& s : d.input_shapes) inputs.push_back(shape_json(s));
-  Json layers = Json::array();
-  for (const diag::LayerDiagnosis& l : d.layers) {
-    layers.push_back({{"name", l.name},
-                      {"type", l.type},
-                      {"depth", l.depth},
-                      {"output_shape", shape_json(l.output_shape)},
-                      {"output", statistics_json(l.output)},
-                      {"std_ratio", json_number(l.std_ratio)},
-                      {"output_grad_std", json_number(l.output_grad_std)},
-                      {"input_grad_std", json_number(l.input_grad_std)},
-                      {"grad_ratio", json_number(l.grad_ratio)}});
-  }
-  Json parameters = Json::array();
-  for (const diag::ParameterDiagnosis& p : d.parameters) {
-    parameters.push_back({{"name", p.name},
-                          {"shape", shape_json(p.shape)},
-                          {"value", statistics_json(p.value)},
-                          {"grad", statistics_json(p.grad)},
-                          {"grad_to_weight", json_number(p.grad_to_weight)}});
-  }
-  Json recurrent = Json::array();
-  for (const diag::RecurrentDiagnosis& r : d.recurrent) {
-    Json hidden = Json::array(), grads = Json::array();
-    for (double v : r.hidden_std) hidden.push_back(json_number(v));
-    for (double v : r.grad_std) grads.push_back(json_number(v));
-    recurrent.push_back({{"name", r.name},
-                         {"type", r.type},
-                         {"layer", r.layer},
-                         {"direction", r.direction},
-                         {"hidden_std", hidden},
-                         {"grad_std", grads}});
-  }
-  Json flags = Json::array();
-  for (const diag::SignalFlag& f : d.flags) {
-    flags.push_back({{"direction", diag::signal_direction_name(f.direction)},
-                     {"trend", diag::signal_trend_name(f.trend)},
-                     {"starts_at", f.starts_at},
-                     {"crosses_at", f.crosses_at},
-                     {"factor", json_number(f.factor)},
-                     {"message", f.message}});
-  }
-  Json symmetries = Json::array();
-  for (const diag::SymmetryFinding& s : d.symmetries) {
-    symmetries.push_back({{"layer", s.layer},
-                          {"parameter", s.parameter},
-                          {"units", s.units},
-                          {"groups", s.groups},
-                          {"stays_identical", s.stays_identical},
-                          {"message", s.message}});
-  }
-  return {{"inputs", inputs},
-          {"input_std", json_number(d.input_std)},
-          {"mode", d.train ? "train" : "eval"},
-          {"gradient", d.gradient_note},
-          {"layers", layers},
-          {"parameters", parameters},
-          {"recurrent", recurrent},
-          {"flags", flags},
-          {"symmetries", symmetries}};
-}
-
-Json probe_json(const diag::ProbeResult& r) {
-  Json candidates = Json::array();
-  for (const diag::CandidateResult& c : r.candidates) {
-    Json curve = Json::array();
-    for (std::size_t i = 0; i < c.steps.size(); ++i) curve.push_back({c.steps[i], json_number(c.losses[i])});
-    candidates.push_back({{"label", c.label},
-                          {"initial_loss", json_number(c.initial_loss)},
-                          {"diverged_at", c.diverged_at ? Json(*c.diverged_at) : Json(nullptr)},
-                          {"steps_run", c.steps_run},
-                          {"train_loss", json_number(c.train_loss)},
-                          {"held_out_loss", json_number(c.held_out_loss)},
-                          {"held_out_accuracy", json_number(c.held_out_accuracy)},
-                          {"identical_units_initial", c.identical_units_initial},
-                          {"identical_units_final", c.identical_units_final},
-                          {"max_abs_weight_initial", json_number(c.max_abs_weight_initial)},
-                          {"max_abs_weight_final", json_number(c.max_abs_weight_final)},
-                          {"curve", curve}});
-  }
-  return {{"data", r.data},
-          {"optimizer", r.options.optimizer == diag::Optimizer::sgd ? "sgd" : "adam"},
-          {"learning_rate", r.options.learning_rate},
-          {"steps", r.options.steps},
-          {"chance_loss", json_number(r.chance_loss)},
-          {"candidates", candidates}};
-}
-
-Json sweep_json(const diag::DepthSweep& sweep) {
-  Json schemes = Json::array();
-  for (const diag::SweepScheme& s : sweep.schemes) {
-    Json act = Json::array(), grad = Json::array();
-    for (double v : s.activation_std) act.push_back(json_number(v));
-    for (double v : s.gradient_std) grad.push_back(json_number(v));
-    schemes.push_back({{"name", s.name}, {"init", s.init}, {"activation_std", act}, {"gradient_std", grad}});
-  }
-  return {{"activation", diag::sweep_activation_name(sweep.activation)},
-          {"depth", sweep.options.depth},
-          {"width", sweep.options.width},
-          {"batch", sweep.options.batch},
-          {"schemes", schemes}};
-}
 
 // The model's inputs: the file's tensors, or a random batch of the given (or default) shapes.
 std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& prepared) {
@@ -298,12 +172,12 @@ int run_diagnose(const DiagnoseOptions& options) {
     out["seed"] = options.generator.seed;
     out["torch_version"] = prepared.variant.version.str();
     out["capability"] = torch_capability_name(prepared.variant.capability);
-    out["diagnosis"] = diagnosis_json(diagnosis);
-    out["findings"] = findings_json(findings);
-    out["lsuv"] = prepared.lsuv ? lsuv_to_json(*prepared.lsuv) : Json(nullptr);
-    out["probe"] = probe ? probe_json(*probe) : Json(nullptr);
+    out["diagnosis"] = report::to_json(diagnosis);
+    out["findings"] = report::to_json(findings);
+    out["lsuv"] = prepared.lsuv ? report::to_json(*prepared.lsuv) : Json(nullptr);
+    out["probe"] = probe ? report::to_json(*probe) : Json(nullptr);
     Json sweep_out = Json::array();
-    for (const diag::DepthSweep& s : sweeps) sweep_out.push_back(sweep_json(s));
+    for (const diag::DepthSweep& s : sweeps) sweep_out.push_back(report::to_json(s));
     out["depth_sweep"] = sweep_out;
     out["report"] = options.report.empty() ? Json(nullptr) : Json(options.report);
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
@@ -311,20 +185,11 @@ int run_diagnose(const DiagnoseOptions& options) {
   }
 
   std::string text = fmt::format("{}\n\n", prepared.model->repr());
-  if (prepared.lsuv) text += describe_lsuv(*prepared.lsuv) + "\n";
-  text += diag::format_diagnosis(diagnosis);
-  text += "\n" + diag::format_findings(findings);
-  if (probe) text += "\ntraining probe\n" + diag::format_probe(*probe);
-  for (const diag::DepthSweep& sweep : sweeps) {
-    text += fmt::format("\ndepth sweep, {} layers of {} (activation std at layers 1, {}, {}):\n",
-                        sweep.options.depth, diag::sweep_activation_name(sweep.activation),
-                        sweep.options.depth / 2, sweep.options.depth);
-    for (const diag::SweepScheme& s : sweep.schemes) {
-      const auto at = [&](std::size_t i) { return fmt::format("{:.3g}", s.activation_std[i]); };
-      text += fmt::format("  {:<26} {:>10} {:>10} {:>10}\n", s.name, at(0),
-                          at(s.activation_std.size() / 2 - 1), at(s.activation_std.size() - 1));
-    }
-  }
+  if (prepared.lsuv) text += report::format_lsuv(*prepared.lsuv) + "\n";
+  text += report::format_diagnosis(diagnosis);
+  text += "\n" + report::format_findings(findings);
+  if (probe) text += "\ntraining probe\n" + report::format_probe(*probe);
+  for (const diag::DepthSweep& sweep : sweeps) text += "\n" + report::format_sweep(sweep);
   if (!options.report.empty()) text += fmt::format("\nwrote {}\n", options.report);
   std::fputs(text.c_str(), stdout);
   return 0;
@@ -336,13 +201,13 @@ int run_check(const CheckOptions& options) {
   if (options.json) {
     Json out;
     out["model"] = prepared.expression;
-    out["findings"] = findings_json(findings);
+    out["findings"] = report::to_json(findings);
     out["errors"] = diag::count(findings, diag::Severity::error);
     out["warnings"] = diag::count(findings, diag::Severity::warning);
     out["infos"] = diag::count(findings, diag::Severity::info);
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
   } else {
-    std::fputs(diag::format_findings(findings).c_str(), stdout);
+    std::fputs(report::format_findings(findings).c_str(), stdout);
   }
   return diag::has_errors(findings) ? 1 : 0;
 }

@@ -15,6 +15,8 @@
 #include "nninit/expr/rules.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/random/torch_generator.h"
+#include "nninit/report/json.h"
+#include "nninit/report/text.h"
 
 namespace nninit::cli {
 
@@ -105,7 +107,7 @@ int run_init(const InitOptions& options) {
                        {"initialised", prepared.report ? prepared.report->matches[i] : 0}});
     }
     out["rules"] = rules;
-    out["lsuv"] = prepared.lsuv ? lsuv_to_json(*prepared.lsuv) : nlohmann::ordered_json(nullptr);
+    out["lsuv"] = prepared.lsuv ? report::to_json(*prepared.lsuv) : nlohmann::ordered_json(nullptr);
     out["tensors"] = to_json(summaries);
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
   } else {
@@ -119,7 +121,7 @@ int run_init(const InitOptions& options) {
       }
       std::fputs("\n", stdout);
     }
-    if (prepared.lsuv) std::fputs((describe_lsuv(*prepared.lsuv) + "\n").c_str(), stdout);
+    if (prepared.lsuv) std::fputs((report::format_lsuv(*prepared.lsuv) + "\n").c_str(), stdout);
     const std::string title =
         fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
                     prepared.variant.version.str(), torch_capability_name(prepared.variant.capability));

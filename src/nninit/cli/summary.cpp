@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "nninit/report/json.h"
+
 namespace nninit::cli {
 namespace {
 
@@ -65,11 +67,6 @@ std::string format_table(const std::string& title, const std::vector<TensorSumma
   return out;
 }
 
-nlohmann::ordered_json json_number(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
-
 nlohmann::ordered_json to_json(const std::vector<TensorSummary>& tensors) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const TensorSummary& t : tensors) {
@@ -81,19 +78,19 @@ nlohmann::ordered_json to_json(const std::vector<TensorSummary>& tensors) {
     j["fan_in"] = t.fans ? nlohmann::ordered_json(t.fans->fan_in) : nlohmann::ordered_json(nullptr);
     j["fan_out"] = t.fans ? nlohmann::ordered_json(t.fans->fan_out) : nlohmann::ordered_json(nullptr);
     if (t.statistics) {
-      j["mean"] = json_number(t.statistics->mean);
-      j["std"] = json_number(t.statistics->std);
-      j["min"] = json_number(t.statistics->min);
-      j["max"] = json_number(t.statistics->max);
+      j["mean"] = report::json_number(t.statistics->mean);
+      j["std"] = report::json_number(t.statistics->std);
+      j["min"] = report::json_number(t.statistics->min);
+      j["max"] = report::json_number(t.statistics->max);
       j["zero_fraction"] = t.statistics->zero_fraction;
       j["non_finite"] = t.statistics->non_finite;
     } else {
       j["mean"] = j["std"] = j["min"] = j["max"] = j["zero_fraction"] = nullptr;
     }
-    j["reference_std"] = {{"pytorch_default", json_number(t.reference.pytorch_default)},
-                          {"xavier", json_number(t.reference.xavier)},
-                          {"kaiming_relu", json_number(t.reference.kaiming_relu)},
-                          {"lecun", json_number(t.reference.lecun)}};
+    j["reference_std"] = {{"pytorch_default", report::json_number(t.reference.pytorch_default)},
+                          {"xavier", report::json_number(t.reference.xavier)},
+                          {"kaiming_relu", report::json_number(t.reference.kaiming_relu)},
+                          {"lecun", report::json_number(t.reference.lecun)}};
     out.push_back(std::move(j));
   }
   return out;

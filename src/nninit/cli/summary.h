@@ -31,7 +31,5 @@ TensorSummary summarize(const std::string& name, const Tensor& tensor);
 // A table with one row per tensor, headed by `title`.
 std::string format_table(const std::string& title, const std::vector<TensorSummary>& tensors);
 nlohmann::ordered_json to_json(const std::vector<TensorSummary>& tensors);
-// A number for JSON: null where it is not finite (JSON has no NaN or infinity).
-nlohmann::ordered_json json_number(double x);
 
 }  // namespace nninit::cli

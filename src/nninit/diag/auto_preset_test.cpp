@@ -10,6 +10,13 @@
 namespace nninit::diag {
 namespace {
 
+// The findings' messages, one per line, for failure messages.
+std::string messages(const std::vector<Finding>& findings) {
+  std::string text;
+  for (const Finding& f : findings) text += f.message + "\n";
+  return text;
+}
+
 nn::ModulePtr build(std::string_view expression) {
   TorchGenerator g(0);
   return expr::build_model(expression, g);
@@ -39,7 +46,7 @@ TEST(AutoPreset, ReluMlp) {
                                            "Linear.bias=zeros_()",
                                        }));
   const std::vector<Finding> findings = lint_after_auto(*model);
-  EXPECT_TRUE(findings.empty()) << format_findings(findings);
+  EXPECT_TRUE(findings.empty()) << messages(findings);
 }
 
 TEST(AutoPreset, UniformTypesGetTypeRules) {
@@ -69,8 +76,8 @@ TEST(AutoPreset, EachReferenceModelLintsWithoutErrorsOrWarnings) {
     SCOPED_TRACE(expression);
     const nn::ModulePtr model = build(expression);
     const std::vector<Finding> findings = lint_after_auto(*model);
-    EXPECT_FALSE(has_errors(findings)) << format_findings(findings);
-    EXPECT_EQ(count(findings, Severity::warning), 0u) << format_findings(findings);
+    EXPECT_FALSE(has_errors(findings)) << messages(findings);
+    EXPECT_EQ(count(findings, Severity::warning), 0u) << messages(findings);
   }
 }
 
@@ -80,7 +87,7 @@ TEST(AutoPreset, FixesTheLintsFindings) {
   for (const NamedTensor& p : zero->named_parameters()) p.tensor.zero_();
   ASSERT_TRUE(has_errors(check_initialization(*zero)));
   const std::vector<Finding> findings = lint_after_auto(*zero);
-  EXPECT_TRUE(findings.empty()) << format_findings(findings);
+  EXPECT_TRUE(findings.empty()) << messages(findings);
 }
 
 TEST(AutoPreset, RecurrentRules) {
@@ -94,7 +101,7 @@ TEST(AutoPreset, RecurrentRules) {
                                            "GRU.bias_*=zeros_()",
                                        }));
   const std::vector<Finding> findings = lint_after_auto(*model);
-  EXPECT_TRUE(findings.empty()) << format_findings(findings);
+  EXPECT_TRUE(findings.empty()) << messages(findings);
   // forget_gate_bias_: bias_ih's forget rows 1, bias_hh's 0; the other gates keep PyTorch's draws.
   EXPECT_EQ(model->child("0").parameter("bias_ih_l0").at({25}), 1.0);
   EXPECT_EQ(model->child("0").parameter("bias_hh_l1").at({25}), 0.0);

@@ -7,6 +7,8 @@
 //   Diagnosis e = diagnose(recording);                                              // any recorder
 //   for (const std::string& line : signal_verdict(d)) fmt::print("{}\n", line);
 //
+// The terminal, JSON and HTML views of a Diagnosis are in report/ (text.h, json.h, report.h).
+//
 // Forward: for every layer call (a module with no module calls inside it: Linear, ReLU, LSTM, LayerNorm,
 // ...), its first output's mean, std, min, max and fraction of exact zeros (dead ReLUs), and the ratio of
 // its std to the previous layer's.
@@ -128,9 +130,6 @@ std::vector<std::string> signal_verdict(const Diagnosis& diagnosis);
 // the model's first layer is an Embedding or EmbeddingBag, int64 indices uniform in [0, num_embeddings),
 // drawn as torch.randint(0, num_embeddings, shape) would be with the same generator state.
 std::vector<Tensor> random_inputs(nn::Module& model, const std::vector<Shape>& shapes, Generator& generator);
-
-// The terminal view: the forward and backward tables, the parameter table, flags and symmetries.
-std::string format_diagnosis(const Diagnosis& diagnosis);
 
 std::string_view signal_direction_name(SignalDirection direction);  // "forward", "backward", "through time"
 std::string_view signal_trend_name(SignalTrend trend);              // "vanishing", "exploding"

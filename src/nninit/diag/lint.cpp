@@ -370,17 +370,4 @@ std::size_t count(std::span<const Finding> findings, Severity severity) {
                                                 [&](const Finding& f) { return f.severity == severity; }));
 }
 
-std::string format_findings(std::span<const Finding> findings) {
-  std::string text;
-  for (const Finding& f : findings) {
-    text += fmt::format("{}: [{}] {}\n", severity_name(f.severity), f.check, f.message);
-    if (!f.effect.empty()) text += fmt::format("    effect: {}\n", f.effect);
-    if (!f.fix.empty()) text += fmt::format("    fix:    --init \"{}\"\n", f.fix);
-    if (!f.reason.empty()) text += fmt::format("    why:    {}\n", f.reason);
-  }
-  text += fmt::format("{} error(s), {} warning(s), {} note(s)\n", count(findings, Severity::error),
-                      count(findings, Severity::warning), count(findings, Severity::info));
-  return text;
-}
-
 }  // namespace nninit::diag

@@ -78,7 +78,4 @@ std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& 
 bool has_errors(std::span<const Finding> findings);
 std::size_t count(std::span<const Finding> findings, Severity severity);
 
-// For terminals: "error: 0.weight: ...", then indented effect, fix and reason lines; a summary line last.
-std::string format_findings(std::span<const Finding> findings);
-
 }  // namespace nninit::diag

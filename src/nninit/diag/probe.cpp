@@ -370,61 +370,40 @@ ProbeResult run_probe(const nn::Module& prototype, const Shape& input_shape,
 
 // ---- public: presentation ----
 
-std::string format_probe(const ProbeResult& result) {
-  const ProbeOptions& o = result.options;
-  std::string out = fmt::format("training probe: {}\n", result.data);
-  out += fmt::format("{} steps of {} (lr {}{}), batch {}, seed {}; chance loss {} ({})\n", o.steps,
-                     o.optimizer == Optimizer::sgd ? "SGD" : "Adam", format_number(o.learning_rate),
-                     o.optimizer == Optimizer::sgd ? fmt::format(", momentum {}", o.momentum) : "",
-                     o.batch_size, o.seed, format_number(result.chance_loss),
-                     result.task == ProbeTask::classification ? "ln of the class count" : "predicting 0");
-  const bool classification = result.task == ProbeTask::classification;
-  out += fmt::format("{:<18} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10} {:>18}\n", "candidate", "loss start",
-                     "loss end", "train", "held-out", classification ? "accuracy" : "", "identical",
-                     "max |W| start/end");
-  for (const CandidateResult& c : result.candidates) {
-    const std::string end =
-        c.diverged_at
-            ? fmt::format("diverged@{}", *c.diverged_at)
-            : format_number(c.losses.empty() ? std::numeric_limits<double>::quiet_NaN() : c.losses.back());
-    out += fmt::format(
-        "{:<18} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10} {:>18}\n", c.label, format_number(c.initial_loss),
-        end, format_number(c.train_loss), format_number(c.held_out_loss),
-        classification ? fmt::format("{:.1f}%", 100.0 * c.held_out_accuracy) : "",
-        fmt::format("{}/{}", c.identical_units_initial, c.identical_units_final),
-        fmt::format("{}/{}", format_number(c.max_abs_weight_initial), format_number(c.max_abs_weight_final)));
-  }
-  // What the numbers show, in the terms of the classic claims (probe.h).
+std::vector<std::string> probe_verdicts(const ProbeResult& result) {
+  std::vector<std::string> lines;
   const double stall = 0.02 * result.chance_loss;
   const double blow_up = 10.0;  // an initial loss this many times chance is a blown-up start
   for (const CandidateResult& c : result.candidates) {
     if (c.diverged_at) {
-      out += fmt::format("- {}: diverged at step {} (batch loss {} against {} at step 0)\n", c.label,
-                         *c.diverged_at, format_number(c.losses.back()), format_number(c.initial_loss));
+      lines.push_back(fmt::format("{}: diverged at step {} (batch loss {} against {} at step 0)", c.label,
+                                  *c.diverged_at, format_number(c.losses.back()),
+                                  format_number(c.initial_loss)));
     } else if (c.identical_units_final > 0) {
-      out += fmt::format("- {}: {} of {} hidden units that started identical still are after {} steps\n",
-                         c.label, c.identical_units_final, c.identical_units_initial, c.steps_run);
+      lines.push_back(fmt::format("{}: {} of {} hidden units that started identical still are after {} steps",
+                                  c.label, c.identical_units_final, c.identical_units_initial, c.steps_run));
     } else if (c.initial_loss > blow_up * result.chance_loss) {
       // Too large to diverge by the 10x rule: the loss starts far up, and SGD's first steps throw the
       // weights out; in a shallow ReLU net the units then die and the loss falls back to chance.
-      out += fmt::format("- {}: started at {:.0f}x the chance loss", c.label,
-                         c.initial_loss / result.chance_loss);
+      std::string line =
+          fmt::format("{}: started at {:.0f}x the chance loss", c.label, c.initial_loss / result.chance_loss);
       if (c.max_abs_weight_final > 2.0 * c.max_abs_weight_initial) {
-        out += fmt::format(", its largest weight grew {:.0f}x ({} to {})",
-                           c.max_abs_weight_final / c.max_abs_weight_initial,
-                           format_number(c.max_abs_weight_initial), format_number(c.max_abs_weight_final));
+        line += fmt::format(", its largest weight grew {:.0f}x ({} to {})",
+                            c.max_abs_weight_final / c.max_abs_weight_initial,
+                            format_number(c.max_abs_weight_initial), format_number(c.max_abs_weight_final));
       }
-      out += std::fabs(c.train_loss - result.chance_loss) < stall
-                 ? fmt::format(", and it ended no better than chance ({} after {} steps)\n",
-                               format_number(c.train_loss), c.steps_run)
-                 : fmt::format(", and it ended at a training loss of {} after {} steps\n",
-                               format_number(c.train_loss), c.steps_run);
+      line += std::fabs(c.train_loss - result.chance_loss) < stall
+                  ? fmt::format(", and it ended no better than chance ({} after {} steps)",
+                                format_number(c.train_loss), c.steps_run)
+                  : fmt::format(", and it ended at a training loss of {} after {} steps",
+                                format_number(c.train_loss), c.steps_run);
+      lines.push_back(std::move(line));
     } else if (std::fabs(c.train_loss - result.chance_loss) < stall) {
-      out += fmt::format("- {}: stalled at the chance loss ({} after {} steps)\n", c.label,
-                         format_number(c.train_loss), c.steps_run);
+      lines.push_back(fmt::format("{}: stalled at the chance loss ({} after {} steps)", c.label,
+                                  format_number(c.train_loss), c.steps_run));
     }
   }
-  return out;
+  return lines;
 }
 
 }  // namespace nninit::diag

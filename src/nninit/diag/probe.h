@@ -5,7 +5,7 @@
 //
 //   nn::ModulePtr model = expr::build_model("Sequential(Linear(64, 32), ReLU(), Linear(32, 10))", g);
 //   ProbeResult r = run_probe(*model, {64, 64}, standard_candidates(*model), {.steps = 300});
-//   fmt::print("{}", format_probe(r));      // the terminal summary
+//   for (const std::string& v : probe_verdicts(r)) fmt::print("{}\n", v);   // what the numbers show
 //   page.training = loss_chart(r);          // the HTML report's curves (charts.h)
 //
 // Data: make_probe_data (probe_data.h): scikit-learn's digits where the model's input and output fit, a
@@ -136,8 +136,11 @@ ProbeResult run_probe(const nn::Module& prototype, const Shape& input_shape,
                       std::span<const Candidate> candidates, const ProbeOptions& options = {},
                       const ProbeDataOptions& data_options = {});
 
-// A table for the terminal: per candidate the loss at the start and end, held-out numbers, divergence,
-// identical units and weight growth, then one line per claim the numbers support.
-std::string format_probe(const ProbeResult& result);
+// What the numbers show, one line per candidate they say something about, in the terms of the classic
+// claims: "too large: diverged at step 3 (...)", "zeros: 384 of 384 hidden units that started identical
+// still are after 300 steps", "too small: stalled at the chance loss (...)".
+std::vector<std::string> probe_verdicts(const ProbeResult& result);
+
+// The terminal view (the probe's table and these verdicts) is report::format_probe (report/text.h).
 
 }  // namespace nninit::diag

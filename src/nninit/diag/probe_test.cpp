@@ -24,6 +24,13 @@
 namespace nninit::diag {
 namespace {
 
+// The probe's verdicts as the terminal shows them: "- too large: diverged at step 3 (...)", one per line.
+std::string verdicts(const ProbeResult& r) {
+  std::string text;
+  for (const std::string& line : probe_verdicts(r)) text += fmt::format("- {}\n", line);
+  return text;
+}
+
 const double ln10 = std::log(10.0);
 
 nn::ModulePtr build(std::string_view expression) {
@@ -295,7 +302,7 @@ TEST(ProbeZeroInit, TanhHiddenLayerGetsNoGradientAndStaysIdentical) {
   const nn::ModulePtr model = build("Sequential(Linear(64, 32), Tanh(), Linear(32, 10))");
   const ProbeResult r = run_probe(*model, {64, 64}, pick(*model, {"zeros", "matched"}), {.steps = 200});
   const CandidateResult& zeros = result_of(r, "zeros");
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   EXPECT_EQ(zeros.identical_units_initial, 32);
   EXPECT_EQ(zeros.identical_units_final, 32);
   EXPECT_EQ(zeros.max_abs_weight_final, 0.0);
@@ -316,7 +323,7 @@ TEST(ProbeZeroInit, SigmoidUnitsGetIdenticalGradientsAndStayIdentical) {
   const nn::ModulePtr model = build("Sequential(Linear(64, 32), Sigmoid(), Linear(32, 10))");
   const ProbeResult r =
       run_probe(*model, {64, 64}, pick(*model, {"zeros", "matched"}), {.steps = 300, .learning_rate = 0.05});
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   const CandidateResult& zeros = result_of(r, "zeros");
   EXPECT_EQ(zeros.identical_units_initial, 32);
   EXPECT_EQ(zeros.identical_units_final, 32);
@@ -340,7 +347,7 @@ TEST(ProbeZeroInit, SigmoidUnitsGetIdenticalGradientsAndStayIdentical) {
 TEST(ProbeTooLarge, DeepReluNetDiverges) {
   const nn::ModulePtr model = build(deep_mlp(10, "ReLU"));
   const ProbeResult r = run_probe(*model, {64, 64}, pick(*model, {"too large", "matched"}), {.steps = 100});
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   const CandidateResult& large = result_of(r, "too large");
   EXPECT_GT(large.initial_loss, 1000 * ln10);
   ASSERT_TRUE(large.diverged_at.has_value());
@@ -351,7 +358,7 @@ TEST(ProbeTooLarge, DeepReluNetDiverges) {
   EXPECT_FALSE(matched.diverged_at.has_value());
   EXPECT_LT(matched.train_loss, 0.5);
 
-  EXPECT_NE(format_probe(r).find(fmt::format("- too large: diverged at step {}", *large.diverged_at)),
+  EXPECT_NE(verdicts(r).find(fmt::format("- too large: diverged at step {}", *large.diverged_at)),
             std::string::npos);
 }
 
@@ -363,7 +370,7 @@ TEST(ProbeTooLarge, ShallowReluNetBlowsUpThenSitsAtChance) {
   const nn::ModulePtr model =
       build("Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))");
   const ProbeResult r = run_probe(*model, {64, 784}, pick(*model, {"too large", "matched"}), {.steps = 100});
-  const std::string text = format_probe(r);
+  const std::string text = verdicts(r);
   SCOPED_TRACE(text);
   const CandidateResult& large = result_of(r, "too large");
   ASSERT_FALSE(large.diverged_at.has_value());
@@ -385,12 +392,12 @@ TEST(ProbeTooLarge, ShallowReluNetBlowsUpThenSitsAtChance) {
 TEST(ProbeTooSmall, DeepNetStallsWhereMatchedTrains) {
   const nn::ModulePtr model = build(deep_mlp(10, "Tanh"));
   const ProbeResult r = run_probe(*model, {64, 64}, pick(*model, {"too small", "matched"}), {.steps = 200});
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   const CandidateResult& small = result_of(r, "too small");
   EXPECT_NEAR(small.train_loss, ln10, 0.01 * ln10);
   EXPECT_LT(small.held_out_accuracy, 0.2);
   EXPECT_LT(small.max_abs_weight_final, 1.1 * small.max_abs_weight_initial);
-  EXPECT_NE(format_probe(r).find("- too small: stalled at the chance loss"), std::string::npos);
+  EXPECT_NE(verdicts(r).find("- too small: stalled at the chance loss"), std::string::npos);
   const CandidateResult& matched = result_of(r, "matched");
   EXPECT_LT(matched.train_loss, 0.5);
   EXPECT_GT(matched.held_out_accuracy, 0.85);
@@ -400,7 +407,7 @@ TEST(ProbeTooSmall, DeepNetStallsWhereMatchedTrains) {
 TEST(ProbeMatched, MlpTrainsOnDigits) {
   const nn::ModulePtr model = build("Sequential(Linear(64, 32), ReLU(), Linear(32, 10))");
   const ProbeResult r = run_probe(*model, {64, 64}, standard_candidates(*model), {.steps = 300});
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   ASSERT_EQ(r.candidates.size(), 5u);
   EXPECT_NEAR(r.chance_loss, ln10, 1e-12);
   const CandidateResult& matched = result_of(r, "matched");
@@ -415,7 +422,7 @@ TEST(ProbeMatched, CnnTrainsOnDigitImages) {
   const nn::ModulePtr model =
       build("Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), Flatten(), Linear(512, 10))");
   const ProbeResult r = run_probe(*model, {64, 1, 8, 8}, pick(*model, {"zeros", "matched"}), {.steps = 200});
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   EXPECT_GT(result_of(r, "matched").held_out_accuracy, 0.9);
   EXPECT_EQ(result_of(r, "zeros").identical_units_final, 8);  // the 8 filters stay one
 }
@@ -426,7 +433,7 @@ TEST(ProbeTeacher, LstmAndTransformerEncoderTrain) {
   const ProbeOptions options{.steps = 150, .batch_size = 32, .optimizer = Optimizer::adam};
   const nn::ModulePtr lstm = build("LSTM(8, 16)");
   ProbeResult r = run_probe(*lstm, {6, 32, 8}, pick(*lstm, {"matched", "too large"}), options);
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   EXPECT_EQ(r.task, ProbeTask::regression);
   EXPECT_NEAR(r.chance_loss, 1.0, 0.05);
   for (const CandidateResult& c : r.candidates) {
@@ -438,7 +445,7 @@ TEST(ProbeTeacher, LstmAndTransformerEncoderTrain) {
 
   const nn::ModulePtr encoder = build("TransformerEncoderLayer(16, 2, 32, dropout=0.0)");
   r = run_probe(*encoder, {6, 32, 16}, pick(*encoder, {"zeros", "matched"}), options);
-  SCOPED_TRACE(format_probe(r));
+  SCOPED_TRACE(verdicts(r));
   const CandidateResult& matched = result_of(r, "matched");
   for (double loss : matched.losses) EXPECT_TRUE(std::isfinite(loss));
   EXPECT_LT(matched.train_loss, 0.5 * matched.initial_loss);

@@ -1,0 +1,34 @@
+// The --json views of results: one JSON document per command, in the shape scripts read. Numbers that
+// are not finite are null (JSON has none); every other field keeps its C++ name.
+//
+//   std::puts(to_json(diagnosis).dump(2).c_str());
+#pragma once
+
+#include <span>
+
+#include <nlohmann/json.hpp>
+
+#include "nninit/core/tensor.h"
+#include "nninit/core/tensor_statistics.h"
+#include "nninit/diag/depth_sweep.h"
+#include "nninit/diag/diagnose.h"
+#include "nninit/diag/lint.h"
+#include "nninit/diag/lsuv.h"
+#include "nninit/diag/probe.h"
+
+namespace nninit::report {
+
+using Json = nlohmann::ordered_json;
+
+// A number, or null where it is not finite.
+Json json_number(double x);
+
+Json to_json(const Shape& shape);
+Json to_json(const TensorStatistics& statistics);
+Json to_json(std::span<const diag::Finding> findings);
+Json to_json(const diag::Diagnosis& diagnosis);
+Json to_json(const diag::ProbeResult& result);
+Json to_json(const diag::DepthSweep& sweep);
+Json to_json(const diag::LsuvReport& report);
+
+}  // namespace nninit::report

@@ -1,0 +1,36 @@
+// The terminal views of results: what `nninit diagnose`, `check` and `init --preset lsuv` print. Plain text,
+// fixed-width tables; numbers with four significant digits, "-" where a value is undefined.
+//
+//   std::fputs(format_diagnosis(diagnosis).c_str(), stdout);
+//   std::fputs(format_findings(findings).c_str(), stdout);
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "nninit/diag/depth_sweep.h"
+#include "nninit/diag/diagnose.h"
+#include "nninit/diag/lint.h"
+#include "nninit/diag/lsuv.h"
+#include "nninit/diag/probe.h"
+
+namespace nninit::report {
+
+// The forward and backward tables, the parameter table, recurrent layers over time, the signal verdict and
+// the symmetries.
+std::string format_diagnosis(const diag::Diagnosis& diagnosis);
+
+// "error: [scale] 0.weight: ...", then indented effect, fix and reason lines; a summary line last.
+std::string format_findings(std::span<const diag::Finding> findings);
+
+// The probe's data and settings, one row per candidate (loss at the start and end, held-out numbers,
+// identical units, weight growth), then the verdicts (diag::probe_verdicts), one per line.
+std::string format_probe(const diag::ProbeResult& result);
+
+// A depth sweep's activation std at the first, middle and last layer, one row per scheme.
+std::string format_sweep(const diag::DepthSweep& sweep);
+
+// Each layer LSUV scaled (its output std before and after) and each it left alone, with the reason.
+std::string format_lsuv(const diag::LsuvReport& report);
+
+}  // namespace nninit::report

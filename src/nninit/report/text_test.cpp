@@ -1,0 +1,91 @@
+#include "nninit/report/text.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "nninit/engine/engine_test_support.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/random/torch_generator.h"
+
+namespace nninit::report {
+namespace {
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+nn::ModulePtr build(std::string_view expression) {
+  TorchGenerator g(0);
+  return expr::build_model(expression, g);
+}
+
+TEST(Text, FindingsForTerminals) {
+  const std::vector<diag::Finding> findings =
+      diag::check_initialization(*build("Sequential(Linear(20, 64), ReLU(), Linear(64, 1))"));
+  const std::string text = format_findings(findings);
+  EXPECT_TRUE(contains(text, "warning: [scale] 0.weight std")) << text;
+  EXPECT_TRUE(contains(text, "    fix:    --init \"0.weight=kaiming_normal_(nonlinearity='relu')\"")) << text;
+  EXPECT_TRUE(contains(text, "0 error(s), 1 warning(s)")) << text;
+}
+
+TEST(Text, DiagnosisTablesAndVerdict) {
+  nn::ModulePtr model = build("Sequential(LSTM(6, 5, num_layers=2, bidirectional=True))");
+  TorchGenerator g(1);
+  const diag::Diagnosis d = diag::diagnose(*model, {engine::testing::randn({12, 3, 6}, g)});
+  const std::string text = format_diagnosis(d);
+  EXPECT_TRUE(contains(text, "input [12, 3, 6]")) << text;
+  EXPECT_TRUE(contains(text, "hidden std over 12 steps")) << text;
+  EXPECT_TRUE(contains(text, "0 (LSTM) layer 1 reverse")) << text;
+  for (const std::string& line : diag::signal_verdict(d)) EXPECT_TRUE(contains(text, line)) << text;
+}
+
+TEST(Text, ProbeTableEndsWithTheVerdicts) {
+  diag::ProbeResult r;
+  r.data = "a test";
+  r.chance_loss = 2.302585;
+  r.options.steps = 3;
+  r.options.learning_rate = 0.1;
+  r.candidates.push_back({.label = "too large",
+                          .steps = {0, 1, 2},
+                          .losses = {5.0, 90.0, 4000.0},
+                          .initial_loss = 5.0,
+                          .diverged_at = 2,
+                          .steps_run = 2});
+  r.candidates.push_back({.label = "matched",
+                          .steps = {0, 1, 2, 3},
+                          .losses = {2.3, 1.1, 0.6, 0.4},
+                          .initial_loss = 2.3,
+                          .steps_run = 3,
+                          .train_loss = 0.4,
+                          .held_out_accuracy = 0.9});
+  const std::string text = format_probe(r);
+  EXPECT_TRUE(contains(text, "training probe: a test\n")) << text;
+  EXPECT_TRUE(contains(text, "diverged@2")) << text;
+  EXPECT_TRUE(contains(text, "90.0%")) << text;
+  ASSERT_EQ(diag::probe_verdicts(r).size(), 1u);
+  EXPECT_TRUE(contains(text, "- " + diag::probe_verdicts(r).front() + "\n")) << text;
+  EXPECT_TRUE(contains(text, "- too large: diverged at step 2 (batch loss 4000 against 5 at step 0)"))
+      << text;
+}
+
+TEST(Text, SweepAndLsuv) {
+  const diag::DepthSweep sweep = diag::run_depth_sweep(diag::SweepActivation::tanh, {.depth = 4, .width = 8});
+  const std::string text = format_sweep(sweep);
+  EXPECT_TRUE(contains(text, "depth sweep, 4 layers of tanh (activation std at layers 1, 2, 4):")) << text;
+  EXPECT_TRUE(contains(text, "  Kaiming ")) << text;
+  diag::LsuvReport lsuv;
+  lsuv.layers.push_back({.path = "0",
+                         .parameter = "0.weight",
+                         .initial_std = 0.5,
+                         .final_std = 1.0,
+                         .iterations = 2,
+                         .converged = true});
+  lsuv.skipped.push_back({.path = "1", .reason = "recurrent"});
+  const std::string lines = format_lsuv(lsuv);
+  EXPECT_TRUE(contains(lines, "0.weight                 output std 0.5 -> 1 in 2 division(s)\n")) << lines;
+  EXPECT_TRUE(contains(lines, "left as it is: recurrent")) << lines;
+}
+
+}  // namespace
+}  // namespace nninit::report
