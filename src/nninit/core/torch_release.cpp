@@ -39,6 +39,7 @@ TorchBehaviour behaviour_of(TorchVersion v) {
   b.erff_correctly_rounded = v >= TorchVersion{2, 0};              // Debian's 2.x builds run on glibc >= 2.41
   b.reduced_float_mul_scalar_in_opmath = v >= TorchVersion{2, 1};  // rounded to T in 1.13, float in 2.6
   b.randperm_inside_out = v >= TorchVersion{2, 6};                 // #143682
+  b.random_64bit_from_2_28 = v >= TorchVersion{2, 7};              // #143787, #144819
   b.init_generator_argument = v >= TorchVersion{2, 1};             // #99796
   b.conv_zero_fan_in_draws_bias = v >= TorchVersion{2, 12};        // #175990
   b.bilinear_checks_in1_features = v >= TorchVersion{2, 8};        // #149018

@@ -52,6 +52,7 @@ struct TorchBehaviour {
   bool reduced_float_mul_scalar_in_opmath;  // f16/bf16 tensor mul_ Python float: the scalar stays float (else
                                             // rounded to T)
   bool randperm_inside_out;                 // randperm(n >= 214748364): inside-out shuffle with random64
+  bool random_64bit_from_2_28;              // random_(from, to): random64() from a range of 2^28 (was 2^32)
   bool init_generator_argument;             // nn.init functions take generator=
   bool conv_zero_fan_in_draws_bias;         // Conv with fan_in == 0 still draws its bias (bound 0)
   bool bilinear_checks_in1_features;  // Bilinear(in1_features=0) is a ValueError, not a ZeroDivisionError

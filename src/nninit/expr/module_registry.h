@@ -134,6 +134,9 @@ class ReleaseGenerator final : public Generator {
     inner_.trunc_normal_(tensor, mean, std, a, b);
   }
   Tensor randperm(std::int64_t n) override { return inner_.randperm(n); }
+  void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) override {
+    inner_.random_(tensor, from, to);
+  }
   TorchBehaviour behaviour() const override { return behaviour_; }
 
  private:

@@ -1,4 +1,4 @@
-// TorchGenerator's uniform_, normal_ and randperm: ATen's CPU kernels, path by path
+// TorchGenerator's uniform_, normal_, random_ and randperm: ATen's CPU kernels, path by path
 // (docs/rng.md §2, §3, §5). Every kernel draws serially in PyTorch's memory order.
 //
 // The fills draw a chunk of words at a time (MT19937::fill) and turn it into values with the kernels of
@@ -405,6 +405,26 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   dispatch_floating(dtype, [&](auto tag) {
     using T = decltype(tag);
     fill_serially<T>(tensor, [&] { return narrow_to<T>(sample()); });
+  });
+}
+
+void TorchGenerator::random_(const Tensor& tensor, std::int64_t from, std::int64_t to) {
+  if (tensor.dtype() != DType::int64) {
+    throw TypeError(fmt::format("random_: nninit draws integers into int64 tensors only, got {}",
+                                dtype_name(tensor.dtype())));
+  }
+  if (from >= to) {
+    throw RuntimeError(fmt::format(
+        "random_: random_ expects 'from' to be less than 'to', but got from={} >= to={}", from, to));
+  }
+  // ATen's random_from_to: range and sum in uint64, so that the whole int64 range wraps as in C++.
+  const std::uint64_t range = static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from);
+  const std::uint64_t wide =
+      behaviour_.random_64bit_from_2_28 ? std::uint64_t{1} << 28 : std::uint64_t{1} << 32;
+  const bool draws_64 = range >= wide;
+  fill_serially<std::int64_t>(tensor, [&] {
+    const std::uint64_t r = draws_64 ? random64() : random();
+    return static_cast<std::int64_t>(r % range + static_cast<std::uint64_t>(from));
   });
 }
 

@@ -25,6 +25,9 @@ class Generator {
   virtual void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) = 0;
   // A random permutation of 0..n-1 as an int64 tensor.
   virtual Tensor randperm(std::int64_t n) = 0;
+  // torch.Tensor.random_(from, to) on an int64 tensor: integers uniform in [from, to). Other dtypes are a
+  // TypeError; from >= to is PyTorch's RuntimeError.
+  virtual void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) = 0;
 
   // The PyTorch release whose module and init semantics (not bits) apply, e.g. whether a Conv with
   // fan_in == 0 draws its bias. The newest release unless the engine says otherwise.
