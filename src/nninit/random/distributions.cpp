@@ -14,6 +14,7 @@
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
 #include "nninit/random/internal/box_muller.h"
+#include "nninit/random/internal/checks.h"
 #include "nninit/random/internal/fill_kernels.h"
 #include "nninit/random/internal/parallel.h"
 #include "nninit/random/torch_generator.h"
@@ -164,9 +165,7 @@ double uniform53(TorchGenerator& gen) {
 
 }  // namespace
 
-void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
-  const DType dtype = tensor.dtype();
-  if (dtype == DType::int64) throw_not_implemented_for(behaviour_, "uniform_", "check_uniform_bounds", dtype);
+void check_uniform_bounds(DType dtype, double from, double to) {
   dispatch_floating(dtype, [&](auto tag) {
     using T = decltype(tag);
     const double min = lowest_of<T>();
@@ -190,6 +189,12 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
                       scalar_type_name(dtype), to, from));
     }
   });
+}
+
+void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
+  const DType dtype = tensor.dtype();
+  if (dtype == DType::int64) throw_not_implemented_for(behaviour_, "uniform_", "check_uniform_bounds", dtype);
+  check_uniform_bounds(dtype, from, to);
   if (tensor.numel() == 0) return;
 
   // The vectorised builds contracted x * range + from into one fma (docs/rng.md §2, §4).
