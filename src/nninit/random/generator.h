@@ -1,6 +1,6 @@
 // The one interface init code draws from. Two engines implement it: TorchGenerator (PyTorch's
-// mt19937 and CPU distributions, bit for bit) and, later, a counter-based Philox engine. Init code
-// never asks which engine it has.
+// mt19937 and CPU distributions, bit for bit) and PhiloxGenerator (counter-based streams keyed by a
+// seed and a parameter's name, docs/rng.md §11). Init code never asks which engine it has.
 //
 // Tensors are handles: a fill writes through the handle into the shared storage, so the methods take
 // `const Tensor&` (as libtorch's in-place ops do) and accept views.
