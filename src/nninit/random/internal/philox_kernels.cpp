@@ -90,7 +90,14 @@ std::size_t trunc_normal_float(const Stream& stream, std::uint64_t first_group, 
 
 const Kernels generic_kernels = {CpuLevel::generic, words, uniform_float, normal_float, trunc_normal_float};
 
-const Kernels& kernels_for(CpuLevel) {
+const Kernels& kernels_for(CpuLevel level) {
+#if defined(__x86_64__)
+  if (level > detected_cpu_level()) level = detected_cpu_level();
+  if (level == CpuLevel::avx512) return avx512_kernels;
+  if (level == CpuLevel::avx2) return avx2_kernels;
+#else
+  (void)level;
+#endif
   return generic_kernels;
 }
 

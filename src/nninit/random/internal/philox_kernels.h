@@ -88,5 +88,7 @@ const Kernels& kernels_for(CpuLevel level);
 const Kernels& kernels();
 
 extern const Kernels generic_kernels;
+extern const Kernels avx2_kernels;
+extern const Kernels avx512_kernels;
 
 }  // namespace nninit::philox_kernels

@@ -1,5 +1,5 @@
 // The vector type `V` of the avx2 kernels: 8 lanes of AVX2 with FMA, the operations that the kernel
-// families (fill_kernels_simd_inl.h) are written in.
+// families (fill_kernels_simd_inl.h, philox_kernels_simd_inl.h) are written in.
 //
 // No include guard and no includes: a kernel source includes it inside an anonymous namespace, after its
 // NNINIT_TARGET_BEGIN (target.h) and <immintrin.h>.
@@ -98,4 +98,21 @@ struct V {
     }
   }
   static void fence() { _mm_sfence(); }
+
+  // For Philox: 32 x 32 -> 64-bit products of the even lanes, 64-bit shifts, odd lanes from a second vector,
+  // the lane numbers, and masks as sets of lanes.
+  static I mul_even_u32(I a, I b) { return _mm256_mul_epu32(a, b); }
+  template <int k>
+  static I shl_q(I a) {
+    return _mm256_slli_epi64(a, k);
+  }
+  static I blend_odd(I even, I odd) { return _mm256_blend_epi32(even, odd, 0xaa); }
+  static I lane_index() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+  static M all_lanes() { return _mm256_set1_epi32(-1); }
+  static M mask_or(M a, M b) { return _mm256_or_si256(a, b); }
+  static M mask_and(M a, M b) { return _mm256_and_si256(a, b); }
+  static bool any(M m) { return _mm256_testz_si256(m, m) == 0; }
+  static int count(M m) {
+    return __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(m))));
+  }
 };

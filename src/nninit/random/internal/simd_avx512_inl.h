@@ -102,4 +102,19 @@ struct V {
     }
   }
   static void fence() { _mm_sfence(); }
+
+  // For Philox: 32 x 32 -> 64-bit products of the even lanes, 64-bit shifts, odd lanes from a second vector,
+  // the lane numbers, and masks as sets of lanes.
+  static I mul_even_u32(I a, I b) { return _mm512_mul_epu32(a, b); }
+  template <int k>
+  static I shl_q(I a) {
+    return _mm512_slli_epi64(a, k);
+  }
+  static I blend_odd(I even, I odd) { return _mm512_mask_blend_epi32(0xaaaa, even, odd); }
+  static I lane_index() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+  static M all_lanes() { return 0xffff; }
+  static M mask_or(M a, M b) { return static_cast<M>(a | b); }
+  static M mask_and(M a, M b) { return static_cast<M>(a & b); }
+  static bool any(M m) { return m != 0; }
+  static int count(M m) { return __builtin_popcount(m); }
 };
