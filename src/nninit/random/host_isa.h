@@ -1,4 +1,4 @@
-// The instruction sets that nninit's fill kernels use on this machine, chosen once at run time.
+// The instruction sets and the number of threads that nninit's fills use on this machine.
 //
 // The choice never changes a bit of output: every fast kernel sits beside its scalar reference and the
 // tests hold them equal (random/fill_kernels_test.cpp). It only decides how fast the bits come.
@@ -30,6 +30,23 @@ class ScopedCpuLevel {
   ~ScopedCpuLevel();
   ScopedCpuLevel(const ScopedCpuLevel&) = delete;
   ScopedCpuLevel& operator=(const ScopedCpuLevel&) = delete;
+
+ private:
+  int previous_;
+};
+
+// The number of threads fills use: the machine's hardware threads, or NNINIT_NUM_THREADS (>= 1) when set,
+// or what a ScopedThreadCount says while one lives. Like the level, it never changes a bit of output.
+int fill_thread_count();
+
+// For tests and benchmarks: while alive, fills use `count` threads (not thread-safe against concurrent
+// fills).
+class ScopedThreadCount {
+ public:
+  explicit ScopedThreadCount(int count);
+  ~ScopedThreadCount();
+  ScopedThreadCount(const ScopedThreadCount&) = delete;
+  ScopedThreadCount& operator=(const ScopedThreadCount&) = delete;
 
  private:
   int previous_;

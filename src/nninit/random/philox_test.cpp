@@ -25,7 +25,6 @@
 
 #include "nninit/core/error.h"
 #include "nninit/random/host_isa.h"
-#include "nninit/random/internal/parallel.h"
 #include "statistics.h"
 
 namespace nninit {
