@@ -116,10 +116,17 @@ void uniform_float(const Stream& stream, std::uint64_t first_group, std::size_t 
   if (nt) V::fence();
 }
 
-// The four element vectors of a vector of blocks: normal_pair on words (0, 1) and (2, 3).
+// The four element vectors of a vector of blocks: normal_pair on words (0, 1) and (2, 3), both pairs at once.
 NNINIT_VECTOR_INLINE void normals(const BlockWords& b, F mean, F std, F (&values)[4]) {
-  box_muller_pairs(unit_24(b.w[0]), unit_24(b.w[1]), mean, std, values[0], values[1]);
-  box_muller_pairs(unit_24(b.w[2]), unit_24(b.w[3]), mean, std, values[2], values[3]);
+  const F u1[2] = {unit_24(b.w[0]), unit_24(b.w[2])};
+  const F u2[2] = {unit_24(b.w[1]), unit_24(b.w[3])};
+  F cosines[2];
+  F sines[2];
+  box_muller_pairs<2>(u1, u2, mean, std, cosines, sines);
+  values[0] = cosines[0];
+  values[1] = sines[0];
+  values[2] = cosines[1];
+  values[3] = sines[1];
 }
 
 void normal_float(const Stream& stream, std::uint64_t first_group, std::size_t groups, float* out, float mean,
