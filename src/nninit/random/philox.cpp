@@ -88,9 +88,14 @@ void fill(const Stream& stream, const Tensor& part, const PhiloxSlice& where, co
   if (!(d.a <= d.b)) {
     throw ValueError(fmt::format("trunc_normal_: expects a <= b, got a={:g}, b={:g}", d.a, d.b));
   }
-  if (part.dtype() != DType::float64 &&
-      !(philox_fill::float_at_or_above(d.a) <= philox_fill::float_at_or_below(d.b))) {
-    throw ValueError(fmt::format("trunc_normal_: no float32 value lies in [a, b] = [{:g}, {:g}]", d.a, d.b));
+  // The window must hold a finite value of the type the values are computed in.
+  const bool in_float = part.dtype() != DType::float64;
+  const double low = in_float ? philox_fill::float_at_or_above(d.a) : d.a;
+  const double high = in_float ? philox_fill::float_at_or_below(d.b) : d.b;
+  if (!(low <= high) || low == std::numeric_limits<double>::infinity() ||
+      high == -std::numeric_limits<double>::infinity()) {
+    throw ValueError(fmt::format("trunc_normal_: no finite {} value lies in [a, b] = [{:g}, {:g}]",
+                                 in_float ? "float32" : "float64", d.a, d.b));
   }
   check_slice(part, where);
   if (part.numel() > 0) philox_fill::trunc_normal(stream, part, where, d.mean, d.std, d.a, d.b);

@@ -468,6 +468,9 @@ TEST(Philox, ArgumentChecks) {
   EXPECT_THROW(g.trunc_normal_(t, 0.0, 0.0, -2.0, 2.0), ZeroDivisionError);
   EXPECT_THROW(g.trunc_normal_(t, 0.0, -1.0, -2.0, 2.0), ValueError);
   EXPECT_THROW(g.trunc_normal_(t, 0.0, 1.0, 2.0, -2.0), ValueError);
+  EXPECT_THROW(g.trunc_normal_(t, 0.0, 1.0, INFINITY, INFINITY), ValueError);
+  EXPECT_THROW(g.trunc_normal_(t, 0.0, 1.0, -INFINITY, -INFINITY), ValueError);
+  EXPECT_THROW(g.trunc_normal_(t, 0.0, 1.0, 1e39, 1e40), ValueError);  // beyond float32's range
   EXPECT_EQ(g.draws(), 0u);
 }
 
