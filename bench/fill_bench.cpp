@@ -1,6 +1,7 @@
 // nninit_bench_fill: how fast nninit fills a large tensor, against this machine's memory write bandwidth
 // and against PyTorch doing the same calls, all measured in one run (docs/performance.md says how to read
-// them).
+// them). Rows named "philox ..." fill with a PhiloxGenerator stream (docs/rng.md §11) and are compared
+// with PyTorch's own call of the same distribution, since PyTorch has no such engine on CPU.
 //
 //   nninit_bench_fill [--log2-numel N] [--reps R] [--threads T] [--torch-version 1.13] [--capability avx2]
 //                     [--python /usr/bin/python3] [--no-torch] [--filter SUBSTRING]
@@ -8,8 +9,9 @@
 // It prints; it never asserts. Rates are best-of-R wall-clock times on a pre-faulted tensor (page faults
 // are a separate cost: a first write to fresh anonymous memory faults every 4 KiB page). Gelem/s counts
 // output elements, GB/s the bytes written. PyTorch runs as a subprocess (torch imported once, timed inside
-// Python with time.perf_counter, torch.set_num_threads(T)). Environment: NNINIT_CPU=generic|avx2|avx512 caps
-// the instruction set nninit's kernels use (random/host_isa.h); the bits never change.
+// Python with time.perf_counter, torch.set_num_threads(T)); nninit's fills use T threads too. Environment:
+// NNINIT_CPU=generic|avx2|avx512 caps the instruction set nninit's kernels use (random/host_isa.h); the bits
+// never change.
 #include <immintrin.h>
 #include <time.h>
 
@@ -32,6 +34,7 @@
 
 #include "nninit/init/init.h"
 #include "nninit/random/host_isa.h"
+#include "nninit/random/philox.h"
 #include "nninit/random/torch_generator.h"
 
 namespace {
@@ -131,11 +134,14 @@ double store_bandwidth(std::byte* buffer, std::size_t bytes, int threads, bool n
 
 // ---- the calls ------------------------------------------------------------------------------------------
 
+enum class Engine { torch, philox };
+
 struct Case {
   std::string name;  // as printed, also the key shared with the Python side
   nninit::DType dtype;
-  std::function<void(const nninit::Tensor&, nninit::TorchGenerator&)> nninit_call;
+  std::function<void(const nninit::Tensor&, nninit::Generator&)> nninit_call;
   std::string torch_call;  // Python statement on `x`
+  Engine engine = Engine::torch;
 };
 
 std::vector<Case> cases() {
@@ -153,6 +159,18 @@ std::vector<Case> cases() {
     all.push_back({"trunc_normal_(std=0.02)", dtype,
                    [](const auto& x, auto& g) { init::trunc_normal_(x, {.std = 0.02}, g); },
                    "torch.nn.init.trunc_normal_(x, std=0.02)"});
+  }
+  for (DType dtype : {DType::float32, DType::bfloat16}) {
+    all.push_back({"philox uniform_", dtype, [](const auto& x, auto& g) { g.uniform_(x, 0.0, 1.0); },
+                   "x.uniform_()", Engine::philox});
+    all.push_back({"philox normal_", dtype, [](const auto& x, auto& g) { g.normal_(x, 0.0, 1.0); },
+                   "x.normal_()", Engine::philox});
+    all.push_back({"philox trunc_normal_(std=0.02)", dtype,
+                   [](const auto& x, auto& g) { init::trunc_normal_(x, {.std = 0.02}, g); },
+                   "torch.nn.init.trunc_normal_(x, std=0.02)", Engine::philox});
+    all.push_back({"philox trunc_normal_(-1, 2)", dtype,
+                   [](const auto& x, auto& g) { init::trunc_normal_(x, {.a = -1.0, .b = 2.0}, g); },
+                   "torch.nn.init.trunc_normal_(x, a=-1.0, b=2.0)", Engine::philox});
   }
   return all;
 }
@@ -328,10 +346,14 @@ int main(int argc, char** argv) {
   }
 
   std::map<std::string, Timing> nninit_seconds;
+  const nninit::ScopedThreadCount fill_threads(options.threads);
   for (const Case& c : selected) {
     const nninit::Tensor x = nninit::Tensor::empty({rows, cols}, c.dtype);
     x.zero_();  // pre-fault
-    nninit::TorchGenerator generator(0, variant);
+    nninit::TorchGenerator torch_generator(0, variant);
+    nninit::PhiloxGenerator philox_stream(0, "bench.weight");
+    nninit::Generator& generator =
+        c.engine == Engine::philox ? static_cast<nninit::Generator&>(philox_stream) : torch_generator;
     Timing best{1e300, 0.0};
     for (int r = 0; r < options.reps; ++r) {
       const double cpu_start = process_cpu_seconds();
@@ -351,10 +373,10 @@ int main(int argc, char** argv) {
   }
   fmt::print("PyTorch: {}\n\n", torch_info);
 
-  fmt::print("{:<28} {:<8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9}\n", "call", "dtype",
+  fmt::print("{:<32} {:<8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9}\n", "call", "dtype",
              "nninit", "GB/s", "cpu/s", "PyTorch", "GB/s", "cpu/s", "nninit/", "cpu-time", "nninit/NT",
              "nninit/NT");
-  fmt::print("{:<28} {:<8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9}\n", "", "", "Gelem/s",
+  fmt::print("{:<32} {:<8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9}\n", "", "", "Gelem/s",
              "", "", "Gelem/s", "", "", "PyTorch", "ratio", "1 thread",
              fmt::format("{} thr.", options.threads));
   for (const Case& c : selected) {
@@ -368,7 +390,7 @@ int main(int argc, char** argv) {
       return value > 0 ? fmt::format("{:.{}f}", value, digits) : "-";
     };
     const double ours_gbs = bytes / ours.wall * 1e-9;
-    fmt::print("{:<28} {:<8} {:>8.3f} {:>6.2f} {:>6.2f} {:>8} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9}\n", c.name,
+    fmt::print("{:<32} {:<8} {:>8.3f} {:>6.2f} {:>6.2f} {:>8} {:>6} {:>6} {:>8} {:>8} {:>9} {:>9}\n", c.name,
                nninit::dtype_name(c.dtype), rate(ours.wall), ours_gbs, ours.cpu / ours.wall,
                shown(rate(theirs.wall), 3), shown(theirs.wall > 0 ? bytes / theirs.wall * 1e-9 : 0.0, 2),
                shown(theirs.wall > 0 ? theirs.cpu / theirs.wall : 0.0, 2),

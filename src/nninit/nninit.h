@@ -22,4 +22,5 @@
 #include "nninit/nn/rnn.h"
 #include "nninit/nn/sparse.h"
 #include "nninit/nn/transformer.h"
+#include "nninit/random/philox.h"
 #include "nninit/random/torch_generator.h"

@@ -47,6 +47,7 @@ TorchRelease row(TorchVersion v) {
   r.random.erff_correctly_rounded = from(2, 0);       // Debian's 2.x builds run on glibc >= 2.41
   r.random.reduced_float_mul_in_opmath = from(2, 1);  // rounded to T in 1.13, float in 2.6
   r.random.randperm_inside_out = from(2, 6);          // #143682
+  r.random.random_64bit_from_2_28 = from(2, 7);       // #143787, #144819
 
   r.init.erfinv_supports_half = from(2, 1);   // present in 2.6, absent in 1.13
   r.init.eye_supports_bfloat16 = from(2, 1);  // present in 2.6, absent in 1.13

@@ -68,6 +68,7 @@ struct TorchRelease {
     bool reduced_float_mul_in_opmath = false;  // f16/bf16 tensor mul_ by a Python float keeps it in float
                                                // (else it is rounded to the tensor's type first)
     bool randperm_inside_out = false;          // randperm(n >= 214748364): inside-out shuffle with random64
+    bool random_64bit_from_2_28 = false;  // random_(from, to): random64() from a range of 2^28 (was 2^32)
   } random;
 
   // nn.init's functions (init/): the kernels they reach.

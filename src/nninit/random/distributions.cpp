@@ -1,4 +1,4 @@
-// TorchGenerator's uniform_, normal_ and randperm: ATen's CPU kernels, path by path
+// TorchGenerator's uniform_, normal_, random_ and randperm: ATen's CPU kernels, path by path
 // (docs/rng.md §2, §3, §5). Every kernel draws serially in PyTorch's memory order.
 //
 // The fills draw a chunk of words at a time (MT19937::fill) and turn it into values with the kernels of
@@ -14,6 +14,7 @@
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
 #include "nninit/random/internal/box_muller.h"
+#include "nninit/random/internal/checks.h"
 #include "nninit/random/internal/fill_kernels.h"
 #include "nninit/random/internal/parallel.h"
 #include "nninit/random/torch_generator.h"
@@ -164,9 +165,7 @@ double uniform53(TorchGenerator& gen) {
 
 }  // namespace
 
-void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
-  const DType dtype = tensor.dtype();
-  if (dtype == DType::int64) throw_not_implemented_for(*release_, "uniform_", "check_uniform_bounds", dtype);
+void check_uniform_bounds(DType dtype, double from, double to) {
   dispatch_floating(dtype, [&](auto tag) {
     using T = decltype(tag);
     const double min = lowest_of<T>();
@@ -190,6 +189,12 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
                       scalar_type_name(dtype), to, from));
     }
   });
+}
+
+void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
+  const DType dtype = tensor.dtype();
+  if (dtype == DType::int64) throw_not_implemented_for(*release_, "uniform_", "check_uniform_bounds", dtype);
+  check_uniform_bounds(dtype, from, to);
   if (tensor.numel() == 0) return;
 
   // The vectorised builds contracted x * range + from into one fma (docs/rng.md §2, §4).
@@ -420,11 +425,14 @@ void TorchGenerator::random_(const Tensor& tensor, std::int64_t from, std::int64
     throw RuntimeError(fmt::format(
         "random_: random_ expects 'from' to be less than 'to', but got from={} >= to={}", from, to));
   }
+  // ATen's random_from_to: range and sum in uint64, so that the whole int64 range wraps as in C++.
   const std::uint64_t range = static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from);
-  const bool wide = range >= (std::uint64_t{1} << 32);
+  const std::uint64_t wide =
+      release_->random.random_64bit_from_2_28 ? std::uint64_t{1} << 28 : std::uint64_t{1} << 32;
+  const bool draws_64 = range >= wide;
   fill_serially<std::int64_t>(tensor, [&] {
-    const std::uint64_t word = wide ? random64() : random();
-    return static_cast<std::int64_t>(word % range + static_cast<std::uint64_t>(from));
+    const std::uint64_t r = draws_64 ? random64() : random();
+    return static_cast<std::int64_t>(r % range + static_cast<std::uint64_t>(from));
   });
 }
 

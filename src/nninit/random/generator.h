@@ -1,6 +1,6 @@
 // The one interface init code draws from. Two engines implement it: TorchGenerator (PyTorch's
-// mt19937 and CPU distributions, bit for bit) and a counter-based Philox engine. Init code never asks
-// which engine it has.
+// mt19937 and CPU distributions, bit for bit) and PhiloxGenerator (counter-based streams keyed by a
+// seed and a parameter's name, docs/rng.md §11). Init code never asks which engine it has.
 //
 // Tensors are handles: a fill writes through the handle into the shared storage, so the methods take
 // `const Tensor&` (as libtorch's in-place ops do) and accept views.
@@ -33,8 +33,8 @@ class Generator {
   virtual void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) = 0;
   // A random permutation of 0..n-1 as an int64 tensor.
   virtual Tensor randperm(std::int64_t n) = 0;
-  // Fills an int64 tensor with integers uniform in [from, to), as Tensor.random_(from, to) and
-  // torch.randint(from, to, shape) do. ValueError unless from < to; TypeError for other dtypes.
+  // torch.Tensor.random_(from, to) on an int64 tensor: integers uniform in [from, to). Other dtypes are a
+  // TypeError; from >= to is PyTorch's RuntimeError.
   virtual void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) = 0;
 
   // The PyTorch release whose semantics the draws and the modules built with this generator follow.

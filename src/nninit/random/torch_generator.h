@@ -56,6 +56,8 @@ class TorchGenerator final : public Generator {
   void normal_(const Tensor& tensor, double mean, double std) override;
   void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override;
   Tensor randperm(std::int64_t n) override;
+  // ATen's random_from_to on CPU (docs/rng.md §5): per element in memory order, random64() % range + from
+  // when range = to - from is at least 2^32 (2^28 from 2.7), otherwise random() % range + from.
   void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) override;
 
  private:

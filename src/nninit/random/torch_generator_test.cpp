@@ -1,6 +1,7 @@
 #include "nninit/random/torch_generator.h"
 
 #include <cstring>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -191,38 +192,90 @@ TEST(TorchGenerator, RandpermSmallCases) {
   EXPECT_THROW(g.randperm(-1), RuntimeError);
 }
 
-// torch.randint and Tensor.random_: printed by
-//   /usr/bin/python3 -c "import torch
-//   torch.manual_seed(0); print(torch.randint(0, 10, (8,)).tolist())
-//   torch.manual_seed(0); print(torch.randint(-5, 2**40, (4,)).tolist())
-//   torch.manual_seed(3); t = torch.empty(2, 3, dtype=torch.int64).t(); t.random_(0, 1000);
-//   print(t.tolist())"
-// in PyTorch 1.13, and the same in 2.14 (scripts/in-oracle sid python3 -c ...).
-TEST(TorchGenerator, RandomFromToMatchesPyTorch) {
-  const auto values = [](const Tensor& t) {
-    std::vector<std::int64_t> out;
-    for (double v : t.to_doubles()) out.push_back(static_cast<std::int64_t>(v));
-    return out;
-  };
-  TorchGenerator g(0);
-  Tensor small = Tensor::empty({8}, DType::int64);
-  g.random_(small, 0, 10);
-  EXPECT_EQ(values(small), (std::vector<std::int64_t>{4, 9, 3, 0, 3, 9, 7, 3}));
-  // A range of 2^32 or more takes a 64-bit draw per element.
-  g.manual_seed(0);
-  Tensor wide = Tensor::empty({4}, DType::int64);
-  g.random_(wide, -5, std::int64_t{1} << 40);
-  const std::int64_t* w = wide.data_ptr<std::int64_t>();
-  EXPECT_EQ((std::vector<std::int64_t>(w, w + 4)),
-            (std::vector<std::int64_t>{741234585336, 506077272957, 291397093751, 841111833108}));
-  // A transposed view draws in memory order.
-  g.manual_seed(3);
-  const Tensor base = Tensor::empty({2, 3}, DType::int64);
-  g.random_(base.t(), 0, 1000);
-  EXPECT_EQ(values(base.t().contiguous()), (std::vector<std::int64_t>{986, 667, 48, 360, 737, 280}));
+std::vector<std::int64_t> int64s(const Tensor& t) {
+  const Tensor c = t.contiguous();
+  const std::int64_t* p = c.data_ptr<std::int64_t>();
+  return {p, p + c.numel()};
+}
 
-  EXPECT_THROW(g.random_(small, 3, 3), RuntimeError);
-  EXPECT_THROW(g.random_(Tensor::empty({2}), 0, 3), TypeError);
+// Expected values are real PyTorch output, each printed by the command quoted above it, with
+// /usr/bin/python3 (Debian's 1.13.1), scripts/in-oracle trixie python3 (2.6.0) or scripts/in-oracle sid
+// python3 (2.14.1).
+TEST(TorchGenerator, RandomFromToMatchesPyTorch) {
+  // torch.manual_seed(0); torch.randint(0, 10, (8,)).tolist()   (1.13, 2.6 and 2.14 agree)
+  for (TorchVersion version : {TorchVersion{1, 13}, TorchVersion{2, 14}}) {
+    TorchGenerator g(0, {.version = version});
+    const Tensor t = Tensor::empty({8}, DType::int64);
+    g.random_(t, 0, 10);
+    EXPECT_EQ(int64s(t), (std::vector<std::int64_t>{4, 9, 3, 0, 3, 9, 7, 3}));
+  }
+  // torch.manual_seed(0); torch.empty(6, dtype=torch.int64).random_(-5, 2**32).tolist()
+  // A range of 2^32 + 5: random64() % range + from (1.13 and 2.14 agree).
+  for (TorchVersion version : {TorchVersion{1, 13}, TorchVersion{2, 14}}) {
+    TorchGenerator g(0, {.version = version});
+    const Tensor t = Tensor::empty({6}, DType::int64);
+    g.random_(t, -5, std::int64_t{1} << 32);
+    EXPECT_EQ(int64s(t), (std::vector<std::int64_t>{3645469917, 1152420993, 3625505462, 527575965, 2170202795,
+                                                    665338259}));
+  }
+  // torch.manual_seed(0); torch.randint(-2**63, 2**63 - 1, (3,)).tolist()   (1.13): the range 2^64 - 1
+  {
+    TorchGenerator g(0, {.version = {1, 13}});
+    const Tensor t = Tensor::empty({3}, DType::int64);
+    g.random_(t, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(int64s(t),
+              (std::vector<std::int64_t>{900450186894289455, 3969543146641149120, 1895649597198586619}));
+  }
+}
+
+TEST(TorchGenerator, RandomFromToTakes64BitDrawsFrom2To28Since2_7) {
+  // torch.manual_seed(0); torch.randint(0, 2**28, (4,)).tolist()
+  //   1.13 and 2.6: [209652396, 130329135, 118924917, 136432832]   (random() % 2^28)
+  //   2.14:         [130329135, 136432832, 195187451, 149257575]   (random64() % 2^28)
+  // torch.manual_seed(0); torch.randint(0, 2**28 - 1, (4,)).tolist()
+  //   2.14:         [209652404, 130329144, 118924928, 136432845]   (random() below 2^28)
+  const std::pair<TorchVersion, std::vector<std::int64_t>> cases[] = {
+      {{1, 13}, {209652396, 130329135, 118924917, 136432832}},
+      {{2, 6}, {209652396, 130329135, 118924917, 136432832}},
+      {{2, 14}, {130329135, 136432832, 195187451, 149257575}},
+  };
+  for (const auto& [version, expected] : cases) {
+    TorchGenerator g(0, {.version = version});
+    const Tensor t = Tensor::empty({4}, DType::int64);
+    g.random_(t, 0, std::int64_t{1} << 28);
+    EXPECT_EQ(int64s(t), expected) << version.str();
+  }
+  TorchGenerator g(0, {.version = {2, 14}});
+  const Tensor t = Tensor::empty({4}, DType::int64);
+  g.random_(t, 0, (std::int64_t{1} << 28) - 1);
+  EXPECT_EQ(int64s(t), (std::vector<std::int64_t>{209652404, 130329144, 118924928, 136432845}));
+}
+
+TEST(TorchGenerator, RandomFromToFollowsMemoryOrder) {
+  // torch.manual_seed(0); a = torch.empty(3, 4, dtype=torch.int64).t(); a.random_(0, 1000); a.tolist()
+  // (1.13): a transposed view draws in its storage's order.
+  TorchGenerator g(0, {.version = {1, 13}});
+  const Tensor a = Tensor::empty({3, 4}, DType::int64).t();
+  g.random_(a, 0, 1000);
+  EXPECT_EQ(int64s(a),
+            (std::vector<std::int64_t>{44, 963, 497, 239, 379, 683, 933, 427, 101, 760, 503, 866}));
+}
+
+TEST(TorchGenerator, RandomFromToChecks) {
+  TorchGenerator g(0);
+  // torch.empty(3, dtype=torch.int64).random_(5, 5) raises
+  // RuntimeError: random_ expects 'from' to be less than 'to', but got from=5 >= to=5
+  const Tensor t = Tensor::empty({3}, DType::int64);
+  try {
+    g.random_(t, 5, 5);
+    FAIL() << "no error";
+  } catch (const RuntimeError& e) {
+    EXPECT_STREQ(e.what(), "random_: random_ expects 'from' to be less than 'to', but got from=5 >= to=5");
+  }
+  EXPECT_THROW(g.random_(Tensor::empty({3}), 0, 5), TypeError);
+  EXPECT_EQ(next_field(g), 0u);  // neither drew
+  g.random_(Tensor::empty({0}, DType::int64), 0, 5);
+  EXPECT_EQ(next_field(g), 0u);  // an empty tensor draws nothing
 }
 
 }  // namespace

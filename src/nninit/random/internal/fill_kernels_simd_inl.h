@@ -1,22 +1,12 @@
 // The vectorised kernels of fill_kernels.h, written once over a vector type `V` (8 or 16 float lanes).
 //
 // No include guard and no includes: fill_kernels_avx2.cpp and fill_kernels_avx512.cpp each include this
-// file inside an anonymous namespace, after their NNINIT_TARGET_BEGIN (target.h) and the definition of their
-// `V`. Every kernel performs, lane by lane, exactly the IEEE operations of its scalar reference in
-// fill_kernels.cpp / box_muller.cpp, in the same order: one fma where the reference has std::fma, a
-// separate multiply and add where it has `a * b + c` (the library is built with -ffp-contract=off).
-// Elements left over after the last whole vector go through the same vector code on a padded copy.
-
-using F = V::F;
-using I = V::I;
-using D = V::D;
-
-// The vector helpers below are inlined into their kernels (GCC would otherwise pass vectors through memory).
-#define NNINIT_VECTOR_INLINE [[gnu::always_inline]] inline
-
-bool aligned_for_streaming(const void* p) {
-  return reinterpret_cast<std::uintptr_t>(p) % (sizeof(F)) == 0;
-}
+// file inside an anonymous namespace, after their NNINIT_TARGET_BEGIN (target.h), their `V` (simd_avx2_inl.h
+// or simd_avx512_inl.h), simd_common_inl.h and box_muller_simd_inl.h. Every kernel performs, lane by lane,
+// exactly the IEEE operations of its scalar reference in fill_kernels.cpp / box_muller.cpp, in the same
+// order: one fma where the reference has std::fma, a separate multiply and add where it has `a * b + c` (the
+// library is built with -ffp-contract=off). Elements left over after the last whole vector go through the
+// same vector code on a padded copy.
 
 // ---- MT19937 -------------------------------------------------------------------------------------------
 
@@ -212,75 +202,6 @@ void narrow16(const float* in, std::uint16_t* out, std::size_t n, const Narrow& 
   if (nt) V::fence();
 }
 
-// ---- normal_: avx_mathfun's log and sincos (box_muller.cpp's scalar transcription, lane by lane)
-// -----------
-
-NNINIT_VECTOR_INLINE F negate(F x) {
-  return V::as_f(V::xor_i(V::as_i(x), V::set_i(0x80000000u)));
-}
-
-// box_muller::avx_mathfun_log.
-NNINIT_VECTOR_INLINE F avx_mathfun_log(F x) {
-  const F one = V::set(1.0f);
-  const F smallest_normal = V::as_f(V::set_i(0x00800000u));
-  x = V::select(V::lt(x, smallest_normal), smallest_normal, x);
-  const I bits = V::as_i(x);
-  F e = V::add(V::to_f(V::sub_i(V::shr<23>(bits), V::set_i(127u))), one);
-  F m = V::as_f(V::or_i(V::and_i(bits, V::set_i(~0x7f800000u)), V::set_i(0x3f000000u)));
-  const auto small = V::lt(m, V::set(avx_mathfun::sqrt_half));
-  const F addend = V::select(small, m, V::zero());
-  m = V::sub(m, one);
-  e = V::sub(e, V::select(small, one, V::zero()));
-  m = V::add(m, addend);
-  const F z = V::mul(m, m);
-  F y = V::set(avx_mathfun::log_coefficients[0]);
-  for (int k = 1; k < 9; ++k) y = V::fma(y, m, V::set(avx_mathfun::log_coefficients[k]));
-  y = V::mul(y, m);
-  y = V::fma(y, z, V::mul(e, V::set(avx_mathfun::log_q1)));
-  y = V::fma(negate(z), V::set(0.5f), y);
-  const F r = V::add(m, y);
-  return V::fma(e, V::set(avx_mathfun::log_q2), r);
-}
-
-// box_muller::avx_mathfun_sincos.
-NNINIT_VECTOR_INLINE void avx_mathfun_sincos(F x, F& sine, F& cosine) {
-  I sine_sign = V::and_i(V::as_i(x), V::set_i(0x80000000u));
-  x = V::as_f(V::and_i(V::as_i(x), V::set_i(0x7fffffffu)));
-  const I octant = V::truncate(V::mul(x, V::set(avx_mathfun::four_over_pi)));
-  const I j = V::and_i(V::add_i(octant, V::set_i(1u)), V::set_i(~1u));
-  const F y = V::to_f(j);
-  const I swap_sign_sine = V::shl<29>(V::and_i(j, V::set_i(4u)));
-  const auto sine_polynomial_for_sine = V::eq_i(V::and_i(j, V::set_i(2u)), V::set_i(0u));
-  x = V::fma(y, V::set(avx_mathfun::reduction_1), x);
-  x = V::fma(y, V::set(avx_mathfun::reduction_2), x);
-  x = V::fma(y, V::set(avx_mathfun::reduction_3), x);
-  const I cosine_sign = V::shl<29>(V::andnot_i(V::sub_i(j, V::set_i(2u)), V::set_i(4u)));
-  sine_sign = V::xor_i(sine_sign, swap_sign_sine);
-  const F z = V::mul(x, x);
-  F c = V::fma(V::set(avx_mathfun::cos_coefficients[0]), z, V::set(avx_mathfun::cos_coefficients[1]));
-  c = V::fma(c, z, V::set(avx_mathfun::cos_coefficients[2]));
-  c = V::mul(c, z);
-  c = V::fma(c, z, negate(V::mul(z, V::set(0.5f))));
-  c = V::add(c, V::set(1.0f));
-  F s = V::fma(V::set(avx_mathfun::sin_coefficients[0]), z, V::set(avx_mathfun::sin_coefficients[1]));
-  s = V::fma(s, z, V::set(avx_mathfun::sin_coefficients[2]));
-  s = V::mul(s, z);
-  s = V::fma(s, x, x);
-  sine = V::as_f(V::xor_i(V::as_i(V::select(sine_polynomial_for_sine, s, c)), sine_sign));
-  cosine = V::as_f(V::xor_i(V::as_i(V::select(sine_polynomial_for_sine, c, s)), cosine_sign));
-}
-
-// box_muller::avx_mathfun16 on the pairs (u1, u2) of V::pair_floats / 16 blocks.
-NNINIT_VECTOR_INLINE void box_muller_pairs(F u1_draw, F u2, F mean, F std, F& first, F& second) {
-  const F u1 = V::sub(V::set(1.0f), u1_draw);
-  const F radius = V::sqrt(V::mul(V::set(-2.0f), avx_mathfun_log(u1)));
-  F sine;
-  F cosine;
-  avx_mathfun_sincos(V::mul(V::set(avx_mathfun::two_pi), u2), sine, cosine);
-  first = V::fma(V::mul(radius, cosine), std, mean);
-  second = V::fma(V::mul(radius, sine), std, mean);
-}
-
 void normal_avx_mathfun(const std::uint32_t* words, float* out, std::size_t blocks, float mean, float std,
                         bool stream) {
   const F mean_v = V::set(mean);
@@ -339,5 +260,3 @@ void avx_mathfun_sincos_n(const float* x, float* sine, float* cosine, std::size_
     std::memcpy(cosine + i, padded_cosine, m * sizeof(float));
   }
 }
-
-#undef NNINIT_VECTOR_INLINE

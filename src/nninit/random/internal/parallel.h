@@ -7,28 +7,13 @@
 #include <thread>
 #include <vector>
 
+#include "nninit/random/host_isa.h"
+
 namespace nninit {
 
-// The number of threads fills use: the machine's hardware threads, or NNINIT_NUM_THREADS (>= 1) when set,
-// or what a ScopedThreadCount says while one lives.
-int fill_thread_count();
-
-// For tests and benchmarks: while alive, fills use `count` threads (not thread-safe against concurrent
-// fills).
-class ScopedThreadCount {
- public:
-  explicit ScopedThreadCount(int count);
-  ~ScopedThreadCount();
-  ScopedThreadCount(const ScopedThreadCount&) = delete;
-  ScopedThreadCount& operator=(const ScopedThreadCount&) = delete;
-
- private:
-  int previous_;
-};
-
 // Calls fn(begin, end) on disjoint ranges that cover [0, n), at most one per thread of
-// fill_thread_count() and each at least `grain` long; with a single range, on the calling thread only.
-// fn must not throw.
+// fill_thread_count() (host_isa.h) and each at least `grain` long; with a single range, on the calling thread
+// only. fn must not throw.
 template <class Fn>
 void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) {
   const std::int64_t ranges =
