@@ -2,19 +2,9 @@
 // bad input (the README's "Exit status"). Data goes to stdout, warnings and errors to stderr.
 #pragma once
 
-#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "nninit/core/dtype.h"
-#include "nninit/core/torch_release.h"
-#include "nninit/diag/lint.h"
-#include "nninit/diag/lsuv.h"
-#include "nninit/expr/rule.h"
-#include "nninit/expr/rules.h"
-#include "nninit/nn/module.h"
 
 namespace nninit::cli {
 
@@ -82,28 +72,5 @@ class Failure : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-// Seeds the default generator as torch.manual_seed would, for the chosen release and capability.
-TorchVariant configure_default_generator(const GeneratorOptions& options);
-
-// A model built from MODEL with the rules (--init, then the preset's) applied, as `init`, `diagnose` and
-// `check` all start.
-struct PreparedModel {
-  TorchVariant variant;
-  std::string expression;
-  std::string default_input_shape;  // set for built-in models
-  nn::ModulePtr model;
-  std::vector<expr::Rule> rules;
-  std::optional<expr::RuleReport> report;
-  std::optional<diag::LsuvReport> lsuv;
-};
-// LSUV runs on a batch of options.input's shapes, default_input_shape when that is empty.
-PreparedModel prepare_model(const ModelOptions& options);
-// "64,784" or "8,10,32;8,12,32": one shape per model input.
-std::vector<Shape> parse_input_shapes(const std::string& text);
-// The lint of the prepared model, told which layers LSUV scaled on data (diag::LintOptions).
-std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared);
-// The rules of a named preset for this model (UsageError for an unknown name).
-std::vector<expr::Rule> preset_rules(const std::string& preset, nn::Module& model);
 
 }  // namespace nninit::cli

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "nninit/cli/commands.h"
+#include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
@@ -13,20 +14,6 @@
 #include "nninit/random/torch_generator.h"
 
 namespace nninit::cli {
-
-TorchVariant configure_default_generator(const GeneratorOptions& options) {
-  if (options.rng != "torch") {
-    throw UsageError(fmt::format(
-        "--rng: '{}' is not available; this release of nninit implements the 'torch' engine", options.rng));
-  }
-  TorchVariant variant;
-  if (!options.torch_version.empty()) variant.version = parse_torch_version(options.torch_version);
-  variant.capability = parse_capability(options.capability);
-  const std::uint64_t seed = parse_seed(options.seed);
-  default_generator().set_variant(variant);
-  default_generator().manual_seed(seed);
-  return variant;
-}
 
 int run_fill(const FillOptions& options) {
   const Shape shape = parse_shape(options.shape);

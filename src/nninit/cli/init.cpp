@@ -7,6 +7,7 @@
 
 #include "nninit/cli/builtin_models.h"
 #include "nninit/cli/commands.h"
+#include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
@@ -19,51 +20,6 @@
 #include "nninit/report/text.h"
 
 namespace nninit::cli {
-
-std::vector<Shape> parse_input_shapes(const std::string& text) {
-  std::vector<Shape> shapes;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = text.find(';', begin);
-    const std::string part = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-    try {
-      shapes.push_back(parse_shape(part));
-    } catch (const UsageError& e) {
-      throw UsageError(fmt::format("--input: {}", e.what()));
-    }
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  return shapes;
-}
-
-PreparedModel prepare_model(const ModelOptions& options) {
-  PreparedModel prepared;
-  prepared.variant = configure_default_generator(options.generator);
-  prepared.expression = resolve_model(options.model, &prepared.default_input_shape);
-  for (const std::string& text : options.rules) prepared.rules.push_back(expr::parse_rule(text));
-  prepared.model = expr::build_model(prepared.expression, default_generator());
-  if (!options.preset.empty()) {
-    // The preset's rules come after the user's, so that an explicit --init rule wins (first match wins).
-    for (expr::Rule& rule : preset_rules(options.preset, *prepared.model))
-      prepared.rules.push_back(std::move(rule));
-  }
-  if (!prepared.rules.empty()) {
-    prepared.report = expr::apply_rules(*prepared.model, prepared.rules, default_generator());
-  }
-  if (options.preset == "lsuv") {
-    // LSUV needs a batch: drawn, like diagnose's, from the default generator after the rules.
-    const std::string shapes = options.input.empty() ? prepared.default_input_shape : options.input;
-    if (shapes.empty()) {
-      throw UsageError(
-          "--preset lsuv scales each layer on a batch: give its shape with --input, e.g. --input 64,784");
-    }
-    const std::vector<Tensor> batch =
-        diag::random_inputs(*prepared.model, parse_input_shapes(shapes), default_generator());
-    prepared.lsuv = diag::lsuv_(*prepared.model, batch, default_generator());
-  }
-  return prepared;
-}
 
 int run_init(const InitOptions& options) {
   // Parsed before anything is built, so that a bad --dtype fails first. (A plain flag and value rather than

@@ -1,0 +1,33 @@
+// nninit check MODEL: the lint alone (diag/lint.h), for a CI gate: exit status 1 when it finds errors.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "nninit/cli/commands.h"
+#include "nninit/cli/model.h"
+#include "nninit/diag/lint.h"
+#include "nninit/report/json.h"
+#include "nninit/report/text.h"
+
+namespace nninit::cli {
+
+using Json = nlohmann::ordered_json;
+
+int run_check(const CheckOptions& options) {
+  PreparedModel prepared = prepare_model(options);
+  const std::vector<diag::Finding> findings = lint_prepared(prepared);
+  if (options.json) {
+    Json out;
+    out["model"] = prepared.expression;
+    out["findings"] = report::to_json(findings);
+    out["errors"] = diag::count(findings, diag::Severity::error);
+    out["warnings"] = diag::count(findings, diag::Severity::warning);
+    out["infos"] = diag::count(findings, diag::Severity::info);
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+  } else {
+    std::fputs(report::format_findings(findings).c_str(), stdout);
+  }
+  return diag::has_errors(findings) ? 1 : 0;
+}
+
+}  // namespace nninit::cli
