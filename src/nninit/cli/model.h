@@ -14,7 +14,6 @@
 #include "nninit/core/torch_release.h"
 #include "nninit/diag/lint.h"
 #include "nninit/diag/lsuv.h"
-#include "nninit/expr/rule.h"
 #include "nninit/expr/rules.h"
 #include "nninit/nn/module.h"
 

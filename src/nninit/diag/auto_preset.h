@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "nninit/diag/architecture.h"
-#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/nn/module.h"
 
 namespace nninit::diag {

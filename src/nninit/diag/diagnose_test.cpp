@@ -9,7 +9,6 @@
 
 #include "nninit/engine/engine_test_support.h"
 #include "nninit/expr/model_expression.h"
-#include "nninit/expr/rule.h"
 #include "nninit/expr/rules.h"
 #include "nninit/random/torch_generator.h"
 

@@ -60,7 +60,7 @@
 #include "nninit/core/tensor.h"
 #include "nninit/diag/probe_data.h"
 #include "nninit/diag/symmetry.h"
-#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/nn/module.h"
 #include "nninit/random/generator.h"
 

@@ -18,7 +18,7 @@
 #include "nninit/engine/loss.h"
 #include "nninit/engine/trace.h"
 #include "nninit/expr/model_expression.h"
-#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit::diag {

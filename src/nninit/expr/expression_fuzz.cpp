@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "nninit/core/error.h"
-#include "nninit/expr/rule.h"
+#include "nninit/expr/rules.h"
 #include "nninit/lang/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
