@@ -116,8 +116,9 @@ std::string x_axis(const Box& box, const Scale& x, const std::vector<double>& va
       out += text(px, box.bottom + 19, number(v), "middle", 12);
       continue;
     }
+    // Checked as a double: converting a negative value to size_t is undefined.
+    if (!(v >= 0.0 && v < static_cast<double>(categories.size()))) continue;
     const auto i = static_cast<std::size_t>(v);
-    if (i >= categories.size()) continue;
     const double ty = box.bottom + 15;
     out += text(px + 3, ty, category_label(categories[i]), "end", 11,
                 fmt::format("transform=\"rotate(-{:.0f} {:.1f} {:.1f})\"", category_slant, px + 3, ty));
@@ -429,11 +430,10 @@ std::string legend_markup(const Legend& legend) {
 // may show only every k-th name, cut short.
 std::string point_marker(const LineChart& chart, double xv, double yv, double px, double py,
                          std::string_view color) {
-  const auto category = static_cast<std::size_t>(xv);
-  if (!chart.x_categories.empty() && xv >= 0.0 && category < chart.x_categories.size()) {
+  if (xv >= 0.0 && xv < static_cast<double>(chart.x_categories.size())) {
     return fmt::format(
         "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {}</title></circle>\n", px, py,
-        color, escape(chart.x_categories[category]), number(yv));
+        color, escape(chart.x_categories[static_cast<std::size_t>(xv)]), number(yv));
   }
   return fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"/>\n", px, py, color);
 }
