@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -27,18 +28,10 @@ constexpr std::size_t chunk_elements = 2048;
 // Outputs at least this large are written with non-temporal stores, which do not read the destination
 // into the caches first (measured by nninit_bench_fill: see docs/performance.md).
 constexpr std::size_t streaming_bytes = std::size_t{8} << 20;
-// From this many values on, the 16-bit normal_ of 1.13 to 2.12 tabulates both outputs of every pair of
-// BFloat16 uniforms (box_muller::Reduced16PairTable: 131072 evaluations, then a lookup per value).
-constexpr std::size_t pair_table_elements = std::size_t{1} << 20;
 
 bool streams(const Tensor& tensor) {
   return static_cast<std::size_t>(tensor.numel()) * itemsize(tensor.dtype()) >= streaming_bytes;
 }
-
-// The unit uniforms of the fill paths: (word & 0xffffff) * 2^-24 and random64()'s 53 bits * 2^-53
-// (x * 1 + 0 is x, fused or not).
-constexpr fill_kernels::UniformFloat unit_float{};
-constexpr fill_kernels::UniformDouble unit_double{};
 
 // Fills of at least this many elements are split over threads.
 constexpr std::size_t parallel_elements = std::size_t{1} << 18;
@@ -158,11 +151,6 @@ void fill_serially(const Tensor& tensor, Next&& next) {
   for_each_memory_offset(tensor, [&](std::int64_t offset) { base[offset] = next(); });
 }
 
-// A double in [0, 1) from the low 53 bits of random64().
-double uniform53(TorchGenerator& gen) {
-  return static_cast<double>(gen.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
-}
-
 }  // namespace
 
 void check_uniform_bounds(DType dtype, double from, double to) {
@@ -254,164 +242,295 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   }
 }
 
+namespace {
+
+// normal_'s paths (docs/rng.md §3), one function each; TorchGenerator::normal_ below picks one.
+
+// From this many values on, the 16-bit normal_ of 1.13 to 2.12 tabulates both outputs of every pair of
+// BFloat16 uniforms (box_muller::Reduced16PairTable: 131072 evaluations, then a lookup per value).
+constexpr std::size_t pair_table_elements = std::size_t{1} << 20;
+
+// The unit uniforms of the fill paths: (word & 0xffffff) * 2^-24 and random64()'s 53 bits * 2^-53
+// (x * 1 + 0 is x, fused or not).
+constexpr fill_kernels::UniformFloat unit_float{};
+constexpr fill_kernels::UniformDouble unit_double{};
+
+// One normal_ call as every path sees it.
+struct NormalCall {
+  const Tensor& tensor;
+  double mean;
+  double std;
+  bool vectorised;  // the avx2 and avx512 builds: avx_mathfun and GCC's fused multiply-adds (docs/rng.md §4)
+  const TorchRelease::RandomStreams& behaviours;
+  const fill_kernels::Kernels& kernels;  // this host's, chosen once per call
+
+  std::size_t count() const { return static_cast<std::size_t>(tensor.numel()); }
+};
+
+// Where a fill path's ragged end (n % 16 != 0) takes its 16 words from. PyTorch's scalar template first
+// stores the uniforms of the ragged positions themselves, so its 16 words come after theirs; the 16-bit
+// blockwise kernel of 2.13 draws nothing for the ragged positions.
+enum class RaggedEnd { after_its_own_uniforms, right_after_full_blocks };
+
+// The block structure every fill path shares (docs/rng.md §3.1): the full blocks of 16 values from the
+// words in order, then, for a ragged end, 16 fresh values written over the last 16 positions.
+// transform(words, out, blocks, stream) turns the words of `blocks` blocks into their 16 * blocks values.
+// A block's transform reads only the block's words, so drawing and transforming a chunk of blocks at a
+// time, or ranges of blocks on threads, gives the values of PyTorch's all-uniforms-first loop.
+template <class S, class Transform>
+void fill_blocks_of_16(MT19937& engine, S* data, std::size_t count, std::size_t words_per_value,
+                       RaggedEnd ragged, bool stream, Transform&& transform) {
+  const std::size_t full = count / 16 * 16;
+  // A discarded word costs a small fraction of a Box-Muller value.
+  fill_in_parallel(engine, full, words_per_value, 16, 0.05,
+                   [&](MT19937& source, std::size_t begin, std::size_t end) {
+                     alignas(64) std::uint32_t words[2 * chunk_elements];
+                     for (std::size_t b = begin; b < end; b += chunk_elements) {
+                       const std::size_t m = std::min(chunk_elements, end - b);
+                       source.fill(words, m * words_per_value);
+                       transform(words, data + b, m / 16, stream);
+                     }
+                   });
+  if (count == full) return;
+  alignas(64) std::uint32_t words[32];
+  if (ragged == RaggedEnd::after_its_own_uniforms) engine.discard((count - full) * words_per_value);
+  engine.fill(words, 16 * words_per_value);
+  S tail[16];
+  transform(words, tail, 1, false);
+  std::copy(tail, tail + 16, data + count - 16);
+}
+
+// The float32 block transform of docs/rng.md §3.1 as the capability computes it: avx_mathfun on avx2 and
+// avx512, glibc's logf, cosf and sinf on generic. Also the first half of the 16-bit blockwise path.
+class FloatBoxMuller {
+ public:
+  explicit FloatBoxMuller(const NormalCall& call)
+      : kernels_(call.kernels),
+        mean_(static_cast<float>(call.mean)),
+        std_(static_cast<float>(call.std)),
+        vectorised_(call.vectorised),
+        scalar_fma_(call.behaviours.normal_scalar_fma) {}
+
+  void operator()(const std::uint32_t* words, float* out, std::size_t blocks, bool stream) const {
+    if (vectorised_) {
+      kernels_.normal_avx_mathfun(words, out, blocks, mean_, std_, stream);
+      return;
+    }
+    kernels_.uniform_float(words, out, 16 * blocks, unit_float, false);
+    for (std::size_t b = 0; b < blocks; ++b)
+      box_muller::glibc_float16(out + 16 * b, mean_, std_, scalar_fma_);
+  }
+
+ private:
+  const fill_kernels::Kernels& kernels_;
+  float mean_;
+  float std_;
+  bool vectorised_;
+  bool scalar_fma_;
+};
+
+// docs/rng.md §3.1: float32, n >= 16, contiguous.
+void normal_fill_float32(MT19937& engine, const NormalCall& call) {
+  fill_blocks_of_16(engine, call.tensor.data_ptr<float>(), call.count(), 1, RaggedEnd::after_its_own_uniforms,
+                    streams(call.tensor), FloatBoxMuller(call));
+}
+
+// docs/rng.md §3.2: float64, n >= 16, contiguous: 53-bit uniforms through glibc's double Box-Muller.
+void normal_fill_float64(MT19937& engine, const NormalCall& call) {
+  const bool fused = call.vectorised || call.behaviours.normal_scalar_fma;
+  fill_blocks_of_16(engine, call.tensor.data_ptr<double>(), call.count(), 2,
+                    RaggedEnd::after_its_own_uniforms, streams(call.tensor),
+                    [&](const std::uint32_t* words, double* out, std::size_t blocks, bool) {
+                      call.kernels.uniform_double(words, out, 16 * blocks, unit_double, false);
+                      for (std::size_t b = 0; b < blocks; ++b)
+                        box_muller::glibc_double16(out + 16 * b, call.mean, call.std, fused);
+                    });
+}
+
+// A Half or BFloat16 tensor's elements as the bits the kernels write.
+std::uint16_t* data_16bit(const Tensor& tensor) {
+  return reinterpret_cast<std::uint16_t*>(tensor.raw_data());
+}
+
+// docs/rng.md §3.3 from 2.13: the float32 Box-Muller of §3.1 on blocks of 16 fresh words, each value
+// rounded to the tensor's 16-bit type.
+void normal_fill_16bit_blockwise(MT19937& engine, const NormalCall& call) {
+  const FloatBoxMuller box_muller(call);
+  const fill_kernels::Narrow narrow{.dtype = call.tensor.dtype()};
+  fill_blocks_of_16(engine, data_16bit(call.tensor), call.count(), 1, RaggedEnd::right_after_full_blocks,
+                    streams(call.tensor),
+                    [&](const std::uint32_t* words, std::uint16_t* out, std::size_t blocks, bool stream) {
+                      alignas(64) float values[chunk_elements];
+                      box_muller(words, values, blocks, false);
+                      call.kernels.narrow16(values, out, 16 * blocks, narrow, stream);
+                    });
+}
+
+// The uniforms of PyTorch's scalar template normal_fill_16<T> (up to 2.12): a word's low 11 (Half) or
+// 8 (BFloat16) bits, scaled to [0, 1) and stored as T.
+template <class T>
+constexpr int uniform_digits = std::is_same_v<T, Half> ? 11 : 8;
+template <class T>
+constexpr std::size_t uniform_count = std::size_t{1} << uniform_digits<T>;
+template <class T>
+constexpr fill_kernels::UniformFloat digits_wide_uniform{
+    .mask = static_cast<std::uint32_t>(uniform_count<T> - 1),
+    .scale = 1.0f / static_cast<float>(uniform_count<T>)};
+
+// §3.3 up to 2.12, computed: the uniforms stored as T, then box_muller::reduced16 on each block.
+template <class T>
+void normal_fill_16bit_reduced(MT19937& engine, const NormalCall& call, bool rounds_each_op) {
+  const fill_kernels::Narrow narrow{.dtype = call.tensor.dtype()};
+  fill_blocks_of_16(engine, data_16bit(call.tensor), call.count(), 1, RaggedEnd::after_its_own_uniforms,
+                    streams(call.tensor),
+                    [&](const std::uint32_t* words, std::uint16_t* out, std::size_t blocks, bool) {
+                      alignas(64) float values[chunk_elements];
+                      call.kernels.uniform_float(words, values, 16 * blocks, digits_wide_uniform<T>, false);
+                      call.kernels.narrow16(values, out, 16 * blocks, narrow, false);
+                      for (std::size_t b = 0; b < blocks; ++b) {
+                        box_muller::reduced16<T>(reinterpret_cast<T*>(out + 16 * b), T(call.mean),
+                                                 T(call.std), rounds_each_op, call.vectorised);
+                      }
+                    });
+}
+
+// reduced16's C library calls tabulated over the 2^digits uniforms, which are made by the kernels the
+// fill uses, so that the table holds the values the fill would compute.
+template <class T>
+box_muller::Reduced16Table<T> reduced16_table(const NormalCall& call, bool rounds_each_op) {
+  std::uint32_t indices[uniform_count<T>];
+  float widened[uniform_count<T>];
+  T uniforms[uniform_count<T>];
+  for (std::uint32_t k = 0; k < uniform_count<T>; ++k) indices[k] = k;
+  call.kernels.uniform_float(indices, widened, uniform_count<T>, digits_wide_uniform<T>, false);
+  call.kernels.narrow16(widened, reinterpret_cast<std::uint16_t*>(uniforms), uniform_count<T>,
+                        {.dtype = call.tensor.dtype()}, false);
+  return box_muller::Reduced16Table<T>(uniforms, rounds_each_op);
+}
+
+// §3.3 up to 2.12, tabulated: the same bits as normal_fill_16bit_reduced, a lookup and a few roundings
+// per value.
+template <class T>
+void normal_fill_16bit_from_table(MT19937& engine, const NormalCall& call,
+                                  const box_muller::Reduced16Table<T>& table) {
+  fill_blocks_of_16(engine, data_16bit(call.tensor), call.count(), 1, RaggedEnd::after_its_own_uniforms,
+                    streams(call.tensor),
+                    [&](const std::uint32_t* words, std::uint16_t* out, std::size_t blocks, bool) {
+                      for (std::size_t b = 0; b < blocks; ++b) {
+                        table.block(words + 16 * b, reinterpret_cast<T*>(out + 16 * b), T(call.mean),
+                                    T(call.std), call.vectorised);
+                      }
+                    });
+}
+
+// §3.3 up to 2.12, both outputs of every pair of uniforms tabulated: the same bits again, one lookup per
+// value.
+template <class T>
+void normal_fill_16bit_from_pair_table(MT19937& engine, const NormalCall& call,
+                                       const box_muller::Reduced16Table<T>& table) {
+  const box_muller::Reduced16PairTable<T> pairs(table, T(call.mean), T(call.std), call.vectorised);
+  fill_blocks_of_16(engine, data_16bit(call.tensor), call.count(), 1, RaggedEnd::after_its_own_uniforms,
+                    streams(call.tensor),
+                    [&](const std::uint32_t* words, std::uint16_t* out, std::size_t blocks, bool) {
+                      for (std::size_t b = 0; b < blocks; ++b)
+                        pairs.block(words + 16 * b, reinterpret_cast<T*>(out + 16 * b));
+                    });
+}
+
+// docs/rng.md §3.3 up to 2.12: PyTorch's scalar template normal_fill_16<T>. Large fills look up what
+// small ones compute: a table pays for itself from 16 values per uniform, a pair table (BFloat16's 8-bit
+// uniforms only) from pair_table_elements.
+template <class T>
+void normal_fill_16bit_scalar_template(MT19937& engine, const NormalCall& call) {
+  const bool rounds_each_op = std::is_same_v<T, BFloat16> || call.behaviours.half_math_rounds_each_op;
+  if (call.count() < 16 * uniform_count<T>) {
+    normal_fill_16bit_reduced<T>(engine, call, rounds_each_op);
+    return;
+  }
+  const box_muller::Reduced16Table<T> table = reduced16_table<T>(call, rounds_each_op);
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    if (call.count() >= pair_table_elements) {
+      normal_fill_16bit_from_pair_table(engine, call, table);
+      return;
+    }
+  }
+  normal_fill_16bit_from_table(engine, call, table);
+}
+
+// docs/rng.md §3.3: float16 and bfloat16, n >= 16, contiguous: the release picks the kernel.
+template <class T>
+void normal_fill_16bit(MT19937& engine, const NormalCall& call) {
+  if (call.behaviours.normal_16bit_blockwise) {
+    normal_fill_16bit_blockwise(engine, call);
+  } else {
+    normal_fill_16bit_scalar_template<T>(engine, call);
+  }
+}
+
+// A double in [0, 1) from the low 53 bits of random64().
+double uniform53(TorchGenerator& gen) {
+  return static_cast<double>(gen.random64() & ((std::uint64_t{1} << 53) - 1)) * 0x1p-53;
+}
+
+// at::normal_distribution<double>'s raw N(0, 1) sample (docs/rng.md §3.4): the generator's cached sample
+// when it holds one (which empties the cache), otherwise a Box-Muller pair whose sine half is cached.
+double standard_normal_with_cache(TorchGenerator& gen, bool use_log1p) {
+  std::optional<double>& cached = gen.next_double_normal_sample();
+  if (cached) {
+    const double v = *cached;
+    cached.reset();
+    return v;
+  }
+  const double u1 = uniform53(gen);
+  const double u2 = uniform53(gen);
+  const double radius = std::sqrt(-2.0 * (use_log1p ? std::log1p(-u2) : std::log(1.0 - u2)));
+  const double theta = 2.0 * 3.14159265358979323846 * u1;
+  cached = radius * std::sin(theta);
+  return radius * std::cos(theta);
+}
+
+// docs/rng.md §3.4: n < 16 or non-contiguous, any dtype: one sample per element in memory order, scaled
+// in double (fused on avx2 and avx512) and rounded to the tensor's type. The only path that uses the
+// generator's cached sample, hence the only one that takes the generator rather than its engine.
+void normal_per_element(TorchGenerator& gen, const NormalCall& call) {
+  const bool use_log1p = call.behaviours.normal_double_uses_log1p;
+  auto sample = [&] {
+    const double v = standard_normal_with_cache(gen, use_log1p);
+    return call.vectorised ? std::fma(v, call.std, call.mean) : v * call.std + call.mean;
+  };
+  dispatch_floating(call.tensor.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    fill_serially<T>(call.tensor, [&] { return narrow_to<T>(sample()); });
+  });
+}
+
+}  // namespace
+
+// ATen's normal_kernel: the fill paths take n >= 16 row-major contiguous elements (a channels_last tensor
+// is not contiguous), one per dtype; everything else goes element by element (docs/rng.md §3).
 void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
   if (!(std >= 0.0))
     throw RuntimeError(fmt::format("normal_: normal expects std >= 0.0, but found std {:g}", std));
   const DType dtype = tensor.dtype();
   if (dtype == DType::int64) throw_not_implemented_for(*release_, "normal_", "normal_kernel_cpu", dtype);
-  const std::int64_t n = tensor.numel();
-  if (n == 0) return;
-  const bool vectorised = variant_.capability != TorchCapability::generic;
-
-  if (n >= 16 && tensor.is_contiguous()) {
-    // The fill path: all uniforms first, then blocks of 16; a ragged end redraws and redoes the last
-    // 16 values (docs/rng.md §3.1). The transform of a block reads only the block, so drawing and
-    // transforming a chunk of blocks at a time, or ranges of blocks on threads, gives the same values.
-    const auto count = static_cast<std::size_t>(n);
-    const std::size_t full = count / 16 * 16;
-    const bool stream = streams(tensor);
-    const fill_kernels::Kernels& kernels = fill_kernels::kernels();
-    // Runs transform(words, out, blocks, stream) over the full blocks, draws the ragged end's values,
-    // then transforms 16 fresh values' words and writes them over the last 16 positions. `redraw_ragged`:
-    // PyTorch's scalar template stores the ragged end's values first (the 16-bit blockwise kernel does not).
-    auto fill = [&](auto* data, std::size_t words_per_value, bool redraw_ragged, auto&& transform) {
-      using S = std::remove_pointer_t<decltype(data)>;
-      // A discarded word costs a small fraction of a Box-Muller value.
-      fill_in_parallel(engine_, full, words_per_value, 16, 0.05,
-                       [&](MT19937& source, std::size_t begin, std::size_t end) {
-                         alignas(64) std::uint32_t words[2 * chunk_elements];
-                         for (std::size_t b = begin; b < end; b += chunk_elements) {
-                           const std::size_t m = std::min(chunk_elements, end - b);
-                           source.fill(words, m * words_per_value);
-                           transform(words, data + b, m / 16, stream);
-                         }
-                       });
-      if (count != full) {
-        alignas(64) std::uint32_t words[32];
-        if (redraw_ragged) engine_.discard((count - full) * words_per_value);
-        engine_.fill(words, 16 * words_per_value);
-        S tail[16];
-        transform(words, tail, 1, false);
-        std::copy(tail, tail + 16, data + count - 16);
-      }
-    };
-    const auto mean_f = static_cast<float>(mean);
-    const auto std_f = static_cast<float>(std);
-    const bool scalar_fma = release_->random.normal_scalar_fma;
-    // Float32 Box-Muller of `blocks` blocks of 16 words' uniforms, as the capability computes it.
-    auto float_transform = [&](const std::uint32_t* block_words, float* out, std::size_t blocks, bool s) {
-      if (vectorised) {
-        kernels.normal_avx_mathfun(block_words, out, blocks, mean_f, std_f, s);
-      } else {
-        kernels.uniform_float(block_words, out, 16 * blocks, unit_float, false);
-        for (std::size_t b = 0; b < blocks; ++b)
-          box_muller::glibc_float16(out + 16 * b, mean_f, std_f, scalar_fma);
-      }
-    };
-    switch (dtype) {
-      case DType::float32: fill(tensor.data_ptr<float>(), 1, true, float_transform); return;
-      case DType::float64:
-        fill(tensor.data_ptr<double>(), 2, true,
-             [&](const std::uint32_t* block_words, double* out, std::size_t blocks, bool) {
-               kernels.uniform_double(block_words, out, 16 * blocks, unit_double, false);
-               for (std::size_t b = 0; b < blocks; ++b) {
-                 box_muller::glibc_double16(out + 16 * b, mean, std, vectorised || scalar_fma);
-               }
-             });
-        return;
-      default:
-        dispatch_floating(dtype, [&](auto tag) {
-          using T = decltype(tag);
-          if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-            auto* data = reinterpret_cast<std::uint16_t*>(tensor.raw_data());
-            const fill_kernels::Narrow narrow{.dtype = dtype};
-            if (release_->random.normal_16bit_blockwise) {
-              // Since 2.13: float32 Box-Muller on blocks of 16 fresh draws, each block rounded to T;
-              // the ragged end takes the next 16 draws and rewrites the last 16 positions.
-              fill(data, 1, false,
-                   [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool s) {
-                     alignas(64) float values[chunk_elements];
-                     float_transform(block_words, values, blocks, false);
-                     kernels.narrow16(values, out, 16 * blocks, narrow, s);
-                   });
-            } else {
-              // The scalar template: digits-wide uniforms stored as T, then box_muller::reduced16.
-              constexpr int digits = std::is_same_v<T, Half> ? 11 : 8;
-              const fill_kernels::UniformFloat draw{.mask = (1u << digits) - 1u,
-                                                    .scale = 1.0f / (1u << digits)};
-              const bool rounds_each_op =
-                  std::is_same_v<T, BFloat16> || release_->random.half_math_rounds_each_op;
-              constexpr std::size_t uniform_count = std::size_t{1} << digits;
-              if (count >= 16 * uniform_count) {
-                // Large: the C library calls tabulated over the 2^digits uniforms, which are made by
-                // the same kernels as the fill's.
-                std::uint32_t indices[uniform_count];
-                float widened[uniform_count];
-                T uniforms[uniform_count];
-                for (std::uint32_t k = 0; k < uniform_count; ++k) indices[k] = k;
-                kernels.uniform_float(indices, widened, uniform_count, draw, false);
-                kernels.narrow16(widened, reinterpret_cast<std::uint16_t*>(uniforms), uniform_count, narrow,
-                                 false);
-                const box_muller::Reduced16Table<T> table(uniforms, rounds_each_op);
-                if constexpr (std::is_same_v<T, BFloat16>) {
-                  if (count >= pair_table_elements) {
-                    const box_muller::Reduced16PairTable<T> pairs(table, T(mean), T(std), vectorised);
-                    fill(data, 1, true,
-                         [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
-                           for (std::size_t b = 0; b < blocks; ++b)
-                             pairs.block(block_words + 16 * b, reinterpret_cast<T*>(out + 16 * b));
-                         });
-                    return;
-                  }
-                }
-                fill(data, 1, true,
-                     [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
-                       for (std::size_t b = 0; b < blocks; ++b) {
-                         table.block(block_words + 16 * b, reinterpret_cast<T*>(out + 16 * b), T(mean),
-                                     T(std), vectorised);
-                       }
-                     });
-                return;
-              }
-              fill(data, 1, true,
-                   [&](const std::uint32_t* block_words, std::uint16_t* out, std::size_t blocks, bool) {
-                     alignas(64) float values[chunk_elements];
-                     kernels.uniform_float(block_words, values, 16 * blocks, draw, false);
-                     kernels.narrow16(values, out, 16 * blocks, narrow, false);
-                     for (std::size_t b = 0; b < blocks; ++b) {
-                       box_muller::reduced16<T>(reinterpret_cast<T*>(out + 16 * b), T(mean), T(std),
-                                                rounds_each_op, vectorised);
-                     }
-                   });
-            }
-          }
-        });
-        return;
-    }
+  if (tensor.numel() == 0) return;
+  const NormalCall call{.tensor = tensor,
+                        .mean = mean,
+                        .std = std,
+                        .vectorised = variant_.capability != TorchCapability::generic,
+                        .behaviours = release_->random,
+                        .kernels = fill_kernels::kernels()};
+  if (tensor.numel() < 16 || !tensor.is_contiguous()) {
+    normal_per_element(*this, call);  // §3.4
+    return;
   }
-
-  // numel < 16 or a non-contiguous tensor: at::normal_distribution<double> per element, whose second
-  // Box-Muller sample is cached in the generator across calls (docs/rng.md §3.4).
-  const bool use_log1p = release_->random.normal_double_uses_log1p;
-  auto sample = [&, this] {
-    double v;
-    if (next_double_normal_) {
-      v = *next_double_normal_;
-      next_double_normal_.reset();
-    } else {
-      const double u1 = uniform53(*this);
-      const double u2 = uniform53(*this);
-      const double radius = std::sqrt(-2.0 * (use_log1p ? std::log1p(-u2) : std::log(1.0 - u2)));
-      const double theta = 2.0 * 3.14159265358979323846 * u1;
-      next_double_normal_ = radius * std::sin(theta);
-      v = radius * std::cos(theta);
-    }
-    return vectorised ? std::fma(v, std, mean) : v * std + mean;
-  };
-  dispatch_floating(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    fill_serially<T>(tensor, [&] { return narrow_to<T>(sample()); });
-  });
+  switch (dtype) {
+    case DType::float32: normal_fill_float32(engine_, call); return;           // §3.1
+    case DType::float64: normal_fill_float64(engine_, call); return;           // §3.2
+    case DType::float16: normal_fill_16bit<Half>(engine_, call); return;       // §3.3
+    case DType::bfloat16: normal_fill_16bit<BFloat16>(engine_, call); return;  // §3.3
+    case DType::int64: return;                                                 // refused above
+  }
 }
 
 // Tensor.random_(from, to) (ATen's random_from_to_kernel): one 32-bit draw per element, or a 64-bit one

@@ -116,8 +116,9 @@ std::string x_axis(const Box& box, const Scale& x, const std::vector<double>& va
       out += text(px, box.bottom + 19, number(v), "middle", 12);
       continue;
     }
+    // Checked as a double: converting a negative value to size_t is undefined.
+    if (!(v >= 0.0 && v < static_cast<double>(categories.size()))) continue;
     const auto i = static_cast<std::size_t>(v);
-    if (i >= categories.size()) continue;
     const double ty = box.bottom + 15;
     out += text(px + 3, ty, category_label(categories[i]), "end", 11,
                 fmt::format("transform=\"rotate(-{:.0f} {:.1f} {:.1f})\"", category_slant, px + 3, ty));
@@ -244,160 +245,249 @@ std::string power_of_ten_label(int exponent) {
   return label;
 }
 
-std::string line_chart(const LineChart& chart) {
-  // Room on the left for the y axis, and for the first rotated category name, which reaches past it.
-  const double left = chart.x_categories.empty()
-                          ? 84.0
-                          : std::max(84.0, text_width(category_label(chart.x_categories.front()), 11) *
-                                                   std::cos(category_slant * std::numbers::pi / 180.0) +
-                                               4.0);
-  const double right = chart.width - 24.0;
-  // Legend rows under the title, wrapped to the plot's width.
-  struct LegendItem {
-    std::string label, color;
-    std::string_view dash;
-    double x, y;
-  };
-  std::vector<LegendItem> legend;
-  std::vector<std::string> colors;
-  double lx = left;
-  double ly = 46;
+namespace {
+
+// line_chart's steps, in the order it takes them.
+
+// The left margin: room for the y axis' labels, and for the first rotated category name, which reaches
+// past them.
+double left_margin(const LineChart& chart) {
+  if (chart.x_categories.empty()) return 84.0;
+  return std::max(84.0, text_width(category_label(chart.x_categories.front()), 11) *
+                                std::cos(category_slant * std::numbers::pi / 180.0) +
+                            4.0);
+}
+
+bool draws_any(const Series& s, const LineChart& chart) {
+  return std::any_of(s.y.begin(), s.y.end(), [&](double y) { return shown(y, chart); });
+}
+
+// The series' own colour, or the palette's, in turn.
+std::string series_color(const LineChart& chart, std::size_t i) {
+  const Series& s = chart.series[i];
+  return s.color.empty() ? std::string(okabe_ito[i % std::size(okabe_ito)]) : s.color;
+}
+
+// With four or more series, dash patterns tell coinciding lines apart where colour alone cannot.
+std::string_view series_dash(const LineChart& chart, std::size_t i) {
+  if (chart.series[i].dashed) return "7 4";
+  if (chart.series.size() < 4) return "";
+  return dash_patterns[(i + i / std::size(okabe_ito)) % std::size(dash_patterns)];
+}
+
+// The series' name, and where it leaves the chart's range, or why nothing of it is drawn.
+std::string legend_label(const Series& s, const LineChart& chart) {
+  const std::string note = range_note(s, chart);
+  if (!note.empty() || draws_any(s, chart)) return s.name + note;
+  return s.name + (chart.log_y ? " (no positive values: not shown on a log scale)" : " (no finite values)");
+}
+
+// A series' entry in the legend, which also carries the look of its line.
+struct LegendItem {
+  std::string label, color;
+  std::string_view dash;
+  double x, y;  // where the sample line starts, and the label's baseline
+};
+
+// One item per series, in rows under the title wrapped to the plot's width.
+struct Legend {
+  std::vector<LegendItem> items;
+  std::vector<std::string> drawn_colors;  // of the series with a point to draw, once each (data-colors)
+  double last_row = 46;                   // the baseline of the last row
+};
+
+Legend lay_out_legend(const LineChart& chart, double left, double right) {
+  Legend legend;
+  double x = left;
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
-    const std::string color = s.color.empty() ? std::string(okabe_ito[i % std::size(okabe_ito)]) : s.color;
-    // With four or more series, dash patterns tell coinciding lines apart where colour alone cannot.
-    std::string_view dash = s.dashed ? "7 4" : "";
-    if (!s.dashed && chart.series.size() >= 4)
-      dash = dash_patterns[(i + i / std::size(okabe_ito)) % std::size(dash_patterns)];
-    std::size_t drawn = 0;
-    for (double y : s.y) drawn += shown(y, chart) ? 1 : 0;
-    std::string label = s.name + range_note(s, chart);
-    if (drawn == 0 && label == s.name)
-      label += chart.log_y ? " (no positive values: not shown on a log scale)" : " (no finite values)";
-    const double w = 34 + text_width(label, 12) + 22;
-    if (lx + w > right && lx > left) {
-      lx = left;
-      ly += 20;
+    const std::string color = series_color(chart, i);
+    std::string label = legend_label(s, chart);
+    const double width = 34 + text_width(label, 12) + 22;
+    if (x + width > right && x > left) {
+      x = left;
+      legend.last_row += 20;
     }
-    legend.push_back({label, color, dash, lx, ly});
-    lx += w;
-    if (drawn > 0 && std::find(colors.begin(), colors.end(), color) == colors.end()) colors.push_back(color);
+    legend.items.push_back({std::move(label), color, series_dash(chart, i), x, legend.last_row});
+    x += width;
+    const bool new_color =
+        std::find(legend.drawn_colors.begin(), legend.drawn_colors.end(), color) == legend.drawn_colors.end();
+    if (draws_any(s, chart) && new_color) legend.drawn_colors.push_back(color);
   }
-  const double top = (legend.empty() ? 34 : ly + 16);
-  const bool categorical = !chart.x_categories.empty();
-  // Rotated names need more room under the axis than numbers (which take 25 px of the 58).
-  const double below = categorical ? 58.0 + std::max(0.0, category_depth(chart.x_categories) - 25.0) : 58.0;
-  const int height = std::max(chart.height, static_cast<int>(top + 200 + below));
-  const Box box{left, top, right, height - below};
+  return legend;
+}
 
-  // Domains.
-  double x_low = std::numeric_limits<double>::infinity(), x_high = -x_low;
-  double y_low = x_low, y_high = -x_low;
+// The chart's height and its plot area, between the legend and the x axis' labels.
+struct Frame {
+  Box box;
+  double below;  // the room under the plot area, for the x axis' tick labels and its label
+  int height;
+};
+
+Frame frame_for(const LineChart& chart, const Legend& legend, double left, double right) {
+  const double top = (legend.items.empty() ? 34 : legend.last_row + 16);
+  // Rotated names need more room under the axis than numbers (which take 25 px of the 58).
+  const double below =
+      chart.x_categories.empty() ? 58.0 : 58.0 + std::max(0.0, category_depth(chart.x_categories) - 25.0);
+  const int height = std::max(chart.height, static_cast<int>(top + 200 + below));
+  return {.box = {left, top, right, height - below}, .below = below, .height = height};
+}
+
+// The range of the points drawn, or the unit square when there are none.
+struct Domain {
+  double x_low, x_high, y_low, y_high;
+};
+
+Domain shown_domain(const LineChart& chart) {
+  const double inf = std::numeric_limits<double>::infinity();
+  Domain d{inf, -inf, inf, -inf};
   for (const Series& s : chart.series) {
     for (std::size_t i = 0; i < s.y.size(); ++i) {
       if (!shown(s.y[i], chart)) continue;
       const double xv = s.x.empty() ? static_cast<double>(i) : s.x[i];
-      x_low = std::min(x_low, xv);
-      x_high = std::max(x_high, xv);
-      y_low = std::min(y_low, s.y[i]);
-      y_high = std::max(y_high, s.y[i]);
+      d.x_low = std::min(d.x_low, xv);
+      d.x_high = std::max(d.x_high, xv);
+      d.y_low = std::min(d.y_low, s.y[i]);
+      d.y_high = std::max(d.y_high, s.y[i]);
     }
   }
-  if (!std::isfinite(x_low)) {
-    x_low = 0, x_high = 1;
-    y_low = chart.log_y ? 0.1 : 0.0;
-    y_high = 1;
-  }
-  // Layers and steps are counted: when every x is a whole number, so is every tick (no "layer 2.5").
+  if (!std::isfinite(d.x_low)) d = {0, 1, chart.log_y ? 0.1 : 0.0, 1};
+  return d;
+}
+
+// An axis: the scale and the values where it has ticks, with their labels (the y axis only: the x axis'
+// markup labels its ticks itself).
+struct Axis {
+  Scale scale;
+  std::vector<double> values;
+  std::vector<std::string> labels;
+};
+
+// Layers and steps are counted: when every x is a whole number, so is every tick (no "layer 2.5").
+bool counted_x(const LineChart& chart) {
   bool whole_x = true;
   for (const Series& s : chart.series) {
     for (std::size_t i = 0; i < s.x.size(); ++i) whole_x = whole_x && s.x[i] == std::floor(s.x[i]);
   }
+  return whole_x;
+}
+
+// Ticks at every category name where they fit 16 px apart, else at every k-th; otherwise at round numbers.
+Axis fit_x_axis(const LineChart& chart, const Domain& d, const Box& box) {
   std::vector<double> xt;
-  if (categorical) {
-    // Every name where they fit at 16 px apart, else every k-th.
-    const double span = std::max(x_high - x_low, 1.0);
-    const auto step = static_cast<std::int64_t>(std::ceil(16.0 * span / (right - left)));
-    for (auto v = static_cast<std::int64_t>(std::ceil(x_low)); v <= static_cast<std::int64_t>(x_high);
+  if (!chart.x_categories.empty()) {
+    const double span = std::max(d.x_high - d.x_low, 1.0);
+    const auto step = static_cast<std::int64_t>(std::ceil(16.0 * span / (box.right - box.left)));
+    for (auto v = static_cast<std::int64_t>(std::ceil(d.x_low)); v <= static_cast<std::int64_t>(d.x_high);
          v += step)
       xt.push_back(static_cast<double>(v));
-    if (xt.empty()) xt = {x_low};
+    if (xt.empty()) xt = {d.x_low};
   } else {
-    xt = linear_ticks(x_low, x_high, 10);
-    if (whole_x) {
+    xt = linear_ticks(d.x_low, d.x_high, 10);
+    if (counted_x(chart)) {
       std::erase_if(xt, [](double t) { return t != std::floor(t); });
-      if (xt.empty()) xt = {x_low, x_high};
+      if (xt.empty()) xt = {d.x_low, d.x_high};
     }
   }
-  const Scale x{std::min(xt.front(), x_low), std::max(xt.back(), x_high), box.left, box.right, false};
-  std::vector<double> y_values;
-  std::vector<std::string> y_labels;
-  Scale y;
+  const Scale x{std::min(xt.front(), d.x_low), std::max(xt.back(), d.x_high), box.left, box.right, false};
+  return {.scale = x, .values = std::move(xt), .labels = {}};
+}
+
+// Powers of ten on a log chart, round numbers on a linear one.
+Axis fit_y_axis(const LineChart& chart, const Domain& d, const Box& box) {
+  Axis y;
   if (chart.log_y) {
     // A factor 1.4 of headroom, so that a series at 0.97 does not run along the plot area's top border.
-    const std::vector<int> decades = log_ticks(y_low / 1.4, y_high * 1.4);
+    const std::vector<int> decades = log_ticks(d.y_low / 1.4, d.y_high * 1.4);
     for (int e : decades) {
-      y_values.push_back(std::pow(10.0, e));
-      y_labels.push_back(power_of_ten_label(e));
+      y.values.push_back(std::pow(10.0, e));
+      y.labels.push_back(power_of_ten_label(e));
     }
-    y = {static_cast<double>(decades.front()), static_cast<double>(decades.back()), box.bottom, box.top,
-         true};
+    y.scale = {static_cast<double>(decades.front()), static_cast<double>(decades.back()), box.bottom, box.top,
+               true};
   } else {
-    y_values = linear_ticks(y_low, y_high, 6);
-    for (double v : y_values) y_labels.push_back(number(v));
-    y = {std::min(y_values.front(), y_low), std::max(y_values.back(), y_high), box.bottom, box.top, false};
+    y.values = linear_ticks(d.y_low, d.y_high, 6);
+    for (double v : y.values) y.labels.push_back(number(v));
+    y.scale = {std::min(y.values.front(), d.y_low), std::max(y.values.back(), d.y_high), box.bottom, box.top,
+               false};
   }
+  return y;
+}
 
-  std::string out = open_svg(chart.width, height, colors, chart.title);
-  out += text(left, 22, chart.title, "start", 15, "font-weight=\"bold\"");
-  for (const LegendItem& item : legend) {
+std::string legend_markup(const Legend& legend) {
+  std::string out;
+  for (const LegendItem& item : legend.items) {
     out += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
         "stroke-width=\"3\"{}/>\n",
         item.x, item.y - 4, item.x + 28, item.y - 4, item.color, dash_attribute(item.dash));
     out += text(item.x + 34, item.y, item.label, "start", 12);
   }
-  out += plot_area(box);
-  out += y_axis(box, y, y_values, y_labels);
-  out += x_axis(box, x, xt, chart.x_categories);
-  out += axis_labels(box, chart.x_label, chart.y_label, below - 58.0);
-  for (std::size_t i = 0; i < chart.series.size(); ++i) {
-    const Series& s = chart.series[i];
-    const LegendItem& item = legend[i];
-    std::string d;
-    std::string markers;
-    bool pen_down = false;
-    std::size_t points = 0;
-    for (std::size_t k = 0; k < s.y.size(); ++k) {
-      if (!shown(s.y[k], chart)) {
-        pen_down = false;
-        continue;
-      }
-      const double xv = s.x.empty() ? static_cast<double>(k) : s.x[k];
-      const double px = x(xv);
-      const double py = y(s.y[k]);
-      d += fmt::format("{}{:.1f} {:.1f} ", pen_down ? "L" : "M", px, py);
-      const auto category = static_cast<std::size_t>(xv);
-      if (categorical && xv >= 0.0 && category < chart.x_categories.size()) {
-        // A tooltip with the full name: the axis may show every k-th, cut short.
-        markers += fmt::format(
-            "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {}</title></circle>\n", px,
-            py, item.color, escape(chart.x_categories[category]), number(s.y[k]));
-      } else {
-        markers +=
-            fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"/>\n", px, py, item.color);
-      }
-      pen_down = true;
-      ++points;
-    }
-    if (points == 0) continue;
-    out += fmt::format(
-        "<g class=\"series\" data-name=\"{}\">\n<path d=\"{}\" fill=\"none\" stroke=\"{}\" "
-        "stroke-width=\"2.5\" stroke-linejoin=\"round\"{}/>\n",
-        escape(s.name), d, item.color, dash_attribute(item.dash));
-    if (points <= 30) out += markers;
-    out += "</g>\n";
+  return out;
+}
+
+// A point's marker. On a category axis it carries a tooltip with the category's full name, since the axis
+// may show only every k-th name, cut short.
+std::string point_marker(const LineChart& chart, double xv, double yv, double px, double py,
+                         std::string_view color) {
+  if (xv >= 0.0 && xv < static_cast<double>(chart.x_categories.size())) {
+    return fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {}</title></circle>\n", px, py,
+        color, escape(chart.x_categories[static_cast<std::size_t>(xv)]), number(yv));
   }
+  return fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"/>\n", px, py, color);
+}
+
+// A series as a <g class="series">: its line, broken where a point is not shown, and its points' markers
+// when it has at most 30; nothing when no point is shown.
+std::string series_markup(const LineChart& chart, const Series& s, const LegendItem& item, const Scale& x,
+                          const Scale& y) {
+  std::string d;
+  std::string markers;
+  bool pen_down = false;
+  std::size_t points = 0;
+  for (std::size_t k = 0; k < s.y.size(); ++k) {
+    if (!shown(s.y[k], chart)) {
+      pen_down = false;
+      continue;
+    }
+    const double xv = s.x.empty() ? static_cast<double>(k) : s.x[k];
+    const double px = x(xv);
+    const double py = y(s.y[k]);
+    d += fmt::format("{}{:.1f} {:.1f} ", pen_down ? "L" : "M", px, py);
+    markers += point_marker(chart, xv, s.y[k], px, py, item.color);
+    pen_down = true;
+    ++points;
+  }
+  if (points == 0) return "";
+  std::string out = fmt::format(
+      "<g class=\"series\" data-name=\"{}\">\n<path d=\"{}\" fill=\"none\" stroke=\"{}\" "
+      "stroke-width=\"2.5\" stroke-linejoin=\"round\"{}/>\n",
+      escape(s.name), d, item.color, dash_attribute(item.dash));
+  if (points <= 30) out += markers;
+  return out + "</g>\n";
+}
+
+}  // namespace
+
+std::string line_chart(const LineChart& chart) {
+  const double left = left_margin(chart);
+  const double right = chart.width - 24.0;
+  const Legend legend = lay_out_legend(chart, left, right);
+  const Frame frame = frame_for(chart, legend, left, right);
+  const Domain domain = shown_domain(chart);
+  const Axis x = fit_x_axis(chart, domain, frame.box);
+  const Axis y = fit_y_axis(chart, domain, frame.box);
+
+  std::string out = open_svg(chart.width, frame.height, legend.drawn_colors, chart.title);
+  out += text(left, 22, chart.title, "start", 15, "font-weight=\"bold\"");
+  out += legend_markup(legend);
+  out += plot_area(frame.box);
+  out += y_axis(frame.box, y.scale, y.values, y.labels);
+  out += x_axis(frame.box, x.scale, x.values, chart.x_categories);
+  out += axis_labels(frame.box, chart.x_label, chart.y_label, frame.below - 58.0);
+  for (std::size_t i = 0; i < chart.series.size(); ++i)
+    out += series_markup(chart, chart.series[i], legend.items[i], x.scale, y.scale);
   out += "</svg>\n";
   return out;
 }
