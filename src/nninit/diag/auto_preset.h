@@ -4,10 +4,13 @@
 //   ReLU, ReLU6                 kaiming_normal_(nonlinearity='relu')            He et al. 2015
 //   LeakyReLU(s), PReLU, RReLU  kaiming_normal_(a=s, nonlinearity='leaky_relu')
 //   GELU, SiLU, Mish, ELU, ...  kaiming_normal_(nonlinearity='relu')            an approximation
-//   (architecture.h) SELU                        lecun_normal_()                                 Klambauer et
-//   al. 2017 Tanh                        xavier_uniform_(gain=calculate_gain('tanh'))    Glorot and Bengio
-//   2010 Sigmoid, Hardsigmoid        xavier_uniform_() no nonlinearity, others     lecun_normal_() (variance
-//   kept, gain 1) the output layer            xavier_uniform_() biases                      zeros_()
+//                                                                               (architecture.h)
+//   SELU                        lecun_normal_()                                 Klambauer et al. 2017
+//   Tanh                        xavier_uniform_(gain=calculate_gain('tanh'))    Glorot and Bengio 2010
+//   Sigmoid, Hardsigmoid        xavier_uniform_()
+//   no nonlinearity, others     lecun_normal_() (variance kept, gain 1)
+//   the output layer            xavier_uniform_()
+//   biases                      zeros_()
 //   normalisation               weight ones_(), bias zeros_()
 //   embeddings, attention and   normal_(std=0.02) (GPT-2, BERT), biases zeros_()
 //   Transformer* linears

@@ -25,8 +25,8 @@
 //                       magnitude for L <= 8.
 //   1.3 < f <= 2        warning: 1.3^10 = 14 (0.77^10 = 0.07) after 10 layers.
 //   f > 2, depth >= 3   error: after only 3 layers the signal is off by 2^3 = 8, nearly an order of
-//   magnitude,
-//                       and it goes on compounding (0.41^10 = 1.3e-4 for PyTorch's default before ReLU).
+//                       magnitude, and it goes on compounding (0.41^10 = 1.3e-4 for PyTorch's default
+//                       before ReLU).
 //   f > 2, depth < 3    warning: too shallow for the factor to compound much.
 // Capped at info: a layer followed by a normalisation layer (it rescales the activations, so the factor
 // does not compound; it still sets the layer's effective learning rate), and an output layer that starts
