@@ -28,6 +28,13 @@
 // A rule applies one function per parameter (the first matching rule wins), so forget_gate_bias_ sets the
 // forget rows (bias_ih to 1, bias_hh to 0) and leaves the other gates' biases at PyTorch's default
 // U(+-1/sqrt(H)); zeroing those as well takes zeros_ before this rule set.
+//
+// The rules are plain values; applying them is expr::apply_rules' work (`nninit init --preset auto`):
+//
+//   for (const AutoRule& r : auto_rules_explained(*model))
+//     std::printf("%s  # %s\n", r.rule.text.c_str(), r.explanation.c_str());
+//   const std::vector<expr::Rule> rules = auto_rules(*model);
+//   expr::apply_rules(*model, rules, generator);
 #pragma once
 
 #include <cmath>

@@ -2,6 +2,14 @@
 // reads the parameters as they are (after PyTorch's defaults, --init rules or a preset) and the structure
 // (architecture.h); it runs no forward pass.
 //
+// The findings are plain values (nothing points into the model). Each one's `fix` is a rule:
+//
+//   const std::vector<Finding> findings = check_initialization(*model);
+//   std::fputs(report::format_findings(findings).c_str(), stdout);  // the terminal view (report/text.h)
+//   std::vector<expr::Rule> fixes;
+//   for (const Finding& f : findings) if (!f.fix.empty()) fixes.push_back(expr::parse_rule(f.fix));
+//   if (!fixes.empty()) expr::apply_rules(*model, fixes, generator);
+//
 // Checks, each finding with where, what, the expected effect in numbers, a rule that fixes it and why:
 //   scale       a Linear/Bilinear/conv weight's RMS against the std of the scheme the `auto` preset picks
 //               for the nonlinearity that follows (auto_preset.h). r = measured / ideal multiplies the
