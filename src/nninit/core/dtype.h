@@ -4,6 +4,15 @@
 // nearest even, giving the same bits as PyTorch's `.to()`; conversions from double go through float
 // first, as c10::Half(double) and c10::BFloat16(double) do (the double is narrowed to float, then
 // rounded again).
+//
+//   itemsize(DType::bfloat16);                     // 2 bytes
+//   dtype_name(DType::float16);                    // "float16"; scalar_type_name(DType::float16): "Half"
+//   const float x = Half(0.1f);                    // 0.0999755859375, binary16's nearest value to 0.1
+//   float_to_bfloat16_bits(1.0f);                  // 0x3F80
+//   dispatch_floating(tensor.dtype(), [&](auto zero) {
+//     using T = decltype(zero);                    // float, double, Half or BFloat16
+//     const T* data = tensor.data_ptr<T>();        // ...
+//   });
 #pragma once
 
 #include <bit>

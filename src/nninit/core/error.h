@@ -1,6 +1,14 @@
 // Typed errors. Each class mirrors the Python exception PyTorch raises for the same mistake, so a
 // message can carry PyTorch's wording and a caller (or the conformance suite) can compare the kind.
 // Messages start with the function that raised them: "kaiming_uniform_: Fan in and fan out ...".
+//
+// Every class derives from Error (a std::runtime_error), which carries the kind:
+//
+//   try {
+//     init::kaiming_uniform_(Tensor::empty({3}));  // a 1-D tensor has no fans
+//   } catch (const Error& e) {                      // or catch (const ValueError&)
+//     std::printf("%s: %s\n", std::string(python_name(e.kind())).c_str(), e.what());
+//   }  // ValueError: kaiming_uniform_: Fan in and fan out can not be computed for tensor with fewer than ...
 #pragma once
 
 #include <stdexcept>

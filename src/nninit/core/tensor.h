@@ -4,6 +4,16 @@
 // Views (transpose, permute, slice, select, view, reshape when possible) share storage with their
 // base. Random fills visit elements in PyTorch's memory order (see memory_order.h), which is what
 // decides which element receives which draw.
+//
+// Every copy and view of a Tensor holds its Storage (a shared_ptr): the elements live as long as the last
+// handle to them, so a view may outlive the tensor it was taken from, and a Tensor over borrowed memory
+// (Storage::wrap) keeps the borrowed block's owner alive.
+//
+//   const Tensor w = Tensor::empty({256, 784});  // float32, contiguous, uninitialised
+//   const Tensor row = w.select(0, 3);            // a view: shares w's storage
+//   row.fill_(0.5);                               // writes through the view into w: w.at({3, 0}) == 0.5
+//   const Tensor copy = w.clone();                // new storage
+//   const Tensor half = w.to(DType::float16);     // a converted copy
 #pragma once
 
 #include <cstddef>

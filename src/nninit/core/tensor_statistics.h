@@ -1,6 +1,10 @@
 // Summary statistics of a tensor, as `nninit inspect` and the diagnostics report them. Computed in
 // double over the elements in memory order (the order does not change the result beyond rounding;
 // the sums are compensated so that a 10^9-element tensor keeps about 15 significant digits).
+//
+//   const nn::Linear layer({.in_features = 784, .out_features = 256});
+//   const TensorStatistics s = statistics(layer.weight());  // any tensor or view
+//   std::printf("mean %+.5f std %.5f zeros %.1f%%\n", s.mean, s.std, 100 * s.zero_fraction);
 #pragma once
 
 #include <cstdint>

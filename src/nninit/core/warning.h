@@ -2,6 +2,16 @@
 // no-op of kaiming_uniform_). Library code never prints: it hands each warning to the current
 // handler, which by default drops it. The command line installs a handler that prints to stderr;
 // tests capture warnings with ScopedWarningCapture.
+//
+// A ScopedWarningCapture collects what its own thread emits while it lives; captures nest (the innermost
+// collects) and must end in reverse order of creation, on the thread that made them. The process-wide
+// handler is called under a lock, so it must not warn itself.
+//
+//   ScopedWarningCapture capture;
+//   init::kaiming_uniform_(Tensor::empty({0, 3}));  // zero elements: warns, changes nothing
+//   for (const Warning& w : capture.warnings()) std::printf("%s\n", w.message.c_str());
+//
+//   set_warning_handler([](const Warning& w) { std::fprintf(stderr, "warning: %s\n", w.message.c_str()); });
 #pragma once
 
 #include <functional>

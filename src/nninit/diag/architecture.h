@@ -26,6 +26,14 @@
 //   Hardsigmoid is judged as Sigmoid (gain 1); Hardtanh, Softsign, Tanhshrink, GLU, Threshold, the
 //   shrinks and LogSigmoid (kind `other`) as linear (gain 1, approximate): they are the identity or close
 //   to it near 0.
+//
+// The result points into the model (LayerInfo::module): it is valid while the module tree lives and
+// keeps its shape.
+//
+//   const Architecture a = analyze_architecture(*model);
+//   for (const LayerInfo& l : a.layers)
+//     std::printf("%s -> %s\n", l.path.c_str(), l.following.module.c_str());  // "0 -> ReLU"
+//   a.find("0")->following.gain;                  // sqrt(2) when a ReLU follows layer "0"
 #pragma once
 
 #include <optional>

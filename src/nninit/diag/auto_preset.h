@@ -4,10 +4,13 @@
 //   ReLU, ReLU6                 kaiming_normal_(nonlinearity='relu')            He et al. 2015
 //   LeakyReLU(s), PReLU, RReLU  kaiming_normal_(a=s, nonlinearity='leaky_relu')
 //   GELU, SiLU, Mish, ELU, ...  kaiming_normal_(nonlinearity='relu')            an approximation
-//   (architecture.h) SELU                        lecun_normal_()                                 Klambauer et
-//   al. 2017 Tanh                        xavier_uniform_(gain=calculate_gain('tanh'))    Glorot and Bengio
-//   2010 Sigmoid, Hardsigmoid        xavier_uniform_() no nonlinearity, others     lecun_normal_() (variance
-//   kept, gain 1) the output layer            xavier_uniform_() biases                      zeros_()
+//                                                                               (architecture.h)
+//   SELU                        lecun_normal_()                                 Klambauer et al. 2017
+//   Tanh                        xavier_uniform_(gain=calculate_gain('tanh'))    Glorot and Bengio 2010
+//   Sigmoid, Hardsigmoid        xavier_uniform_()
+//   no nonlinearity, others     lecun_normal_() (variance kept, gain 1)
+//   the output layer            xavier_uniform_()
+//   biases                      zeros_()
 //   normalisation               weight ones_(), bias zeros_()
 //   embeddings, attention and   normal_(std=0.02) (GPT-2, BERT), biases zeros_()
 //   Transformer* linears
@@ -25,6 +28,13 @@
 // A rule applies one function per parameter (the first matching rule wins), so forget_gate_bias_ sets the
 // forget rows (bias_ih to 1, bias_hh to 0) and leaves the other gates' biases at PyTorch's default
 // U(+-1/sqrt(H)); zeroing those as well takes zeros_ before this rule set.
+//
+// The rules are plain values; applying them is expr::apply_rules' work (`nninit init --preset auto`):
+//
+//   for (const AutoRule& r : auto_rules_explained(*model))
+//     std::printf("%s  # %s\n", r.rule.text.c_str(), r.explanation.c_str());
+//   const std::vector<expr::Rule> rules = auto_rules(*model);
+//   expr::apply_rules(*model, rules, generator);
 #pragma once
 
 #include <cmath>

@@ -1,6 +1,10 @@
 // The depth sweep: one deep network under several initialisations, the activation and gradient std at
 // every layer: the classic picture of vanishing, exploding and preserved signals.
 //
+//   const DepthSweep sweep = run_depth_sweep(SweepActivation::relu, {.depth = 20, .width = 128});
+//   const double last = sweep.scheme("Kaiming").activation_std.back();  // the std after layer 20
+//   std::fputs(report::format_sweep(sweep).c_str(), stdout);  // report/text.h; charts.h draws it
+//
 // The network is a Sequential of `depth` Linear(width, width) layers, each followed by the activation, and
 // no biases (the schemes differ only by their weights). The input x is a (batch, width) N(0, 1) sample and
 // the backward pass starts from a unit-variance N(0, 1) gradient on the last activation, both drawn from

@@ -2,6 +2,14 @@
 // reads the parameters as they are (after PyTorch's defaults, --init rules or a preset) and the structure
 // (architecture.h); it runs no forward pass.
 //
+// The findings are plain values (nothing points into the model). Each one's `fix` is a rule:
+//
+//   const std::vector<Finding> findings = check_initialization(*model);
+//   std::fputs(report::format_findings(findings).c_str(), stdout);  // the terminal view (report/text.h)
+//   std::vector<expr::Rule> fixes;
+//   for (const Finding& f : findings) if (!f.fix.empty()) fixes.push_back(expr::parse_rule(f.fix));
+//   if (!fixes.empty()) expr::apply_rules(*model, fixes, generator);
+//
 // Checks, each finding with where, what, the expected effect in numbers, a rule that fixes it and why:
 //   scale       a Linear/Bilinear/conv weight's RMS against the std of the scheme the `auto` preset picks
 //               for the nonlinearity that follows (auto_preset.h). r = measured / ideal multiplies the
@@ -25,8 +33,8 @@
 //                       magnitude for L <= 8.
 //   1.3 < f <= 2        warning: 1.3^10 = 14 (0.77^10 = 0.07) after 10 layers.
 //   f > 2, depth >= 3   error: after only 3 layers the signal is off by 2^3 = 8, nearly an order of
-//   magnitude,
-//                       and it goes on compounding (0.41^10 = 1.3e-4 for PyTorch's default before ReLU).
+//                       magnitude, and it goes on compounding (0.41^10 = 1.3e-4 for PyTorch's default
+//                       before ReLU).
 //   f > 2, depth < 3    warning: too shallow for the factor to compound much.
 // Capped at info: a layer followed by a normalisation layer (it rescales the activations, so the factor
 // does not compound; it still sets the layer's effective learning rate), and an output layer that starts

@@ -2,7 +2,10 @@
 // init", arXiv:1511.06422, Algorithm 1): orthogonal weights, then, layer by layer in forward order, each
 // weight divided by the std of the layer's output on a batch until that std is the target.
 //
-//   LsuvReport r = lsuv_(model, {x}, generator);  // x: a batch of real inputs (or of their distribution)
+//   std::vector<Tensor> x = random_inputs(*model, {{256, 784}}, generator);  // diagnose.h, or real data
+//   LsuvReport r = lsuv_(*model, x, generator);  // x: a batch of real inputs (or of their distribution)
+//   std::fputs(report::format_lsuv(r).c_str(), stdout);                      // report/text.h
+//   check_initialization(*model, {.lsuv = r.layers});                        // the lint, told what LSUV did
 //
 // The layers it scales: Linear, Bilinear, Conv1d/2d/3d and ConvTranspose1d/2d/3d, the paper's fully
 // connected and convolutional layers, wherever they sit. Inside a TransformerEncoderLayer/DecoderLayer that

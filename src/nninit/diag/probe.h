@@ -6,7 +6,7 @@
 //   nn::ModulePtr model = expr::build_model("Sequential(Linear(64, 32), ReLU(), Linear(32, 10))", g);
 //   ProbeResult r = run_probe(*model, {64, 64}, standard_candidates(*model), {.steps = 300});
 //   for (const std::string& v : probe_verdicts(r)) fmt::print("{}\n", v);   // what the numbers show
-//   page.training = loss_chart(r);          // the HTML report's curves (charts.h)
+//   page.training = report::loss_chart(r);  // the HTML report's curves (charts.h)
 //
 // Data: make_probe_data (probe_data.h): scikit-learn's digits where the model's input and output fit, a
 // random teacher task otherwise.

@@ -12,6 +12,11 @@
 // Not checked: output layers (their units answer different targets, so they separate), layers that end a
 // residual branch (a zero last layer there is deliberate: ReZero, Fixup), embeddings and attention.
 //
+//   nn::ModulePtr model = expr::build_model("Sequential(Linear(4, 8), ReLU(), Linear(8, 2))", generator);
+//   init::zeros_(model->child_as<nn::Linear>("0").weight());
+//   init::zeros_(model->child_as<nn::Linear>("0").bias());      // all 8 hidden units now alike
+//   for (const SymmetryFinding& s : find_symmetries(*model)) std::puts(s.message.c_str());
+//
 // Rows are compared exactly (bit patterns, with -0 equal to +0) after hashing each one, so a layer costs one
 // pass over its weights plus the equal candidates.
 #pragma once

@@ -9,6 +9,15 @@
 //
 // Besides torch.nn.init, the expressions accept nninit's own schemes (lecun_uniform_, lecun_normal_,
 // variance_scaling_, delta_orthogonal_, trunc_normal_tf_) and forget_gate_bias_ for LSTM biases.
+//
+// An InitExpression is immutable and cheap to copy (copies share the bound call); it keeps no tensor and
+// no generator between calls of apply().
+//
+//   const InitExpression e = InitExpression::parse("kaiming_normal_(mode='fan_out', nonlinearity='relu')");
+//   e.apply(layer.weight(), generator);          // nn.init.kaiming_normal_(layer.weight, mode=..., ...)
+//   e.function();                                // "kaiming_normal_"
+//   e.is_random();                               // true
+//   InitExpression::parse("trunc_normal_(std=.02)", {.version = {1, 13}}).apply(w, generator);
 #pragma once
 
 #include <memory>

@@ -5,6 +5,13 @@
 //   nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, batch_first=True), 6, norm=nn.LayerNorm(512))
 //   torch.nn.Conv2d(3, 64, kernel_size=(3, 3), padding='same', bias=False, dtype=torch.float64)
 //
+// In C++ (the ModulePtr owns the whole tree; the generator is drawn from during the call only):
+//
+//   TorchGenerator generator(0, {.version = {2, 6}});  // torch.manual_seed(0) in PyTorch 2.6
+//   nn::ModulePtr model = build_model("Sequential(Linear(784, 256), ReLU(), Linear(256, 10))", generator);
+//   model->state_dict();                               // PyTorch 2.6's model.state_dict(), bit for bit
+//   model->repr();                                     // print(model)
+//
 // `torch.manual_seed(s); model = eval(expression)` in PyTorch and build_model(expression, TorchGenerator(s))
 // give the same state_dict. The order of the draws is Python's: a call's arguments are evaluated left to
 // right, so nested modules are constructed (and draw) first, then the call itself. Layer names are looked up

@@ -22,6 +22,14 @@
 //               nn.init.normal_(p, std=0.0028)
 //   model.apply(init_fn)
 //
+// The same in C++ (`model` is a Module, e.g. from build_model):
+//
+//   const std::vector<Rule> rules = {parse_rule("Linear.weight=kaiming_normal_(nonlinearity='relu')"),
+//                                    parse_rule("*.c_proj.weight=normal_(std=0.0028)")};
+//   const RuleReport report = apply_rules(*model, rules, generator);
+//   for (const std::string& name : report.untouched) std::puts(name.c_str());  // left at their defaults
+//   std::puts(rules_to_python(rules).c_str());   // the PyTorch script above
+//
 // Modules are visited in post-order (children first, as Module.apply), each module's own parameters in
 // registration order; the first rule that matches a parameter initialises it and the others are not
 // consulted. `Type.param` matches a module that is an instance of Type in Python's sense (a BatchNorm2d is a

@@ -1,6 +1,14 @@
 // Initialisation schemes PyTorch lacks, written against Tensor and Generator only. With a
 // TorchGenerator they draw through PyTorch's own uniform_, normal_ and trunc_normal_, so a scheme here
 // equals the PyTorch code that spells it out (documented per function).
+//
+//   const nn::Linear fc({.in_features = 512, .out_features = 512});
+//   init::lecun_normal_(fc.weight());                        // N(0, 1/fan_in): SELU networks
+//   init::variance_scaling_(fc.weight(),
+//                           {.scale = 2.0, .distribution = init::VarianceScalingDistribution::uniform});
+//   init::trunc_normal_tf_(fc.weight(), {.std = 0.02});      // cut at +-2 std, as timm's trunc_normal_tf_
+//   const nn::Conv2d conv({.in_channels = 64, .out_channels = 64, .kernel_size = {3}});
+//   init::delta_orthogonal_(conv.weight(), {.gain = init::calculate_gain(init::Nonlinearity::relu)});
 #pragma once
 
 #include <cstdint>

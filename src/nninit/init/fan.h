@@ -4,6 +4,11 @@
 // the product of the sizes after the first two: PyTorch's layout for Linear (out, in) and
 // Conv (out, in/groups, *kernel). Transposed convolutions store (in, out/groups, *kernel), so these fans
 // come out swapped for them, exactly as in PyTorch (pytorch/pytorch#7865).
+//
+//   const Tensor w = Tensor::empty({64, 3, 3, 3});                          // Conv2d(3, 64, 3).weight
+//   const init::Fans f = init::calculate_fan_in_and_fan_out(w);            // fan_in 27, fan_out 576
+//   const double gain = init::calculate_gain(init::Nonlinearity::leaky_relu, 0.2);  // sqrt(2 / 1.04)
+//   const double std = init::reference_stds(w).kaiming_relu;               // sqrt(2 / 27)
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,13 @@
 // schemes draw from `generator`, by default the process-wide default_generator(), which is what
 // PyTorch does when no generator= is passed. With a TorchGenerator the bits equal PyTorch's for the
 // generator's release and capability (docs/rng.md).
+//
+//   nn::Linear layer({.in_features = 784, .out_features = 256});  // PyTorch's default init
+//   init::kaiming_normal_(layer.weight(), {.mode = init::FanMode::fan_out,
+//                                          .nonlinearity = init::Nonlinearity::relu});
+//   init::zeros_(layer.bias());
+//   TorchGenerator g(42);                                          // g = torch.Generator().manual_seed(42)
+//   init::trunc_normal_(layer.weight(), {.std = 0.02}, g);        // trunc_normal_(w, std=.02, generator=g)
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,15 @@
 // Writing is atomic (a temporary file, fsync, rename; see file.h) and uses the reference writer's
 // layout (see safetensors_layout.h). For outputs too large to hold in memory, see
 // safetensors_writer.h.
+//
+// Reading gives Tensors with storage of their own (no mapping of the file stays open); writing reads the
+// tensors during the call only.
+//
+//   io::write_safetensors("model.safetensors", model->state_dict());  // safetensors.torch.save_file
+//   const io::SafetensorsContents file = io::read_safetensors("model.safetensors");
+//   const Tensor& w = file.at("0.weight");                             // contiguous; copy it to keep it
+//   const Tensor b = io::read_safetensors_tensor("model.safetensors", "0.bias");  // that tensor's bytes only
+//   io::read_safetensors_header("model.safetensors").tensors;          // names, dtypes, shapes, offsets
 #pragma once
 
 #include <filesystem>

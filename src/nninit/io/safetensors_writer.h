@@ -14,6 +14,16 @@
 //
 // The file is byte-identical to what write_safetensors writes for the same tensors (one layout,
 // safetensors_layout.h). The writer is not thread-safe, but views may be filled concurrently.
+//
+// A view keeps the mapping alive (it may outlive the writer), but only what was stored through it before
+// commit() reaches the file.
+//
+//   const io::TensorSpec specs[] = {{"embed.weight", DType::float32, {50000, 4096}},
+//                                   {"embed.bias", DType::float32, {4096}}};
+//   io::SafetensorsWriter writer("big.safetensors", specs);
+//   init::normal_(writer.view("embed.weight"), {.std = 0.02});  // drawn straight into the mapped file
+//   writer.write("embed.bias", Tensor::zeros({4096}));
+//   writer.commit();                                            // "big.safetensors" appears only now
 #pragma once
 
 #include <filesystem>

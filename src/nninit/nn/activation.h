@@ -2,6 +2,12 @@
 // exist so that every model expression builds the same module tree as PyTorch (names, apply() order,
 // repr), and they keep every option a forward pass needs. Each option struct mirrors the PyTorch
 // constructor's arguments and defaults.
+//
+//   nn::LeakyReLU leaky({.negative_slope = 0.2});
+//   leaky.repr();                                                  // "LeakyReLU(negative_slope=0.2)"
+//   nn::GELU gelu({.approximate = nn::GELUApproximate::tanh});
+//   nn::PReLU prelu({.num_parameters = 64});                       // weight: 64 slopes of 0.25
+//   auto relu = std::make_shared<nn::ReLU>();                      // as a child of a Sequential
 #pragma once
 
 #include <cstdint>

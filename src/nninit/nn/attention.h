@@ -10,6 +10,11 @@
 // Draws: out_proj is built inside __init__ and draws as any Linear (kaiming_uniform_ weight, uniform_
 // bias); then xavier_uniform_ on in_proj_weight (or q, k, v in turn); in_proj_bias and out_proj.bias are
 // set to 0 (the bias draws were consumed already); then xavier_normal_ on bias_k, then bias_v.
+//
+//   nn::MultiheadAttention attention({.embed_dim = 512, .num_heads = 8, .batch_first = true});
+//   attention.parameter("in_proj_weight").sizes();                 // {1536, 512}, xavier_uniform_
+//   attention.child_as<nn::Linear>("out_proj").bias();             // zeros(512)
+//   nn::MultiheadAttention cross({.embed_dim = 64, .num_heads = 4, .kdim = 32, .vdim = 32});  // q, k, v
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,13 @@
 // Sequential and ModuleList: ordered containers whose children are named "0", "1", ...
+//
+// A container holds its children by ModulePtr: a module added twice, to one container or to two, is one
+// shared module, as in PyTorch, and named_parameters() reports its parameters once.
+//
+//   nn::Sequential mlp;
+//   mlp.push_back(std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 784, .out_features = 256}));
+//   mlp.push_back(std::make_shared<nn::ReLU>());                   // named "1"
+//   auto& first = dynamic_cast<nn::Linear&>(mlp[0]);               // or mlp.child_as<nn::Linear>("0")
+//   nn::ModuleList blocks({mlp.own_children()[0].second, std::make_shared<nn::Tanh>()});  // shares mlp's "0"
 #pragma once
 
 #include <vector>

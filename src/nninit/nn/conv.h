@@ -11,6 +11,13 @@
 //
 // Sizes (kernel_size, stride, padding, dilation, output_padding) take one value for every spatial
 // dimension or one value per dimension, as PyTorch's _pair/_triple; the layer stores one per dimension.
+//
+//   nn::Conv2d conv({.in_channels = 3, .out_channels = 64, .kernel_size = {3}, .padding = {1}});
+//   conv.weight().sizes();                                         // {64, 3, 3, 3}
+//   nn::Conv1d depthwise({.in_channels = 32, .out_channels = 32, .kernel_size = {5},
+//                         .padding = nn::ConvPadding::same(), .groups = 32});
+//   nn::ConvTranspose2d up({.in_channels = 64, .out_channels = 32, .kernel_size = {2}, .stride = {2}});
+//   up.weight().sizes();                                           // {64, 32, 2, 2}: (in, out / groups, ...)
 #pragma once
 
 #include <cstdint>

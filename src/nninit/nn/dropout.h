@@ -1,5 +1,9 @@
 // Dropout layers: Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout. They have no parameters
 // and draw only in a training forward pass; construction checks p as PyTorch's _DropoutNd does.
+//
+//   nn::Dropout dropout({.p = 0.1});              // nn.Dropout(0.1)
+//   nn::Dropout2d channels({.p = 0.2, .inplace = true});
+//   nn::AlphaDropout alpha;                       // p = 0.5, for SELU networks
 #pragma once
 
 #include <string>

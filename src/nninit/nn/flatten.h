@@ -1,4 +1,8 @@
 // Flatten and Unflatten: reshaping modules without parameters.
+//
+//   nn::Flatten flatten;                                                // (N, C, H, W) -> (N, C*H*W)
+//   nn::Flatten all({.start_dim = 0});
+//   nn::Unflatten unflatten({.dim = 1, .unflattened_size = {1, 28, 28}});  // (N, 784) -> (N, 1, 28, 28)
 #pragma once
 
 #include <cstdint>

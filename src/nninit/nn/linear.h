@@ -1,4 +1,13 @@
 // Linear, Bilinear and Identity with PyTorch's default initialisation (docs/rng.md §7).
+//
+// A layer draws in its constructor, from the generator given (the default generator otherwise), and keeps
+// no reference to it; the generator's release decides the checks and draws (random/generator.h).
+//
+//   default_generator().manual_seed(0);                            // torch.manual_seed(0)
+//   nn::Linear fc({.in_features = 784, .out_features = 256});      // nn.Linear(784, 256)
+//   TorchGenerator g(0, {.version = {1, 13}});
+//   nn::Linear head({.in_features = 256, .out_features = 10, .bias = false}, g);  // 1.13's draws
+//   const Tensor& w = fc.weight();                                 // (256, 784); a handle into fc's registry
 #pragma once
 
 #include <cstdint>

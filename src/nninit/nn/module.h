@@ -7,6 +7,19 @@
 // Layers derive from Module, register their tensors in the constructor and draw their initial values
 // in PyTorch's construction order (reset_parameters). Parameters live only in the registry, so a deep
 // copy (clone) never leaves a layer pointing at its original's tensors.
+//
+// Ownership: a module holds its children by ModulePtr (shared_ptr), so a child added to two parents is
+// one shared module, as in PyTorch; NamedModule::module points into the tree and is valid while the tree
+// lives. Tensors are handles: a NamedTensor from named_parameters() or state_dict() writes into the model.
+//
+//   auto fc = std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 4, .out_features = 3});
+//   nn::Sequential model({fc, std::make_shared<nn::Tanh>()});   // fc is now also model's child "0"
+//   for (const NamedTensor& p : model.named_parameters()) std::puts(p.name.c_str());  // 0.weight, 0.bias
+//   model.apply([](nn::Module& m) {
+//     if (m.is_instance("Linear")) init::zeros_(m.parameter("bias"));
+//   });
+//   const std::vector<NamedTensor> state = model.state_dict();  // io::write_safetensors takes it as it is
+//   const nn::ModulePtr copy = model.clone();                    // new storage for every tensor
 #pragma once
 
 #include <functional>

@@ -6,6 +6,12 @@
 // InstanceNorm the buffers running_mean, running_var, num_batches_tracked (all None when
 // track_running_stats is false). Arguments that a release does not have (LayerNorm's bias before 2.1,
 // the other norms' bias before 2.12) are a TypeError with Python's words when set to a non-default value.
+//
+//   nn::LayerNorm norm({.normalized_shape = {512}});                   // weight ones(512), bias zeros(512)
+//   nn::BatchNorm2d bn({.num_features = 64, .momentum = std::nullopt}); // cumulative moving average
+//   bn.buffer("running_var");                                          // ones(64)
+//   nn::GroupNorm gn({.num_groups = 8, .num_channels = 64});
+//   nn::RMSNorm rms({.normalized_shape = {512}, .eps = 1e-6});        // PyTorch 2.4+: weight only
 #pragma once
 
 #include <cstdint>

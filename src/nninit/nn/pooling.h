@@ -2,6 +2,11 @@
 // AdaptiveMaxPool1d/2d/3d. Sizes take one value for every spatial dimension or one per dimension and
 // are kept as given, because PyTorch keeps them as given and prints them so ("kernel_size=2" or
 // "kernel_size=(2, 3)"); AvgPool1d alone turns them into tuples. A missing stride is the kernel size.
+//
+//   nn::MaxPool2d pool({.kernel_size = {2}});                          // stride 2; repr "kernel_size=2"
+//   nn::AvgPool2d avg({.kernel_size = {3}, .stride = Shape{2}, .padding = {1}});
+//   nn::AdaptiveAvgPool2d global({.output_size = {1}});                // (N, C, 1, 1)
+//   nn::AdaptiveMaxPool2d rows({.output_size = {1, std::nullopt}});    // keeps the input's width
 #pragma once
 
 #include <cstddef>

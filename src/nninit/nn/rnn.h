@@ -11,6 +11,12 @@
 //
 // reset_parameters: uniform_(-1/sqrt(H), 1/sqrt(H)) on every parameter in parameters() order (bound 0
 // when H == 0).
+//
+//   nn::LSTM lstm({.input_size = 32, .hidden_size = 64, .num_layers = 2, .batch_first = true});
+//   lstm.parameter("weight_hh_l1").sizes();                        // {256, 64}: rows [i, f, g, o]
+//   nn::init_forget_gate_bias_(lstm, 1.0);                         // every forget gate's bias 1
+//   nn::GRUCell cell({.input_size = 32, .hidden_size = 64});
+//   nn::RNN rnn({.input_size = 8, .hidden_size = 16, .nonlinearity = nn::RNNNonlinearity::relu});
 #pragma once
 
 #include <cstdint>

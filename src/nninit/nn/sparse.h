@@ -3,6 +3,11 @@
 // reset_parameters: normal_(weight, 0, 1) over the whole table (the fill path when it has 16 or more
 // elements), then the padding_idx row set to zero; that row's draws are consumed all the same
 // (docs/rng.md §7). A negative padding_idx counts from the end and is stored normalised.
+//
+//   nn::Embedding embedding({.num_embeddings = 10000, .embedding_dim = 256, .padding_idx = 0});
+//   embedding.weight().select(0, 0);                               // the padding row: zeros
+//   nn::Embedding last({.num_embeddings = 100, .embedding_dim = 8, .padding_idx = -1});  // options(): 99
+//   nn::EmbeddingBag bag({.num_embeddings = 10000, .embedding_dim = 64, .mode = nn::EmbeddingBagMode::sum});
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,16 @@
 // Transformer builds encoder layer, encoder norm, encoder, decoder layer, decoder norm, decoder (each
 // drawing as it is built), then applies xavier_uniform_ to every parameter with more than one dimension,
 // in named_parameters() order.
+//
+// The encoder and decoder deep-copy the layer they are given: the copies share nothing with it, so a
+// change to `layer` after construction does not reach the encoder.
+//
+//   auto layer = std::make_shared<nn::TransformerEncoderLayer>(
+//       nn::TransformerLayerOptions{.d_model = 512, .nhead = 8, .batch_first = true});
+//   auto norm = std::make_shared<nn::LayerNorm>(nn::LayerNormOptions{.normalized_shape = {512}});
+//   nn::TransformerEncoder encoder({.encoder_layer = layer, .num_layers = 6, .norm = norm});
+//   encoder.named_parameters();                  // layers.0.self_attn.in_proj_weight, ..., norm.bias
+//   nn::Transformer small({.d_model = 256, .nhead = 4, .num_encoder_layers = 2, .num_decoder_layers = 2});
 #pragma once
 
 #include <cstdint>

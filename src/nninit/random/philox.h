@@ -16,9 +16,9 @@
 // named_parameters() names it.
 //
 //   const PhiloxGenerator philox(1234);
-//   for (const nn::NamedTensor& p : model.named_parameters()) {
+//   for (const NamedTensor& p : model.named_parameters()) {
 //     PhiloxGenerator stream = philox.stream(p.name);
-//     init::kaiming_uniform_(p.tensor, {.a = std::sqrt(5.0)}, stream);
+//     if (p.tensor.dim() >= 2) init::kaiming_uniform_(p.tensor, {.a = std::sqrt(5.0)}, stream);  // weights
 //   }
 //
 //   // Rows 128..255 of "encoder.weight" (512 x 768), equal to those rows of the whole tensor's

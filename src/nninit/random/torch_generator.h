@@ -4,6 +4,16 @@
 // out by get_state() exactly as torch.get_rng_state() returns it (5056 bytes, docs/rng.md §1).
 // The distributions follow the paths of docs/rng.md §2-§5 for the named TorchVariant (release and
 // CPU capability); the results do not depend on the CPU nninit itself runs on.
+//
+// Functions and layers take a Generator by reference for the length of the call and keep no pointer to
+// it. default_generator() is one process-wide object and takes no lock: draw from it on one thread at a
+// time, or give each thread its own TorchGenerator.
+//
+//   default_generator().manual_seed(0);  // torch.manual_seed(0): what init and nn draw from by default
+//   TorchGenerator g(0, {.version = {2, 6}, .capability = TorchCapability::generic});
+//   const Tensor x = Tensor::empty({3, 4});
+//   g.normal_(x, 0.0, 1.0);              // torch.randn(3, 4) in 2.6, run with ATEN_CPU_CAPABILITY=default
+//   const std::vector<std::uint8_t> state = g.get_state();  // torch.get_rng_state(); set_state restores it
 #pragma once
 
 #include <array>

@@ -2,6 +2,10 @@
 // are not finite are null (JSON has none); every other field keeps its C++ name.
 //
 //   std::puts(to_json(diagnosis).dump(2).c_str());
+//
+//   Json document = {{"findings", to_json(findings)}, {"lsuv", to_json(lsuv_report)}};
+//   document["diagnosis"] = to_json(diagnosis);  // {"inputs": ..., "layers": [...], "flags": [...], ...}
+//   std::ofstream("out/run.json") << document.dump(2);
 #pragma once
 
 #include <span>

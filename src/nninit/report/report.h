@@ -10,6 +10,16 @@
 // ReportData is plain data that the diagnose command fills; every section is optional and is left out
 // when empty. Readable at 1200 px; colours from svg::palette(). A few lines of inline script only record
 // each chart's position in data attributes, for the browser test (tests/report).
+//
+// The usual way to fill one is diagnosis_page (diagnosis_run.h); by hand:
+//
+//   ReportData page{.model = "Sequential(Linear(784, 256), ReLU(), Linear(256, 10))"};
+//   for (const NamedTensor& p : model->named_parameters())
+//     page.parameters.push_back(parameter_row(p.name, p.tensor));
+//   page.depth_profile = depth_profile_chart(diagnosis);             // charts.h
+//   page.lint_ran = true;
+//   page.findings = diag::check_initialization(*model);
+//   write_report(page, "out/report.html");
 #pragma once
 
 #include <cstdint>
