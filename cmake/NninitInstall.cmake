@@ -11,8 +11,10 @@ install(TARGETS ${layer_targets} nninit EXPORT nninitTargets
 if(TARGET nninit_app)
   install(TARGETS nninit_app RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+# Public headers only: tests, each layer's internal/ headers and the command line's stay in the source tree.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/nninit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.h" PATTERN "*_test*" EXCLUDE)
+        FILES_MATCHING PATTERN "*.h" PATTERN "*_test*" EXCLUDE PATTERN "*test_support*" EXCLUDE
+        PATTERN "internal" EXCLUDE PATTERN "cli" EXCLUDE)
 install(EXPORT nninitTargets NAMESPACE nninit:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/nninit)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/nninitConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/nninitConfig.cmake

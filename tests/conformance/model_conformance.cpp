@@ -20,7 +20,6 @@
 #include <fmt/format.h>
 
 #include "nninit/expr/model_expression.h"
-#include "nninit/expr/rule.h"
 #include "nninit/expr/rules.h"
 #include "nninit/random/torch_generator.h"
 #include "oracle_file.h"
