@@ -12,7 +12,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    (void)nninit::expr::parse_expression(text).repr();
+    (void)nninit::lang::parse_expression(text).repr();
   } catch (const nninit::Error&) {
   }
   try {
