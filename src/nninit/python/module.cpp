@@ -292,6 +292,40 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
       py::arg("model"), py::arg("rules"), py::arg("dtype"), py::arg("generator"),
       "The state_dict of a model expression after the rules, as {name: array} in state_dict order");
 
+  m.def(
+      "parse_rule",
+      [](const std::string& text) {
+        const expr::Rule rule = expr::parse_rule(text);
+        // The right-hand side as written: the text after the '=' that ends the pattern.
+        const std::size_t equals = rule.text.find('=', rule.pattern_range.end);
+        py::dict parts;
+        parts["kind"] = rule.kind == expr::PatternKind::type_parameter ? "type" : "path";
+        parts["type"] = rule.type_name;
+        parts["parameter"] = rule.parameter_glob;
+        parts["path"] = rule.path_glob;
+        parts["expression"] = rule.text.substr(equals + 1);
+        return parts;
+      },
+      py::arg("rule"),
+      "A rule PATTERN=EXPR, parsed as the command line parses --init: {kind, type, parameter, path, "
+      "expression}");
+  m.def(
+      "rules_to_python",
+      [](const std::vector<std::string>& texts) {
+        std::vector<expr::Rule> rules;
+        for (const std::string& text : texts) rules.push_back(expr::parse_rule(text));
+        return expr::rules_to_python(rules);
+      },
+      py::arg("rules"), "The PyTorch init_fn code equivalent to a rule set");
+  m.def(
+      "check_expression",
+      [](const std::string& expression, std::pair<int, int> version) {
+        return expr::InitExpression::parse(expression, {.version = {version.first, version.second}})
+            .function();
+      },
+      py::arg("expression"), py::arg("torch_version"),
+      "Parses an init expression for a release (raising its error) and returns its function's name");
+
   m.def("init_functions", &expr::InitExpression::known_functions,
         "Every torch.nn.init function name nninit accepts, canonical names first");
   m.attr("newest_torch_version") =

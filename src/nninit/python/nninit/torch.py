@@ -18,15 +18,21 @@ overlap, a release nninit does not know.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import fnmatch
 import functools
 import inspect
+import math
 import re
+import threading
+import warnings
 
 import torch
 
 from nninit import _nninit, parse_torch_version
 
-__all__ = ["use", "release", "supports"]
+__all__ = ["use", "release", "supports", "accelerated", "apply_rules", "rules_to_python"]
 
 _DTYPES = {
     torch.float32: "float32",
@@ -105,27 +111,15 @@ def _literal(value) -> str:
     raise TypeError(f"nninit cannot pass {type(value).__name__} to an init function")
 
 
-def _state_of(generator):
-    return bytes(generator.get_state().numpy())
+def _state_of(generator) -> bytes:
+    return generator.get_state().numpy().tobytes()
 
 
-def _run(name, torch_function, bound):
-    arguments = dict(bound.arguments)
-    tensor = arguments.pop("tensor")
-    generator = arguments.pop("generator", None)
-    if not supports(tensor) or (name == "sparse_" and generator is not None):
-        # (sparse_ draws its randperm from PyTorch's default generator even when given another: two streams
-        # nninit would have to carry at once.)
-        return torch_function(*bound.args, **bound.kwargs)
+def _fill(expression: str, tensor, generator=None):
+    """Fills a tensor that supports() accepts with an init expression ("normal_(std=0.02)"), drawing from
+    `generator` (PyTorch's default one when None) and leaving it in the state PyTorch's function would."""
     version, capability = release()
     torch_generator = generator if generator is not None else torch.default_generator
-    if torch_generator.device.type != "cpu":
-        return torch_function(*bound.args, **bound.kwargs)
-    try:
-        expression = "{}({})".format(name, ", ".join(f"{k}={_literal(v)}" for k, v in arguments.items()))
-    except TypeError:
-        return torch_function(*bound.args, **bound.kwargs)
-
     engine = _nninit.Generator(torch_version=version, capability=capability)
     engine.set_state(_state_of(torch_generator))
     storage = tensor.untyped_storage() if hasattr(tensor, "untyped_storage") else tensor.storage()
@@ -134,14 +128,29 @@ def _run(name, torch_function, bound):
     base = tensor.data_ptr() - offset * element
     nbytes = storage.nbytes() if hasattr(storage, "nbytes") else storage.size() * element
     try:
-        with torch.no_grad():
-            _nninit.fill_memory(expression, base, nbytes, list(tensor.shape), list(tensor.stride()), offset,
-                                _DTYPES[tensor.dtype], engine)
+        _nninit.fill_memory(expression, base, nbytes, list(tensor.shape), list(tensor.stride()), offset,
+                            _DTYPES[tensor.dtype], engine)
     finally:
         # Also after an error: PyTorch's function may have drawn before failing (trunc_normal_ on float16
         # draws its uniform_ first), and nninit's engine has drawn the same.
-        torch_generator.set_state(torch.tensor(list(engine.get_state()), dtype=torch.uint8))
+        torch_generator.set_state(torch.frombuffer(bytearray(engine.get_state()), dtype=torch.uint8))
     return tensor
+
+
+def _run(name, torch_function, bound):
+    arguments = dict(bound.arguments)
+    tensor = arguments.pop("tensor")
+    generator = arguments.pop("generator", None)
+    if (not supports(tensor) or (generator is not None and generator.device.type != "cpu")
+            or (name == "sparse_" and generator is not None)):
+        # (sparse_ draws its randperm from PyTorch's default generator even when given another: two streams
+        # nninit would have to carry at once.)
+        return torch_function(*bound.args, **bound.kwargs)
+    try:
+        expression = "{}({})".format(name, ", ".join(f"{k}={_literal(v)}" for k, v in arguments.items()))
+    except TypeError:
+        return torch_function(*bound.args, **bound.kwargs)
+    return _fill(expression, tensor, generator)
 
 
 def _drop_in(name):
@@ -171,3 +180,144 @@ for _name in _FUNCTIONS:
 calculate_gain = torch.nn.init.calculate_gain
 __all__.append("calculate_gain")
 del _name
+
+
+# --- accelerated(): what module constructors and init code call, routed through nninit ----------------------
+
+_ORIGINAL_TENSOR_METHODS = {"uniform_": torch.Tensor.uniform_, "normal_": torch.Tensor.normal_}
+_patch_lock = threading.Lock()
+_patch_depth = 0
+
+
+def _tensor_method(name):
+    original = _ORIGINAL_TENSOR_METHODS[name]
+    first, second = ("from", "to") if name == "uniform_" else ("mean", "std")
+    init_names = ("a", "b") if name == "uniform_" else ("mean", "std")
+
+    @functools.wraps(original)
+    def method(self, *args, **kwargs):
+        # Tensor.uniform_(from=0, to=1, *, generator=None) and Tensor.normal_(mean=0, std=1, *, generator=None):
+        # anything else, or what autograd would refuse (an in-place op on a leaf that requires grad), is
+        # PyTorch's business and goes to the original method, which raises as it would have.
+        if len(args) > 2 or set(kwargs) - {first, second, "generator"} or (args and first in kwargs) or (
+                len(args) > 1 and second in kwargs):
+            return original(self, *args, **kwargs)
+        if self.requires_grad and torch.is_grad_enabled():
+            return original(self, *args, **kwargs)
+        values = list(args) + [kwargs.get(first, 0.0), kwargs.get(second, 1.0)][len(args):]
+        generator = kwargs.get("generator")
+        if (not supports(self) or (generator is not None and generator.device.type != "cpu")
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+            return original(self, *args, **kwargs)
+        expression = "{}({}={!r}, {}={!r})".format(name, init_names[0], float(values[0]), init_names[1],
+                                                   float(values[1]))
+        return _fill(expression, self, generator)
+
+    return method
+
+
+@contextlib.contextmanager
+def accelerated():
+    """Within it, torch.nn.init's functions and the CPU ``Tensor.uniform_`` / ``Tensor.normal_`` methods (what
+    module constructors and init code such as Hugging Face's ``module.weight.data.normal_(...)`` call) run on
+    nninit's parallel kernels: the model's state_dict and the generator state afterwards equal plain
+    PyTorch's bit for bit, only sooner. Nests; the originals are back when the outermost one exits."""
+    global _patch_depth
+    with _patch_lock:
+        if _patch_depth == 0:
+            saved = {name: getattr(torch.nn.init, name) for name in _FUNCTIONS if hasattr(torch.nn.init, name)}
+            accelerated._saved = saved
+            for name in saved:
+                setattr(torch.nn.init, name, globals()[name])
+            for name in _ORIGINAL_TENSOR_METHODS:
+                setattr(torch.Tensor, name, _tensor_method(name))
+        _patch_depth += 1
+    try:
+        yield
+    finally:
+        with _patch_lock:
+            _patch_depth -= 1
+            if _patch_depth == 0:
+                for name, function in accelerated._saved.items():
+                    setattr(torch.nn.init, name, function)
+                for name, method in _ORIGINAL_TENSOR_METHODS.items():
+                    setattr(torch.Tensor, name, method)
+
+
+# --- rules on the user's own modules ------------------------------------------------------------------------
+
+def rules_to_python(rules) -> str:
+    """The PyTorch ``init_fn`` code a rule set stands for (what ``nninit init --print-python`` prints)."""
+    return _nninit.rules_to_python(list(rules))
+
+
+def _type_names(module):
+    return [cls.__name__ for cls in type(module).__mro__]
+
+
+def _torch_fallback(expression: str, tensor):
+    """Runs an init expression with PyTorch's own function, for a tensor nninit does not fill itself."""
+    function_name = expression.split("(", 1)[0].strip().split(".")[-1]
+    torch_function = getattr(torch.nn.init, function_name, None)
+    if torch_function is None:
+        raise NotImplementedError(f"{function_name} is nninit's own scheme, and nninit cannot fill this tensor "
+                                  f"({tensor.dtype} on {tensor.device}); PyTorch has no such function")
+    call = lambda *args, **kwargs: torch_function(tensor, *args, **kwargs)
+    return eval(expression, {"__builtins__": {}, "math": math, function_name: call, "nn": None})
+
+
+def apply_rules(model, rules):
+    """Initialises the parameters of any torch module by rules PATTERN=EXPR, exactly as ``nninit init --init``
+    does for nninit's own models and as the equivalent ``init_fn`` (``rules_to_python``) would in PyTorch:
+    modules in ``model.apply`` order, each module's own parameters, the first matching rule wins. ``Type.param``
+    matches a module that is an instance of a class named Type (custom classes included); other patterns are
+    globs over the full parameter name. Returns, per rule, the names of the parameters it initialised."""
+    version, _ = release()
+    rules = list(rules)
+    parsed = []
+    for text in rules:
+        parts = _nninit.parse_rule(text)
+        _nninit.check_expression(parts["expression"], version)
+        parsed.append(parts)
+    names = {id(p): n for n, p in model.named_parameters()}
+    model_types = {name for module in model.modules() for name in _type_names(module)}
+    for parts, text in zip(parsed, rules):
+        if parts["kind"] == "type" and parts["type"] not in model_types and not hasattr(torch.nn, parts["type"]):
+            close = difflib.get_close_matches(parts["type"], sorted(model_types), n=2)
+            hint = " (did you mean {}?)".format(" or ".join(f"'{c}'" for c in close)) if close else ""
+            raise ValueError(f"rule '{text}': '{parts['type']}' is neither a torch.nn class nor a type in the "
+                             f"model{hint}")
+
+    def matches(parts, module, local, full):
+        if parts["kind"] == "type":
+            return parts["type"] in _type_names(module) and fnmatch.fnmatchcase(local, parts["parameter"])
+        return fnmatch.fnmatchcase(full, parts["path"])
+
+    initialised = [[] for _ in rules]
+    plan = []
+
+    def visit(module):
+        for local, parameter in module.named_parameters(recurse=False):
+            full = names.get(id(parameter), local)
+            for index, parts in enumerate(parsed):
+                if matches(parts, module, local, full):
+                    plan.append((index, parameter, full))
+                    break
+
+    model.apply(visit)
+    if not plan:
+        listing = ", ".join(names.values())
+        raise ValueError(f"apply_rules: no rule matched any parameter (rules: {', '.join(map(repr, rules))}); "
+                         f"the model's parameters are {listing}")
+    for index, parameter, full in plan:
+        expression = parsed[index]["expression"]
+        with torch.no_grad():
+            if supports(parameter):
+                _fill(expression, parameter)
+            else:
+                _torch_fallback(expression, parameter)
+        initialised[index].append(full)
+    for index, text in enumerate(rules):
+        if not initialised[index]:
+            warnings.warn(f"rule '{text}' matched no parameter", UserWarning, stacklevel=2)
+    return {text: initialised[index] for index, text in enumerate(rules)}
