@@ -18,10 +18,15 @@
 #include "nninit/core/tensor.h"
 #include "nninit/core/torch_release.h"
 #include "nninit/core/warning.h"
+#include "nninit/diag/diagnose.h"
+#include "nninit/diag/lint.h"
+#include "nninit/diag/recording.h"
 #include "nninit/expr/init_expression.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/expr/rules.h"
 #include "nninit/random/torch_generator.h"
+#include "nninit/report/diagnosis_run.h"
+#include "nninit/report/report.h"
 
 namespace py = pybind11;
 
@@ -163,6 +168,59 @@ void set_state_bytes(TorchGenerator& generator, const py::bytes& state) {
   const std::string_view view = state;
   generator.set_state(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(view.data()), view.size()));
+}
+
+// A NumPy array (any float dtype, converted to float32; or int64) as an owned, contiguous nninit tensor.
+Tensor tensor_from(const py::handle& object) {
+  if (object.is_none()) return {};
+  const py::array array = py::array::ensure(object);
+  if (!array) throw TypeError("expected a NumPy array in the recording");
+  Shape shape(array.shape(), array.shape() + array.ndim());
+  if (array.dtype().kind() == 'i' || array.dtype().kind() == 'u') {
+    const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
+    Tensor tensor = Tensor::empty(shape, DType::int64);
+    std::memcpy(tensor.raw_data(), values.data(),
+                static_cast<std::size_t>(values.size()) * sizeof(std::int64_t));
+    return tensor;
+  }
+  const auto values = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
+  Tensor tensor = Tensor::empty(shape, DType::float32);
+  std::memcpy(tensor.raw_data(), values.data(), static_cast<std::size_t>(values.size()) * sizeof(float));
+  return tensor;
+}
+
+std::vector<NamedTensor> named_tensors_from(const py::list& pairs) {
+  std::vector<NamedTensor> out;
+  for (const py::handle pair : pairs) {
+    const auto items = pair.cast<py::tuple>();
+    out.push_back({items[0].cast<std::string>(), tensor_from(items[1])});
+  }
+  return out;
+}
+
+// The recording nninit/torch.py makes from PyTorch's hooks (a dict of lists of arrays), as diag reads it.
+diag::Recording recording_from(const py::dict& record) {
+  diag::Recording recording;
+  for (const py::handle input : record["inputs"].cast<py::list>())
+    recording.inputs.push_back(tensor_from(input));
+  recording.train = record["train"].cast<bool>();
+  recording.gradient_note = record["gradient_note"].cast<std::string>();
+  for (const py::handle item : record["calls"].cast<py::list>()) {
+    const auto call = item.cast<py::dict>();
+    diag::CallRecord out;
+    out.name = call["name"].cast<std::string>();
+    out.type = call["type"].cast<std::string>();
+    out.depth = call["depth"].cast<int>();
+    out.has_parameters = call["has_parameters"].cast<bool>();
+    for (const py::handle output : call["outputs"].cast<py::list>())
+      out.outputs.push_back(tensor_from(output));
+    out.input_gradient = tensor_from(call["input_gradient"]);
+    out.output_gradient = tensor_from(call["output_gradient"]);
+    recording.calls.push_back(std::move(out));
+  }
+  recording.parameters = named_tensors_from(record["parameters"].cast<py::list>());
+  recording.parameter_gradients = named_tensors_from(record["parameter_gradients"].cast<py::list>());
+  return recording;
 }
 
 void register_errors() {
@@ -325,6 +383,74 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
       },
       py::arg("expression"), py::arg("torch_version"),
       "Parses an init expression for a release (raising its error) and returns its function's name");
+
+  m.def(
+      "diagnose_recording",
+      [](const py::dict& record, const std::string& model, const std::string& model_repr, std::uint64_t seed,
+         double signal_bound, const std::string& report_path) {
+        report::DiagnosisRun run;
+        run.model = model;
+        run.model_repr = model_repr;
+        run.seed = std::to_string(seed);
+        run.inputs = record["inputs_note"].cast<std::string>();
+        const diag::Recording recording = recording_from(record);
+        run.parameters = recording.parameters;
+        {
+          py::gil_scoped_release release;
+          run.diagnosis = diag::diagnose(
+              recording, {.gradient_seed = seed, .signal_bound = signal_bound, .train = recording.train});
+          if (!report_path.empty()) {
+            run.report_path = report_path;
+            report::write_report(report::diagnosis_page(run), report_path);
+          }
+        }
+        return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
+      },
+      py::arg("recording"), py::arg("model"), py::arg("model_repr"), py::arg("gradient_seed"),
+      py::arg("signal_bound"), py::arg("report"),
+      "Judges a pass recorded from PyTorch's hooks as `nninit diagnose` judges its own: (text, json)");
+
+  m.def(
+      "diagnose_expression",
+      [](const std::string& model_expression, const std::vector<std::string>& rule_texts,
+         const std::vector<Shape>& input_shapes, bool train, std::uint64_t gradient_seed, double signal_bound,
+         const std::string& report_path, TorchGenerator& engine) {
+        return with_python_warnings([&] {
+          std::vector<expr::Rule> rules;
+          for (const std::string& text : rule_texts) rules.push_back(expr::parse_rule(text));
+          report::DiagnosisRun run;
+          run.model = model_expression;
+          run.seed = std::to_string(engine.initial_seed());
+          run.variant = engine.variant();
+          run.rules = rule_texts;
+          {
+            py::gil_scoped_release release;
+            nn::ModulePtr model;
+            std::vector<Tensor> inputs;
+            // As `torch.manual_seed(seed); model = MODEL; init_fn; x = torch.randn(shape)` draws them.
+            as_default_generator(engine, [&](TorchGenerator& generator) {
+              model = expr::build_model(model_expression, generator);
+              if (!rules.empty()) expr::apply_rules(*model, rules, generator);
+              inputs = diag::random_inputs(*model, input_shapes, generator);
+            });
+            run.model_repr = model->repr();
+            run.inputs = "drawn as torch.randn right after the model (integer indices for an Embedding)";
+            run.parameters = model->named_parameters();
+            run.diagnosis = diag::diagnose(
+                *model, inputs,
+                {.gradient_seed = gradient_seed, .signal_bound = signal_bound, .train = train});
+            run.findings = diag::check_initialization(*model);
+            if (!report_path.empty()) {
+              run.report_path = report_path;
+              report::write_report(report::diagnosis_page(run), report_path);
+            }
+          }
+          return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
+        });
+      },
+      py::arg("model"), py::arg("rules"), py::arg("input_shapes"), py::arg("train"), py::arg("gradient_seed"),
+      py::arg("signal_bound"), py::arg("report"), py::arg("generator"),
+      "`nninit diagnose MODEL` in a call: (text, json), the lint's findings included");
 
   m.def("init_functions", &expr::InitExpression::known_functions,
         "Every torch.nn.init function name nninit accepts, canonical names first");

@@ -16,13 +16,15 @@ installed. ``nninit.torch`` works in place on torch tensors and on the user's ow
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterable, Optional, Sequence, Tuple, Union
 
 from nninit._nninit import Generator, init_functions, newest_torch_version, oldest_torch_version
 from nninit import _nninit
 
-__all__ = ["Generator", "fill", "init", "init_functions", "make_generator", "parse_torch_version"]
+__all__ = ["Diagnosis", "Generator", "check", "diagnose", "fill", "init", "init_functions", "make_generator",
+           "parse_torch_version"]
 
 _DTYPES = {
     "float32": "float32", "float": "float32", "torch.float32": "float32", "torch.float": "float32",
@@ -100,3 +102,49 @@ def init(model: str, rules: Iterable[str] = (), dtype=None, *, seed: Optional[in
     if name == "bfloat16":
         state = {key: _view_bfloat16(value) for key, value in state.items()}
     return state
+
+
+class Diagnosis:
+    """What ``nninit diagnose`` reports: ``text`` (as the terminal shows it), ``json`` (the --json document as a
+    dict) and ``report`` (the HTML page's path, when one was asked for)."""
+
+    def __init__(self, text: str, document: str, report=None):
+        self.text = text
+        self.json = json.loads(document)
+        self.report = report
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def flags(self) -> list:
+        """The vanishing and exploding signals found (empty when none crossed the bound)."""
+        return self.json["diagnosis"]["flags"]
+
+    @property
+    def findings(self) -> list:
+        """The lint's findings (empty for a model recorded from PyTorch: the lint reads nninit's own tree)."""
+        return self.json.get("findings") or []
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.get("severity") == "error" for f in self.findings)
+
+
+def diagnose(model: str, input_shape, rules: Iterable[str] = (), *, train: bool = True, seed: Optional[int] = None,
+             gradient_seed: int = 0, signal_bound: float = 100.0, report=None, torch_version=None,
+             capability: str = "avx2", generator: Optional[Generator] = None) -> Diagnosis:
+    """``nninit diagnose MODEL --input SHAPE``: the model built and initialised as ``nninit.init`` does, run
+    forward on a batch drawn as ``torch.randn(shape)`` right after it and backward from an N(0, 1) gradient;
+    activation and gradient statistics per layer, vanishing and exploding signals, symmetry and the lint.
+    ``input_shape`` is one shape or a list of shapes (one per model input). ``report=`` writes the HTML page."""
+    shapes = [list(input_shape)] if input_shape and isinstance(input_shape[0], int) else [list(s) for s in input_shape]
+    text, document = _nninit.diagnose_expression(model, list(rules), shapes, train, gradient_seed, signal_bound,
+                                                 "" if report is None else str(report),
+                                                 _generator(generator, seed, torch_version, capability))
+    return Diagnosis(text, document, report)
+
+
+def check(model: str, input_shape, rules: Iterable[str] = (), **options) -> Diagnosis:
+    """``nninit check``: the diagnosis of ``diagnose``; ``.has_errors`` is what makes ``check`` exit 1."""
+    return diagnose(model, input_shape, rules, **options)

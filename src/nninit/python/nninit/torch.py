@@ -30,9 +30,9 @@ import warnings
 
 import torch
 
-from nninit import _nninit, parse_torch_version
+from nninit import Diagnosis, _nninit, parse_torch_version
 
-__all__ = ["use", "release", "supports", "accelerated", "apply_rules", "rules_to_python"]
+__all__ = ["use", "release", "supports", "accelerated", "apply_rules", "rules_to_python", "diagnose", "Diagnosis"]
 
 _DTYPES = {
     torch.float32: "float32",
@@ -321,3 +321,100 @@ def apply_rules(model, rules):
         if not initialised[index]:
             warnings.warn(f"rule '{text}' matched no parameter", UserWarning, stacklevel=2)
     return {text: initialised[index] for index, text in enumerate(rules)}
+
+
+# --- diagnose the user's real model ---------------------------------------------------------------------------
+
+def _tensors_in(value):
+    """The tensors in a module's output, in order: a tensor, or nested tuples, lists and dicts of them."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in _tensors_in(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _tensors_in(item)]
+    return []
+
+
+def _array(tensor):
+    tensor = tensor.detach()
+    if tensor.is_floating_point():
+        return tensor.to("cpu", torch.float32).clone().numpy()
+    if tensor.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
+        return tensor.to("cpu", torch.int64).clone().numpy()
+    return None
+
+
+def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=100.0, report=None):
+    """Runs the real model forward on the example inputs and backward from an N(0, 1) gradient at each float
+    output (nninit's generator, seeded with gradient_seed), records every module call through PyTorch's hooks
+    (order, type, outputs, the gradient reaching each module's first input and output), and judges the
+    record as ``nninit diagnose`` judges its own models: statistics per layer and parameter, vanishing and
+    exploding signals. ``train=True`` is the mode training starts in (BatchNorm on batch statistics).
+
+    The model is left as it was: parameters, buffers (BatchNorm's running statistics), ``.grad``, the
+    train/eval mode of every module and PyTorch's random state. Functional calls (``F.relu``) are not
+    modules and are not recorded as layers of their own. Returns a Diagnosis; ``report="page.html"`` also
+    writes the HTML report."""
+    names = {module: name for name, module in model.named_modules()}
+    calls, stack, handles = [], [], []
+
+    def pre_hook(module, args):
+        record = {"name": names.get(module, type(module).__name__), "type": type(module).__name__,
+                  "depth": len(stack), "has_parameters": any(True for _ in module.parameters(recurse=False)),
+                  "outputs": [], "input_gradient": None, "output_gradient": None}
+        calls.append(record)
+        stack.append(record)
+        inputs = _tensors_in(args)
+        if inputs and inputs[0].requires_grad:
+            inputs[0].register_hook(lambda g, r=record: r.__setitem__("input_gradient", _array(g)))
+
+    def post_hook(module, args, output):
+        record = stack.pop()
+        outputs = _tensors_in(output)
+        record["outputs"] = [_array(t) for t in outputs]
+        if outputs and outputs[0].requires_grad:
+            outputs[0].register_hook(lambda g, r=record: r.__setitem__("output_gradient", _array(g)))
+
+    modes = {module: module.training for module in model.modules()}
+    buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    try:
+        with torch.random.fork_rng(devices=[]):
+            model.train(train)
+            for module in model.modules():
+                handles.append(module.register_forward_pre_hook(pre_hook))
+                handles.append(module.register_forward_hook(post_hook))
+            inputs = [x.detach().clone().requires_grad_(True) if isinstance(x, torch.Tensor) and
+                      x.is_floating_point() else x for x in example_inputs]
+            for p in model.parameters():
+                p.grad = None
+            with torch.enable_grad():
+                outputs = [t for t in _tensors_in(model(*inputs)) if t.is_floating_point() and t.requires_grad]
+                from nninit import fill, make_generator
+                generator = make_generator(gradient_seed)
+                seeds = [torch.from_numpy(fill("normal_()", list(t.shape), generator=generator)).to(t.dtype)
+                         for t in outputs]
+                if outputs:
+                    torch.autograd.backward(outputs, seeds)
+        parameters = [(name, _array(p)) for name, p in model.named_parameters()]
+        parameter_gradients = [(name, _array(p.grad) if p.grad is not None else _array(torch.zeros_like(p)))
+                               for name, p in model.named_parameters()]
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, mode in modes.items():
+            module.training = mode
+        with torch.no_grad():
+            for name, b in model.named_buffers():
+                b.copy_(buffers[name])
+        for name, p in model.named_parameters():
+            p.grad = grads[name]
+    shapes = ", ".join("x".join(map(str, x.shape)) for x in example_inputs if isinstance(x, torch.Tensor))
+    record = {"inputs": [_array(x) for x in example_inputs if isinstance(x, torch.Tensor)], "train": train,
+              "gradient_note": f"N(0, 1) at each float output, nninit's generator seeded {gradient_seed}",
+              "inputs_note": f"{shapes}, the example inputs given", "calls": calls, "parameters": parameters,
+              "parameter_gradients": parameter_gradients}
+    text, document = _nninit.diagnose_recording(record, type(model).__name__, repr(model), gradient_seed,
+                                                 signal_bound, "" if report is None else str(report))
+    return Diagnosis(text, document, report)
