@@ -121,6 +121,34 @@ TEST_F(Cli, DiagnoseFlagsVanishingAndSymmetry) {
   EXPECT_TRUE(contains(r.output, "identical")) << r.output;
 }
 
+// The built-in CNN's max pools and its Linear(1568, 10) shrink the per-element gradient by construction;
+// that is no vanishing gradient (docs/diagnostics.md).
+TEST_F(Cli, DiagnoseCnnHasNoVanishingGradient) {
+  const Result r = run("diagnose cnn");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_FALSE(contains(r.output, "vanishing:")) << r.output;
+  EXPECT_FALSE(contains(r.output, "backward signal vanishing")) << r.output;
+}
+
+// Train mode by default, as a module starts training; --eval asks for eval mode. A fresh BatchNorm is the
+// identity in eval mode (running mean 0, variance 1) and normalises the batch in train mode.
+TEST_F(Cli, DiagnoseDefaultsToTrainMode) {
+  const std::string model =
+      "\"Sequential(Linear(8, 8), BatchNorm1d(8))\" --input 64,8 --init \"0.weight=normal_(std=3.0)\"";
+  Result r = run("diagnose " + model + " --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  nlohmann::json j = parse_json(r);
+  EXPECT_EQ(j["diagnosis"]["mode"], "train");
+  EXPECT_NEAR(j["diagnosis"]["layers"][1]["output"]["std"].get<double>(), 1.0, 0.02) << r.output;
+  r = run("diagnose " + model + " --eval --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  j = parse_json(r);
+  EXPECT_EQ(j["diagnosis"]["mode"], "eval");
+  EXPECT_GT(j["diagnosis"]["layers"][1]["output"]["std"].get<double>(), 3.0) << r.output;
+  r = run("diagnose mlp");
+  EXPECT_TRUE(contains(r.output, "train mode")) << r.output;
+}
+
 TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
   const std::string report = path("report.html");
   const Result r = run("diagnose mlp --report " + report + " --probe --steps 20 --depth-sweep");

@@ -47,8 +47,8 @@ struct InitOptions : ModelOptions {
 
 struct DiagnoseOptions : ModelOptions {
   std::string input_file;  // a safetensors file: its tensors, in file order, are the model's inputs
-  bool train = false;
-  std::string report;  // an HTML file to write
+  bool train = true;       // --eval: eval mode; train mode otherwise, as a PyTorch module starts training
+  std::string report;      // an HTML file to write
   bool probe = false;
   std::string optimizer = "sgd";
   int steps = 300;

@@ -90,7 +90,10 @@ int main(int argc, char** argv) {
                     "model's");
   diagnose_command->add_option("--input-file", diagnose.input_file,
                                "A safetensors file whose tensors, in file order, are the model's inputs");
-  diagnose_command->add_flag("--train", diagnose.train, "Run in train mode (BatchNorm batch statistics)");
+  diagnose_command->add_flag("--train,!--eval", diagnose.train,
+                             "Train mode (the default, as a module starts training: BatchNorm normalises by "
+                             "batch statistics, dropout is active) or --eval: eval mode (fresh BatchNorm is "
+                             "the identity)");
   diagnose_command->add_option("--report", diagnose.report, "Write a self-contained HTML report here");
   diagnose_command->add_flag("--probe", diagnose.probe,
                              "Train copies of the model under several initialisations and compare losses");

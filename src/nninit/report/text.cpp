@@ -45,7 +45,8 @@ std::string format_diagnosis(const diag::Diagnosis& d) {
                     number(l.std_ratio), number(l.input_grad_std), number(l.grad_ratio));
   }
   out +=
-      "\n(ratio: output std over the previous layer's; grad std: the gradient reaching the layer's input,\n"
+      "\n(ratio: output std over the layer's own input's; grad std: the gradient reaching the layer's "
+      "input,\n"
       " ratio: over the gradient reaching its output)\n\n";
 
   std::size_t pwidth = 9;
