@@ -149,6 +149,23 @@ TEST_F(Cli, DiagnoseDefaultsToTrainMode) {
   EXPECT_TRUE(contains(r.output, "train mode")) << r.output;
 }
 
+// Misspelled subcommands, options and built-in model names get a suggestion and exit status 2.
+TEST_F(Cli, MisspellingsGetDidYouMean) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"diagnos mlp", "unknown command 'diagnos' (did you mean 'diagnose'?)"},
+      {"help", "unknown command 'help' (did you mean '--help'?)"},
+      {"diagnose mlp --inpt 4,784", "unknown option '--inpt' for 'nninit diagnose' (did you mean '--input'"},
+      {"check mpl", "MODEL: 'mpl' is no built-in model, expression or file (did you mean 'mlp'?)"},
+      // One prefix, the option's own (it read "--input: --shape: ...").
+      {"diagnose mlp --input 4,x", "nninit: error: --input: 'x' is not a non-negative integer (in '4,x')"},
+  };
+  for (const auto& [line, message] : cases) {
+    const Result r = run(line);
+    EXPECT_EQ(r.status, 2) << line << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, message)) << line << "\n" << r.output;
+  }
+}
+
 TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
   const std::string report = path("report.html");
   const Result r = run("diagnose mlp --report " + report + " --probe --steps 20 --depth-sweep");

@@ -2,6 +2,9 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -10,6 +13,7 @@
 #include "nninit/cli/options.h"
 #include "nninit/core/error.h"
 #include "nninit/core/warning.h"
+#include "nninit/lang/suggest.h"
 
 namespace {
 
@@ -46,6 +50,43 @@ void add_model_options(CLI::App& command, nninit::cli::ModelOptions& options, co
 
 void print_error(const char* message) {
   std::fputs(fmt::format("nninit: error: {}\n", message).c_str(), stderr);
+}
+
+// Its long options, --help included.
+std::vector<std::string> long_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+  }
+  return names;
+}
+
+// What CLI11 only calls unexpected, said with a suggestion: a misspelled subcommand ("diagnos", "help") or
+// long option ("--inpt"). "" when the command line names only known things.
+std::string misspelling(CLI::App& app, int argc, char** argv) {
+  int at = 1;
+  while (at < argc && argv[at][0] == '-') ++at;
+  if (at == argc) return "";
+  const std::string word = argv[at];
+  const std::vector<CLI::App*> named =
+      app.get_subcommands([&](CLI::App* sub) { return sub->check_name(word); });
+  if (named.empty()) {
+    std::vector<std::string> names = long_names(app);
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      names.push_back(sub->get_name());
+    return fmt::format("unknown command '{}'{}", word, nninit::lang::did_you_mean(word, names));
+  }
+  const CLI::App* command = named.front();
+  for (int i = at + 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!arg.starts_with("--")) continue;
+    const std::string name(arg.substr(0, arg.find('=')));
+    if (name == "--help" || command->get_option_no_throw(name) != nullptr) continue;
+    return fmt::format("unknown option '{}' for 'nninit {}'{}", name, word,
+                       nninit::lang::did_you_mean(name, long_names(*command)));
+  }
+  return "";
 }
 
 }  // namespace
@@ -124,7 +165,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(e.what());
+    const std::string suggestion = misspelling(app, argc, argv);
+    print_error(suggestion.empty() ? e.what() : suggestion.c_str());
     std::fputs("Run with --help for usage.\n", stderr);
     return exit_bad_input;
   }
