@@ -1,5 +1,6 @@
 // End-to-end tests of the model commands: `nninit init` (against PyTorch 1.13), `nninit diagnose` on the
 // built-in MLP, CNN, Transformer encoder and LSTM, and `nninit check` with its exit status.
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -260,6 +261,48 @@ TEST_F(Cli, CheckGatesOnErrors) {
   EXPECT_EQ(r.status, 0) << r.output;
   r = run("check \"Sequential(Linear(16, 32), Tanh(), Linear(32, 2))\" --init \"Linear.weight=nonsense_()\"");
   EXPECT_EQ(r.status, 2) << r.output;
+}
+
+// The lint's text scales: one finding per pattern, --quiet one line each (plus the layers it covers),
+// --min-severity hides the milder ones and says how many.
+TEST_F(Cli, CheckGroupsAndFiltersFindings) {
+  Result r = run("check transformer --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(
+      contains(r.output, "covers: 4 parameters (layers.0.linear1.weight ... layers.3.linear1.weight)"))
+      << r.output;
+  EXPECT_LE(std::count(r.output.begin(), r.output.end(), '\n'), 11) << r.output;
+  EXPECT_FALSE(contains(r.output, "fix:")) << r.output;
+  r = run("check mlp --min-severity warning");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "--init \"[02].weight=kaiming_normal_(nonlinearity='relu')\"")) << r.output;
+  EXPECT_FALSE(contains(r.output, "info:")) << r.output;
+  EXPECT_TRUE(contains(r.output, "0 error(s), 1 warning(s), 2 note(s) (2 below warning not shown)"))
+      << r.output;
+  r = run("check mlp --min-severity fatal");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--min-severity: unknown severity 'fatal'")) << r.output;
+}
+
+// --json: a versioned schema (docs/diagnostics.md); the seed and every number a finding states are numbers.
+TEST_F(Cli, JsonDocumentsAreVersionedWithNumericFields) {
+  Result r = run("check mlp --json --seed 7");
+  ASSERT_EQ(r.status, 0) << r.output;
+  nlohmann::json j = parse_json(r);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_TRUE(j["seed"].is_number_unsigned()) << r.output;
+  EXPECT_EQ(j["seed"], 7);
+  const nlohmann::json& scale = j["findings"][0];
+  EXPECT_EQ(scale["check"], "scale");
+  for (const char* field : {"measured_std", "expected_std", "ratio", "end_to_end"})
+    EXPECT_TRUE(scale[field].is_number()) << field << "\n" << r.output;
+  EXPECT_EQ(scale["compounding_layers"], 2);
+  EXPECT_EQ(scale["covers"].size(), 2u);
+  r = run("diagnose mlp --json --seed 7");
+  ASSERT_EQ(r.status, 0) << r.output;
+  j = parse_json(r);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["seed"], 7);
 }
 
 // LSUV's data-measured scales are not judged by fan-in (diag::LintOptions): before, `check tanh-mlp --preset

@@ -48,6 +48,13 @@ void add_model_options(CLI::App& command, nninit::cli::ModelOptions& options, co
   add_generator_options(command, options.generator);
 }
 
+// How check and diagnose print the lint (the JSON document always holds every finding).
+void add_lint_text_options(CLI::App& command, nninit::cli::LintTextOptions& options) {
+  command.add_option("--min-severity", options.min_severity,
+                     "Show lint findings of this severity or worse: info (default), warning, error");
+  command.add_flag("--quiet", options.quiet, "One line per lint finding, without effect, fix and reason");
+}
+
 void print_error(const char* message) {
   std::fputs(fmt::format("nninit: error: {}\n", message).c_str(), stderr);
 }
@@ -143,12 +150,14 @@ int main(int argc, char** argv) {
   diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
                              "Also run a 50-layer tanh and ReLU network under seven initialisations");
   diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");
+  add_lint_text_options(*diagnose_command, diagnose.lint_text);
 
   nninit::cli::CheckOptions check;
   CLI::App* check_command = app.add_subcommand(
       "check", "Lint the initialisation against the architecture (exit status 1 on errors)");
   add_model_options(*check_command, check, "The batch shape --preset lsuv runs on");
   check_command->add_flag("--json", check.json, "Print one JSON document");
+  add_lint_text_options(*check_command, check.lint_text);
 
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =

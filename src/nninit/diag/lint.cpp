@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <optional>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/lint_checks.h"
 #include "nninit/diag/symmetry.h"
+#include "nninit/expr/rules.h"
 #include "nninit/init/fan.h"
 
 namespace nninit::diag {
@@ -237,6 +240,11 @@ void check_scale(const LayerInfo& layer, const EndToEnd& chain, std::span<const 
   }
   finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation.expression);
   finding.reason = scale_reason(layer);
+  finding.numbers = {.measured_std = measured,
+                     .expected_std = recommendation.expected_std,
+                     .ratio = r,
+                     .end_to_end = f.normalized ? std::numeric_limits<double>::quiet_NaN() : predicted,
+                     .compounding_layers = chain.layers};
   out.push_back(std::move(finding));
 }
 
@@ -382,7 +390,115 @@ std::size_t layer_order(const Architecture& architecture, const std::string& pat
   return best;
 }
 
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', begin);
+    parts.emplace_back(
+        path.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin));
+    if (dot == std::string_view::npos) return parts;
+    begin = dot + 1;
+  }
+}
+
+// A glob that names exactly `members` among `names`, or "" when none of the forms tried does: the
+// differing components as '*' ("layers.*.linear1.weight"), the common tail after them ("*.linear1.weight"),
+// or one differing single-character component as a class ("[02].weight").
+std::string glob_for(const std::vector<std::string>& members, std::span<const std::string> names) {
+  std::vector<std::vector<std::string>> split;
+  for (const std::string& m : members) split.push_back(split_path(m));
+  const std::size_t size = split.front().size();
+  std::vector<bool> differs(size, false);
+  for (const auto& parts : split) {
+    if (parts.size() != size) return "";
+    for (std::size_t i = 0; i < size; ++i) differs[i] = differs[i] || parts[i] != split.front()[i];
+  }
+  const auto last_differing = static_cast<std::size_t>(
+      std::distance(differs.begin(), std::find(differs.rbegin(), differs.rend(), true).base()) - 1);
+  std::vector<std::string> candidates;
+  std::string starred, tail = "*", classed;
+  for (std::size_t i = 0; i < size; ++i) {
+    starred += (i ? "." : "") + (differs[i] ? std::string("*") : split.front()[i]);
+    if (i > last_differing) tail += "." + split.front()[i];
+  }
+  candidates.push_back(starred);
+  if (tail != "*") candidates.push_back(tail);
+  if (std::count(differs.begin(), differs.end(), true) == 1) {
+    std::string chars;
+    for (const auto& parts : split) {
+      if (parts[last_differing].size() != 1) {
+        chars.clear();
+        break;
+      }
+      if (chars.find(parts[last_differing]) == std::string::npos) chars += parts[last_differing];
+    }
+    if (!chars.empty()) {
+      std::sort(chars.begin(), chars.end());
+      for (std::size_t i = 0; i < size; ++i)
+        classed += (i ? "." : "") + (differs[i] ? "[" + chars + "]" : split.front()[i]);
+      candidates.push_back(classed);
+    }
+  }
+  for (const std::string& candidate : candidates) {
+    const bool exact = std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+      const bool member = std::find(members.begin(), members.end(), name) != members.end();
+      return expr::glob_match(candidate, name) == member;
+    });
+    if (exact) return path_pattern("", candidate);
+  }
+  return "";
+}
+
 }  // namespace
+
+std::vector<Finding> group_findings(std::span<const Finding> findings,
+                                    std::span<const std::string> parameter_names) {
+  const auto is_parameter = [&](const std::string& path) {
+    return std::find(parameter_names.begin(), parameter_names.end(), path) != parameter_names.end();
+  };
+  const auto expression = [](const Finding& f) { return f.fix.substr(f.fix.find('=') + 1); };
+  // The path with its numeric components (layer indices) starred: the same role in another layer.
+  const auto role = [](const std::string& path) {
+    std::vector<std::string> parts = split_path(path);
+    for (std::string& part : parts) {
+      if (!part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        part = "*";
+    }
+    return fmt::format("{}", fmt::join(parts, "."));
+  };
+  std::vector<Finding> out;
+  std::vector<bool> done(findings.size(), false);
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    if (done[i]) continue;
+    const Finding& first = findings[i];
+    std::vector<std::size_t> group = {i};
+    if (is_parameter(first.path) && first.fix.find('=') != std::string::npos) {
+      for (std::size_t j = i + 1; j < findings.size(); ++j) {
+        const Finding& f = findings[j];
+        if (!done[j] && f.check == first.check && f.severity == first.severity && is_parameter(f.path) &&
+            f.fix.find('=') != std::string::npos && expression(f) == expression(first) &&
+            role(f.path) == role(first.path))
+          group.push_back(j);
+      }
+    }
+    std::vector<std::string> members;
+    for (std::size_t k : group) members.push_back(findings[k].path);
+    const std::string glob = group.size() > 1 ? glob_for(members, parameter_names) : std::string();
+    if (glob.empty()) {
+      done[i] = true;
+      out.push_back(first);
+      continue;
+    }
+    for (std::size_t k : group) done[k] = true;
+    Finding grouped = first;
+    grouped.path = glob;
+    grouped.fix = fmt::format("{}={}", glob, expression(first));
+    grouped.covers = std::move(members);
+    out.push_back(std::move(grouped));
+  }
+  return out;
+}
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {

@@ -49,6 +49,7 @@
 // info; normalization is a warning (a zero scale can be deliberate: Goyal et al. 2017's zero-gamma).
 #pragma once
 
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,6 +64,17 @@ enum class Severity { info, warning, error };
 
 std::string_view severity_name(Severity severity);  // "info", "warning", "error"
 
+// The numbers a scale, scheme or transformer finding states, as numbers (--json); NaN (0 layers) where a
+// finding states none.
+struct FindingNumbers {
+  double measured_std = std::numeric_limits<double>::quiet_NaN();  // the weight's RMS
+  double expected_std = std::numeric_limits<double>::quiet_NaN();  // the matching scheme's std, or 0.02
+  double ratio = std::numeric_limits<double>::quiet_NaN();         // measured_std / expected_std
+  // The predicted end-to-end factor over the model's compounding layers, and how many there are.
+  double end_to_end = std::numeric_limits<double>::quiet_NaN();
+  int compounding_layers = 0;
+};
+
 struct Finding {
   Severity severity = Severity::info;
   std::string check{};  // "scale", "scheme", "symmetry", "bias", "normalization", "forget_gate", ...
@@ -72,6 +84,10 @@ struct Finding {
   std::string effect{};   // the expected effect, in numbers
   std::string fix{};      // a PATTERN=EXPR rule that fixes it (expr::parse_rule accepts it)
   std::string reason{};   // the rule behind it, in one sentence
+  FindingNumbers numbers{};
+  // A grouped finding (group_findings): the parameters it stands for, `path` being the glob that names
+  // them; empty for a finding on one parameter or module.
+  std::vector<std::string> covers{};
 };
 
 // What the lint is told beyond the parameters themselves.
@@ -87,6 +103,14 @@ struct LintOptions {
 
 // Every finding, in the model's named_modules() order.
 std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& options = {});
+
+// Findings of the same check, severity, fix expression and role (the path with its layer indices starred)
+// on parameters that one glob names exactly (no other of `parameter_names`, the model's named_parameters(),
+// matches it) become one finding: its path is that glob ("layers.*.linear1.weight", "[02].weight"), its
+// fix one rule with it, its message and numbers the first member's, and `covers` lists the members.
+// Findings no glob groups are kept as they are; the order is the first member's.
+std::vector<Finding> group_findings(std::span<const Finding> findings,
+                                    std::span<const std::string> parameter_names);
 
 bool has_errors(std::span<const Finding> findings);
 std::size_t count(std::span<const Finding> findings, Severity severity);

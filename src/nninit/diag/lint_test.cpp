@@ -346,6 +346,58 @@ TEST(Lint, EveryFixParsesAndFixes) {
   expect_fixes_work("Sequential(Embedding(10, 16), TransformerEncoderLayer(16, 2, 32))", [](nn::Module&) {});
 }
 
+std::vector<std::string> parameter_names(nn::Module& model) {
+  std::vector<std::string> names;
+  for (const NamedTensor& p : model.named_parameters()) names.push_back(p.name);
+  return names;
+}
+
+// One finding per pattern: the same check, severity and fix on parameters one glob names exactly. The glob
+// is a rule that fixes every member.
+TEST(Lint, FindingsAreGroupedUnderOneGlob) {
+  const nn::ModulePtr mlp = build(relu_mlp);
+  const std::vector<Finding> grouped = group_findings(check_initialization(*mlp), parameter_names(*mlp));
+  const Finding* hidden = find(grouped, "[02].weight", "scale");
+  ASSERT_NE(hidden, nullptr) << all(grouped);
+  EXPECT_EQ(hidden->covers, (std::vector<std::string>{"0.weight", "2.weight"}));
+  EXPECT_EQ(hidden->fix, "[02].weight=kaiming_normal_(nonlinearity='relu')");
+  EXPECT_NEAR(hidden->numbers.ratio, 1.0 / std::sqrt(6.0), 0.01);  // PyTorch's default against Kaiming
+  EXPECT_NEAR(hidden->numbers.end_to_end, 1.0 / 6.0, 0.01);
+  EXPECT_EQ(hidden->numbers.compounding_layers, 2);
+  const Finding* biases = find(grouped, "*.bias", "bias");
+  ASSERT_NE(biases, nullptr) << all(grouped);
+  EXPECT_EQ(biases->covers.size(), 3u);
+  ASSERT_NE(find(grouped, "4.weight", "scale"), nullptr);  // alone: another fix
+  EXPECT_EQ(grouped.size(), 3u) << all(grouped);
+  // Applying the grouped fixes clears what they stand for.
+  apply(*mlp, {hidden->fix, biases->fix});
+  const std::vector<Finding> after = check_initialization(*mlp);
+  for (const char* path : {"0.weight", "2.weight"})
+    EXPECT_EQ(find(after, path, "scale"), nullptr) << all(after);
+  for (const Finding& f : after) EXPECT_NE(f.check, "bias") << f.message;
+
+  // A 4-layer encoder: one finding per role, not per layer.
+  const nn::ModulePtr encoder = build(
+      "TransformerEncoder(TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=256, dropout=0.0, "
+      "batch_first=True), num_layers=4)");
+  const std::vector<Finding> roles =
+      group_findings(check_initialization(*encoder), parameter_names(*encoder));
+  const Finding* in_proj = find(roles, "layers.*.self_attn.in_proj_weight", "transformer");
+  ASSERT_NE(in_proj, nullptr) << all(roles);
+  EXPECT_EQ(in_proj->covers.size(), 4u);
+  EXPECT_EQ(in_proj->fix, "layers.*.self_attn.in_proj_weight=normal_(std=0.02)");
+  EXPECT_EQ(roles.size(), 5u) << all(roles);
+
+  // No single glob names 0, 2, ..., 14 without 16: those findings stay one per layer.
+  std::string expression = "Sequential(";
+  for (int i = 0; i < 8; ++i) expression += "Linear(256, 256), ReLU(), ";
+  expression += "Linear(256, 256))";
+  const nn::ModulePtr stack = build(expression);
+  apply(*stack, {"Linear.weight=xavier_normal_", "Linear.bias=zeros_"});
+  const std::vector<Finding> layers = check_initialization(*stack);
+  EXPECT_EQ(group_findings(layers, parameter_names(*stack)).size(), layers.size());
+}
+
 // LSUV sets each pre-activation to unit std on the data; Kaiming keeps the activations' second moment. On
 // unit inputs the first ReLU layer therefore gets 1/sqrt(2) of Kaiming's std, which the fan-based scale
 // check reads as a 0.71x shrink per layer. Told which layers LSUV scaled, the lint leaves their scale alone.
