@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nninit/cli/options.h"
+#include "nninit/lang/suggest.h"
 
 namespace nninit::cli {
 
@@ -56,6 +57,16 @@ std::string resolve_model(const std::string& model, std::string* input_shape) {
     if (text.find_first_not_of(" \t\n") == std::string::npos)
       throw UsageError(fmt::format("MODEL: {} is empty", model));
     return text;
+  }
+  // A bare word close to a built-in name is a misspelled one ("mpl"), not an expression.
+  if (model.find_first_of("(.,") == std::string::npos) {
+    std::vector<std::string_view> names;
+    for (const BuiltinModel& m : builtin_models()) names.push_back(m.name);
+    const std::string suggestion = lang::did_you_mean(model, names);
+    if (!suggestion.empty()) {
+      throw UsageError(
+          fmt::format("MODEL: '{}' is no built-in model, expression or file{}", model, suggestion));
+    }
   }
   return model;
 }

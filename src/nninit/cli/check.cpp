@@ -5,6 +5,7 @@
 
 #include "nninit/cli/commands.h"
 #include "nninit/cli/model.h"
+#include "nninit/cli/options.h"
 #include "nninit/diag/lint.h"
 #include "nninit/report/json.h"
 #include "nninit/report/text.h"
@@ -14,18 +15,21 @@ namespace nninit::cli {
 using Json = nlohmann::ordered_json;
 
 int run_check(const CheckOptions& options) {
+  const report::FindingsView view = findings_view(options.lint_text);
   PreparedModel prepared = prepare_model(options);
   const std::vector<diag::Finding> findings = lint_prepared(prepared);
   if (options.json) {
     Json out;
+    out["schema_version"] = report::json_schema_version;
     out["model"] = prepared.expression;
+    out["seed"] = parse_seed(options.generator.seed);
     out["findings"] = report::to_json(findings);
     out["errors"] = diag::count(findings, diag::Severity::error);
     out["warnings"] = diag::count(findings, diag::Severity::warning);
     out["infos"] = diag::count(findings, diag::Severity::info);
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
   } else {
-    std::fputs(report::format_findings(findings).c_str(), stdout);
+    std::fputs(report::format_findings(findings, view).c_str(), stdout);
   }
   return diag::has_errors(findings) ? 1 : 0;
 }

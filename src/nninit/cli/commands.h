@@ -45,19 +45,27 @@ struct InitOptions : ModelOptions {
   bool json = false;
 };
 
+// How `check` and `diagnose` print the lint.
+struct LintTextOptions {
+  std::string min_severity = "info";  // info | warning | error: the least severe finding shown
+  bool quiet = false;                 // one line per finding
+};
+
 struct DiagnoseOptions : ModelOptions {
   std::string input_file;  // a safetensors file: its tensors, in file order, are the model's inputs
-  bool train = false;
-  std::string report;  // an HTML file to write
+  bool train = true;       // --eval: eval mode; train mode otherwise, as a PyTorch module starts training
+  std::string report;      // an HTML file to write
   bool probe = false;
   std::string optimizer = "sgd";
   int steps = 300;
   bool depth_sweep = false;
   bool json = false;
+  LintTextOptions lint_text;
 };
 
 struct CheckOptions : ModelOptions {
   bool json = false;
+  LintTextOptions lint_text;
 };
 
 int run_fill(const FillOptions& options);

@@ -109,19 +109,21 @@ diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel&
 
 int run_diagnose(const DiagnoseOptions& options) {
   check_diagnose_options(options);
+  const report::FindingsView view = findings_view(options.lint_text);
   PreparedModel prepared = prepare_model(options);
   const std::vector<Tensor> inputs = model_inputs(options, prepared);
   const std::uint64_t seed = parse_seed(options.generator.seed);
 
   report::DiagnosisRun run{.model = prepared.expression,
                            .model_repr = prepared.model->repr(),
-                           .seed = options.generator.seed,
+                           .seed = seed,
                            .variant = prepared.variant,
                            .rules = options.rules,
                            .preset = options.preset,
                            .parameters = prepared.model->named_parameters(),
                            .lsuv = prepared.lsuv,
-                           .report_path = options.report};
+                           .report_path = options.report,
+                           .findings_view = view};
   run.diagnosis = diag::diagnose(*prepared.model, inputs, {.gradient_seed = seed, .train = options.train});
   run.inputs = describe_inputs(options, inputs, run.diagnosis.input_std);
   run.findings = lint_prepared(prepared);

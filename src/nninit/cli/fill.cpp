@@ -16,7 +16,13 @@
 namespace nninit::cli {
 
 int run_fill(const FillOptions& options) {
-  const Shape shape = parse_shape(options.shape);
+  const Shape shape = [&] {
+    try {
+      return parse_shape(options.shape);
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("--shape: {}", e.what()));
+    }
+  }();
   const DType dtype = parse_dtype(options.dtype);
   const TorchVariant variant = configure_default_generator(options.generator);
   const auto expression = expr::InitExpression::parse(options.expression, {.version = variant.version});

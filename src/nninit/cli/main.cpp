@@ -2,6 +2,9 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -10,6 +13,7 @@
 #include "nninit/cli/options.h"
 #include "nninit/core/error.h"
 #include "nninit/core/warning.h"
+#include "nninit/lang/suggest.h"
 
 namespace {
 
@@ -44,8 +48,52 @@ void add_model_options(CLI::App& command, nninit::cli::ModelOptions& options, co
   add_generator_options(command, options.generator);
 }
 
+// How check and diagnose print the lint (the JSON document always holds every finding).
+void add_lint_text_options(CLI::App& command, nninit::cli::LintTextOptions& options) {
+  command.add_option("--min-severity", options.min_severity,
+                     "Show lint findings of this severity or worse: info (default), warning, error");
+  command.add_flag("--quiet", options.quiet, "One line per lint finding, without effect, fix and reason");
+}
+
 void print_error(const char* message) {
   std::fputs(fmt::format("nninit: error: {}\n", message).c_str(), stderr);
+}
+
+// Its long options, --help included.
+std::vector<std::string> long_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+  }
+  return names;
+}
+
+// What CLI11 only calls unexpected, said with a suggestion: a misspelled subcommand ("diagnos", "help") or
+// long option ("--inpt"). "" when the command line names only known things.
+std::string misspelling(CLI::App& app, int argc, char** argv) {
+  int at = 1;
+  while (at < argc && argv[at][0] == '-') ++at;
+  if (at == argc) return "";
+  const std::string word = argv[at];
+  const std::vector<CLI::App*> named =
+      app.get_subcommands([&](CLI::App* sub) { return sub->check_name(word); });
+  if (named.empty()) {
+    std::vector<std::string> names = long_names(app);
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      names.push_back(sub->get_name());
+    return fmt::format("unknown command '{}'{}", word, nninit::lang::did_you_mean(word, names));
+  }
+  const CLI::App* command = named.front();
+  for (int i = at + 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!arg.starts_with("--")) continue;
+    const std::string name(arg.substr(0, arg.find('=')));
+    if (name == "--help" || command->get_option_no_throw(name) != nullptr) continue;
+    return fmt::format("unknown option '{}' for 'nninit {}'{}", name, word,
+                       nninit::lang::did_you_mean(name, long_names(*command)));
+  }
+  return "";
 }
 
 }  // namespace
@@ -90,7 +138,10 @@ int main(int argc, char** argv) {
                     "model's");
   diagnose_command->add_option("--input-file", diagnose.input_file,
                                "A safetensors file whose tensors, in file order, are the model's inputs");
-  diagnose_command->add_flag("--train", diagnose.train, "Run in train mode (BatchNorm batch statistics)");
+  diagnose_command->add_flag("--train,!--eval", diagnose.train,
+                             "Train mode (the default, as a module starts training: BatchNorm normalises by "
+                             "batch statistics, dropout is active) or --eval: eval mode (fresh BatchNorm is "
+                             "the identity)");
   diagnose_command->add_option("--report", diagnose.report, "Write a self-contained HTML report here");
   diagnose_command->add_flag("--probe", diagnose.probe,
                              "Train copies of the model under several initialisations and compare losses");
@@ -99,12 +150,14 @@ int main(int argc, char** argv) {
   diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
                              "Also run a 50-layer tanh and ReLU network under seven initialisations");
   diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");
+  add_lint_text_options(*diagnose_command, diagnose.lint_text);
 
   nninit::cli::CheckOptions check;
   CLI::App* check_command = app.add_subcommand(
       "check", "Lint the initialisation against the architecture (exit status 1 on errors)");
   add_model_options(*check_command, check, "The batch shape --preset lsuv runs on");
   check_command->add_flag("--json", check.json, "Print one JSON document");
+  add_lint_text_options(*check_command, check.lint_text);
 
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =
@@ -121,7 +174,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(e.what());
+    const std::string suggestion = misspelling(app, argc, argv);
+    print_error(suggestion.empty() ? e.what() : suggestion.c_str());
     std::fputs("Run with --help for usage.\n", stderr);
     return exit_bad_input;
   }

@@ -81,10 +81,27 @@ std::vector<expr::Rule> preset_rules(const std::string& preset, nn::Module& mode
   throw UsageError(fmt::format("--preset: unknown preset '{}'; expected auto or lsuv", preset));
 }
 
+report::FindingsView findings_view(const LintTextOptions& options) {
+  report::FindingsView view{.brief = options.quiet};
+  if (options.min_severity == "info") {
+    view.minimum = diag::Severity::info;
+  } else if (options.min_severity == "warning") {
+    view.minimum = diag::Severity::warning;
+  } else if (options.min_severity == "error") {
+    view.minimum = diag::Severity::error;
+  } else {
+    throw UsageError(fmt::format("--min-severity: unknown severity '{}'; expected info, warning or error",
+                                 options.min_severity));
+  }
+  return view;
+}
+
 std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared) {
   diag::LintOptions options;
   if (prepared.lsuv) options.lsuv = prepared.lsuv->layers;
-  return diag::check_initialization(*prepared.model, options);
+  std::vector<std::string> names;
+  for (const NamedTensor& p : prepared.model->named_parameters()) names.push_back(p.name);
+  return diag::group_findings(diag::check_initialization(*prepared.model, options), names);
 }
 
 }  // namespace nninit::cli

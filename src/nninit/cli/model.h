@@ -16,6 +16,7 @@
 #include "nninit/diag/lsuv.h"
 #include "nninit/expr/rules.h"
 #include "nninit/nn/module.h"
+#include "nninit/report/text.h"
 
 namespace nninit::cli {
 
@@ -37,8 +38,11 @@ struct PreparedModel {
 PreparedModel prepare_model(const ModelOptions& options);
 // "64,784" or "8,10,32;8,12,32": one shape per model input.
 std::vector<Shape> parse_input_shapes(const std::string& text);
-// The lint of the prepared model, told which layers LSUV scaled on data (diag::LintOptions).
+// The lint of the prepared model, told which layers LSUV scaled on data (diag::LintOptions), its findings
+// grouped where one glob names their parameters (diag::group_findings).
 std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared);
+// --min-severity and --quiet as the text view takes them (UsageError for an unknown severity).
+report::FindingsView findings_view(const LintTextOptions& options);
 // The rules of a named preset for this model (UsageError for an unknown name).
 std::vector<expr::Rule> preset_rules(const std::string& preset, nn::Module& model);
 

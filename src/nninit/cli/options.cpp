@@ -71,12 +71,12 @@ Shape parse_shape(std::string_view text) {
         std::string_view(s).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (item.empty()) {
       if (comma == std::string::npos && !shape.empty()) break;  // a trailing comma, as in (3,)
-      throw UsageError(fmt::format("--shape: empty size at position {} of '{}'", shape.size() + 1, text));
+      throw UsageError(fmt::format("empty size at position {} of '{}'", shape.size() + 1, text));
     }
     std::int64_t size = 0;
     const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), size);
     if (error != std::errc() || end != item.data() + item.size() || size < 0) {
-      throw UsageError(fmt::format("--shape: '{}' is not a non-negative integer (in '{}')", item, text));
+      throw UsageError(fmt::format("'{}' is not a non-negative integer (in '{}')", item, text));
     }
     shape.push_back(size);
     if (comma == std::string::npos) break;

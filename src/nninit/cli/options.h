@@ -17,7 +17,8 @@ namespace nninit::cli {
 std::uint64_t parse_seed(std::string_view text);
 // float32 | float64 | float16 | bfloat16 (also torch.float32, float, double, half, bf16 ...).
 DType parse_dtype(std::string_view text);
-// "256,784" or "[256, 784]" or "" (a scalar).
+// "256,784" or "[256, 784]" or "" (a scalar). The message does not name the option: the caller does
+// (--shape, --input).
 Shape parse_shape(std::string_view text);
 // "1.13", "2.6", "2.14.1": a release from 1.13 to the newest nninit knows.
 TorchVersion parse_torch_version(std::string_view text);

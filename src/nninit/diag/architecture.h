@@ -101,7 +101,7 @@ struct LayerInfo {
 struct Architecture {
   std::vector<LayerInfo> layers{};  // every parametrised layer, in named_modules() order
   // Linear, Bilinear and convolution layers outside transformers (hidden or output): the number of
-  // weight layers a forward signal crosses, which the lint uses for how far a per-layer factor compounds.
+  // weight layers a forward signal crosses.
   int depth = 0;
   bool has_attention = false;  // a MultiheadAttention or Transformer* layer is present
 

@@ -200,6 +200,22 @@ std::string path_pattern(std::string_view module_path, std::string_view glob) {
   return pattern;
 }
 
+namespace {
+
+// Classes PyTorch uses internally, which no user writes (MultiheadAttention's out_proj is a
+// NonDynamicallyQuantizableLinear): a rule names their modules by path instead.
+bool internal_type(std::string_view type) {
+  return type == "NonDynamicallyQuantizableLinear";
+}
+
+// "out_proj" from "layers.0.self_attn.out_proj".
+std::string_view last_component(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+}  // namespace
+
 std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
   const Architecture architecture = analyze_architecture(model);
   // Every parameter of every analysed layer with what the preset wants for it ("" = leave it).
@@ -247,9 +263,20 @@ std::vector<AutoRule> auto_rules_explained(nn::Module& model) {
         if (first == nullptr) first = &*e->recommendation;
       }
       if (!uniform || first == nullptr) continue;
+      std::string pattern = fmt::format("{}.{}", type, glob);
+      if (internal_type(type)) {
+        // The same child name everywhere ("*.out_proj.weight"), matching these modules' parameters alone.
+        const std::string_view child = last_component(members.front()->layer->path);
+        pattern = fmt::format("*.{}.{}", child, glob);
+        const bool exact = std::all_of(entries.begin(), entries.end(), [&](const Entry& e) {
+          const bool member = std::find(members.begin(), members.end(), &e) != members.end();
+          return expr::glob_match(pattern, parameter_path(e.layer->path, e.name)) == member;
+        });
+        if (child.empty() || !exact) continue;
+      }
       for (Entry* e : members) e->covered = true;
       type_rules.push_back(
-          {expr::parse_rule(fmt::format("{}.{}={}", type, glob, first->expression)), first->explanation});
+          {expr::parse_rule(fmt::format("{}={}", pattern, first->expression)), first->explanation});
     }
   }
   std::vector<AutoRule> rules;

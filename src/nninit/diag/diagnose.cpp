@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,7 @@ double signal_std(const TensorStatistics& s) {
   return s.non_finite > 0 ? std::numeric_limits<double>::infinity() : s.std;
 }
 
+// NaN for an undefined or integer tensor.
 double std_of(const Tensor& t) {
   return is_float(t) ? signal_std(statistics(t)) : kNaN;
 }
@@ -89,6 +91,20 @@ std::optional<SignalFlag> find_flag(const std::vector<double>& relative,
   return std::nullopt;
 }
 
+// Parameter-free layers that move, select or average elements by construction: pooling, reshaping,
+// padding, shuffling, dropout. The factor by which they change a gradient's std is fixed by their shape
+// (global average pooling over 8x8 divides every element's gradient by 64) and no initialisation changes
+// it, so the backward judgement divides it out.
+bool fixed_rearrangement(std::string_view type) {
+  for (const std::string_view part : {"Pool", "Unpool", "Pad", "Dropout", "Shuffle", "Upsample"}) {
+    if (type.find(part) != std::string_view::npos) return true;
+  }
+  for (const std::string_view name : {"Flatten", "Unflatten", "Identity", "Fold", "Unfold"}) {
+    if (type == name) return true;
+  }
+  return false;
+}
+
 std::string describe(const SignalFlag& flag) {
   const std::string_view what = flag.direction == SignalDirection::forward    ? "activation std"
                                 : flag.direction == SignalDirection::backward ? "gradient std"
@@ -96,8 +112,12 @@ std::string describe(const SignalFlag& flag) {
   const std::string reference = flag.direction == SignalDirection::forward    ? "the input's"
                                 : flag.direction == SignalDirection::backward ? "the output gradient's"
                                                                               : "the last step's";
-  const std::string factor = std::isinf(flag.factor) ? std::string("is no longer finite")
-                                                     : fmt::format("is {:.3g} x {}", flag.factor, reference);
+  const std::string factor =
+      std::isinf(flag.factor) ? std::string("is no longer finite")
+      : flag.direction == SignalDirection::backward
+          ? fmt::format("is {:.3g} x {} (pooling, reshaping and dropout layers' own factors divided out)",
+                        flag.factor, reference)
+          : fmt::format("is {:.3g} x {}", flag.factor, reference);
   return fmt::format("{} signal {}: the {} {} at {}; the drift starts at {}",
                      signal_direction_name(flag.direction), signal_trend_name(flag.trend), what, factor,
                      flag.crosses_at, flag.starts_at);
@@ -177,9 +197,8 @@ Diagnosis describe_inputs(const Recording& recording) {
 }
 
 // Step 2: every layer call, forward statistics and the gradients at its input and output.
-std::vector<LayerDiagnosis> layer_rows(const Recording& recording, double input_std) {
+std::vector<LayerDiagnosis> layer_rows(const Recording& recording) {
   std::vector<LayerDiagnosis> rows;
-  double previous_std = input_std;
   for (std::size_t index : leaf_calls(recording.calls)) {
     const CallRecord& call = recording.calls[index];
     LayerDiagnosis layer;
@@ -195,8 +214,7 @@ std::vector<LayerDiagnosis> layer_rows(const Recording& recording, double input_
         output_std = signal_std(layer.output);
       }
     }
-    layer.std_ratio = ratio(output_std, previous_std);
-    if (!std::isnan(output_std)) previous_std = output_std;
+    layer.std_ratio = ratio(output_std, std_of(call.input));
     layer.output_grad_std = call.output_gradient.defined() ? std_of(call.output_gradient) : kNaN;
     layer.input_grad_std = call.input_gradient.defined() ? std_of(call.input_gradient) : kNaN;
     layer.grad_ratio = ratio(layer.input_grad_std, layer.output_grad_std);
@@ -266,11 +284,15 @@ std::vector<SignalFlag> signal_flags(const Diagnosis& d, double bound) {
   std::vector<double> backward_relative;
   std::vector<std::string> backward_names;
   double backward_reference = kNaN;
+  // The product of the fixed rearrangements' gradient ratios crossed so far.
+  double by_construction = 1.0;
   for (auto it = d.layers.rbegin(); it != d.layers.rend(); ++it) {
     if (std::isnan(backward_reference) && !std::isnan(it->output_grad_std))
       backward_reference = it->output_grad_std;
     if (std::isnan(it->input_grad_std)) continue;
-    backward_relative.push_back(ratio(it->input_grad_std, backward_reference));
+    if (fixed_rearrangement(it->type) && std::isfinite(it->grad_ratio) && it->grad_ratio > 0.0)
+      by_construction *= it->grad_ratio;
+    backward_relative.push_back(ratio(it->input_grad_std, backward_reference * by_construction));
     backward_names.push_back(it->name);
   }
   if (auto flag = find_flag(backward_relative, backward_names, SignalDirection::backward, bound))
@@ -320,7 +342,7 @@ std::vector<std::pair<std::string, Tensor>> histogram_samples(const Recording& r
 Diagnosis diagnose(const Recording& recording, const DiagnoseOptions& options) {
   Diagnosis d = describe_inputs(recording);
   d.signal_bound = options.signal_bound;
-  d.layers = layer_rows(recording, d.input_std);
+  d.layers = layer_rows(recording);
   d.parameters = parameter_rows(recording);
   d.recurrent = recurrent_rows(recording);
   d.flags = signal_flags(d, options.signal_bound);

@@ -11,7 +11,7 @@
 //
 // Forward: for every layer call (a module with no module calls inside it: Linear, ReLU, LSTM, LayerNorm,
 // ...), its first output's mean, std, min, max and fraction of exact zeros (dead ReLUs), and the ratio of
-// its std to the previous layer's.
+// its std to its own first input's.
 // Backward: the gradient at each model output is drawn N(0, 1), element-wise independent (a unit-variance
 // random gradient, the same for every initialisation compared with one seed), and propagated back; for
 // every layer, the std of the gradient reaching its first input and the ratio to the next layer's (in the
@@ -24,11 +24,14 @@
 // above bound times it (or stops being finite); the bound is DiagnoseOptions::signal_bound, 100 by default:
 // two orders of magnitude, past anything the next layers' learning rates can absorb. The forward reference is
 // the model input's std (the first layer's output's for integer inputs); the backward reference is the output
-// gradient's std. A flag names the layer where the signal crosses the bound and the layer where the drift
-// starts: the first of the unbroken run of layers, leading up to the crossing, whose std is already off by
-// more than a factor 2 (so alternating layers, a Linear that grows and a ReLU that shrinks, do not hide where
-// the trend began). Over time, the same bounds compare the last and first steps of a recurrent layer (the
-// gradient at step 0 against the last step's).
+// gradient's std times the gradient ratios of the parameter-free layers that move, select or average
+// elements by construction (pooling, padding, Flatten, Upsample, shuffles, dropout) crossed so far: global
+// average pooling over 8x8 divides every element's gradient by 64 whatever the initialisation, and is no
+// vanishing gradient (docs/diagnostics.md). A flag names the layer where the signal crosses the bound and the
+// layer where the drift starts: the first of the unbroken run of layers, leading up to the crossing, whose
+// std is already off by more than a factor 2 (so alternating layers, a Linear that grows and a ReLU that
+// shrinks, do not hide where the trend began). Over time, the same bounds compare the last and first steps of
+// a recurrent layer (the gradient at step 0 against the last step's).
 #pragma once
 
 #include <cstdint>
@@ -61,7 +64,9 @@ struct LayerDiagnosis {
   int depth = 0;  // nesting depth of the call (0: the model)
   Shape output_shape{};
   TensorStatistics output{};
-  double std_ratio = 0.0;  // output std / the previous layer's output std (the input's for the first); NaN
+  // Output std / the std of the layer's own first input (the value the layer really received: a residual
+  // sum, a block's input); NaN for integer inputs.
+  double std_ratio = 0.0;
   // Std of the gradient reaching the layer's first input (NaN for integer inputs), and its ratio to the
   // gradient std reaching this layer's output.
   double input_grad_std = 0.0;

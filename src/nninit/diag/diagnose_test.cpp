@@ -1,5 +1,6 @@
 #include "nninit/diag/diagnose.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -60,6 +61,8 @@ TEST(Diagnose, ReportsEveryLayerWithStatisticsAndRatios) {
   // About half of the ReLU's outputs are exact zeros.
   EXPECT_NEAR(d.layers[1].output.zero_fraction, 0.5, 0.05);
   EXPECT_NEAR(d.layers[1].std_ratio, d.layers[1].output.std / d.layers[0].output.std, 1e-12);
+  // ReLU keeps sqrt((1 - 1/pi) / 2) = 0.584 of a zero-mean Gaussian's std.
+  EXPECT_NEAR(d.layers[1].std_ratio, std::sqrt((1.0 - 1.0 / M_PI) / 2.0), 0.03);
   // The gradient of a unit-variance output gradient through a Linear: std(g W) = std(g) * sqrt(fan_out) *
   // std(W).
   EXPECT_NEAR(d.layers[2].output_grad_std, 1.0, 0.05);
@@ -159,6 +162,34 @@ TEST(Diagnose, TransformerEncoderLayersAreReportedInside) {
       fmt::join(signal_verdict(d), "\n"));  // LayerNorm keeps every block at unit scale
 }
 
+// Global average pooling over 8x8 divides every element's gradient by 64 by construction; judged per element
+// against the output gradient, PyTorch's defaults in this small CNN would read as a vanishing gradient
+// (Linear(16, 10)'s input gradient has std sqrt(10 / (3 * 16)) = 0.46, over 64: 0.007, below 1/100). The
+// backward judgement divides the pooling's own factor out; a real shrink (convolutions at std 0.001) is
+// still flagged.
+TEST(Diagnose, GlobalAveragePoolingIsNoVanishingGradient) {
+  const std::string cnn =
+      "Sequential(Conv2d(3, 16, 3, padding=1), ReLU(), Conv2d(16, 16, 3, padding=1), ReLU(), "
+      "AdaptiveAvgPool2d(1), Flatten(), Linear(16, 10))";
+  nn::ModulePtr model = build(cnn);
+  const Diagnosis d = run(*model, {8, 3, 8, 8});
+  const auto pool = std::find_if(d.layers.begin(), d.layers.end(),
+                                 [](const LayerDiagnosis& l) { return l.type == "AdaptiveAvgPool2d"; });
+  ASSERT_NE(pool, d.layers.end());
+  EXPECT_NEAR(pool->grad_ratio * 64.0, 1.0, 0.02);
+  EXPECT_EQ(find(d, SignalDirection::backward), nullptr)
+      << fmt::to_string(fmt::join(signal_verdict(d), "\n"));
+
+  nn::ModulePtr tiny = build(cnn, {"Conv2d.weight=normal_(std=0.001)"});
+  const Diagnosis shrunk = run(*tiny, {8, 3, 8, 8});
+  const SignalFlag* flag = find(shrunk, SignalDirection::backward);
+  ASSERT_NE(flag, nullptr) << fmt::to_string(fmt::join(signal_verdict(shrunk), "\n"));
+  EXPECT_EQ(flag->trend, SignalTrend::vanishing);
+  EXPECT_NE(flag->message.find("pooling, reshaping and dropout layers' own factors divided out"),
+            std::string::npos)
+      << flag->message;
+}
+
 // Inside a Transformer layer, LayerNorm reads a residual sum and the feed-forward Dropout reads a functional
 // ReLU: neither input is a module's output, and each still gets its gradient (the conformance suite holds
 // these to PyTorch's hooks on the inputs). In eval mode a Dropout passes the gradient through unchanged, so
@@ -177,6 +208,32 @@ TEST(Diagnose, GradientsReachInputsThatAreNoModulesOutput) {
               by_name.contains("linear2"));
   EXPECT_EQ(by_name["norm1"]->input_grad_std, by_name["dropout1"]->input_grad_std);
   EXPECT_EQ(by_name["dropout"]->input_grad_std, by_name["linear2"]->input_grad_std);
+}
+
+// The ratio column compares a layer's output with the input it really received: norm1 reads the residual
+// sum x + dropout1(self_attn(x)), not dropout1's output (the row printed before it). LayerNorm gives unit
+// std per token; the sum of a unit input and a smaller branch has a std a little above 1, so the ratio is
+// near 1 (against dropout1's small output it was 16 in issue 9's report).
+TEST(Diagnose, RatioIsOverTheLayersOwnInput) {
+  nn::ModulePtr model = build("TransformerEncoderLayer(16, 2, 32, dropout=0.0)");
+  TorchGenerator g(1);
+  const std::vector<Tensor> x = {randn({5, 3, 16}, g)};
+  const Recording recording = record_pass(*model, x);
+  const Diagnosis d = diagnose(recording);
+  for (std::size_t i = 0; i < recording.calls.size(); ++i) {
+    const CallRecord& call = recording.calls[i];
+    if (call.name != "norm1") continue;
+    ASSERT_TRUE(call.input.defined());
+    const double residual_sum_std = statistics(call.input).std;
+    const auto row = std::find_if(d.layers.begin(), d.layers.end(),
+                                  [](const LayerDiagnosis& l) { return l.name == "norm1"; });
+    ASSERT_NE(row, d.layers.end());
+    EXPECT_NEAR(row->std_ratio, row->output.std / residual_sum_std, 1e-12);
+    EXPECT_GT(row->std_ratio, 0.5);
+    EXPECT_LT(row->std_ratio, 1.5);
+    return;
+  }
+  FAIL() << "no norm1 call";
 }
 
 TEST(Diagnose, RandomIndicesForEmbeddingsAreTorchRandint) {
@@ -241,6 +298,7 @@ TEST(Diagnose, ReadsARecordingWhoeverMadeIt) {
                              .type = call.type,
                              .depth = call.depth,
                              .has_parameters = call.has_parameters,
+                             .input = call.input.clone(),
                              .outputs = {call.outputs.front().clone()},
                              .input_gradient = call.input_gradient.clone(),
                              .output_gradient = call.output_gradient.clone()});
@@ -256,6 +314,7 @@ TEST(Diagnose, ReadsARecordingWhoeverMadeIt) {
     EXPECT_EQ(from_record.layers[i].name, through_engine.layers[i].name);
     EXPECT_EQ(from_record.layers[i].output.std, through_engine.layers[i].output.std);
     EXPECT_EQ(from_record.layers[i].input_grad_std, through_engine.layers[i].input_grad_std);
+    EXPECT_EQ(from_record.layers[i].std_ratio, through_engine.layers[i].std_ratio);
   }
   ASSERT_EQ(from_record.parameters.size(), 4u);
   EXPECT_EQ(from_record.parameters[2].grad_to_weight, through_engine.parameters[2].grad_to_weight);

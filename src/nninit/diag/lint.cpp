@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -10,29 +13,19 @@
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/lint_checks.h"
 #include "nninit/diag/symmetry.h"
+#include "nninit/expr/rules.h"
 #include "nninit/init/fan.h"
 
 namespace nninit::diag {
 namespace {
 
 constexpr double warning_factor = 1.3;
-constexpr double error_factor = 2.0;
-constexpr int error_depth = 3;
+// The end-to-end factor (over the compounding layers, lint.h) at which a scale finding is an error: an order
+// of magnitude.
+constexpr double error_end_to_end = 10.0;
 
 double rms(const TensorStatistics& s) {
   return std::sqrt(s.mean * s.mean + s.std * s.std);
-}
-
-// How many hidden layers of the model meet the same kind of nonlinearity: the "such layers" a per-layer
-// factor compounds over.
-int similar_layers(const Architecture& architecture, const LayerInfo& layer) {
-  int n = 0;
-  for (const LayerInfo& other : architecture.layers) {
-    if (other.role == LayerRole::hidden && !other.in_transformer &&
-        other.following.kind == layer.following.kind)
-      ++n;
-  }
-  return std::max(n, 1);
 }
 
 std::string scale_reason(const LayerInfo& layer) {
@@ -68,13 +61,23 @@ std::string scale_reason(const LayerInfo& layer) {
   }
 }
 
-// A per-layer factor r on the activation std, and what it compounds to. `baseline` names what r is relative
-// to when the ideal scheme is not itself variance-preserving (Xavier before tanh or sigmoid).
-std::string compounding(double r, int layers, std::string_view baseline) {
+// The compounding layers' (lint.h) factors multiplied: what the activation std at the end of the chain is
+// predicted to be, relative to the matching schemes.
+struct EndToEnd {
+  double factor = 1.0;
+  int layers = 0;
+};
+
+// A per-layer factor r on the activation std, and what the model's compounding layers make of it.
+// `baseline` names what r is relative to when the ideal scheme is not itself variance-preserving (Xavier
+// before tanh or sigmoid).
+std::string compounding(double r, const EndToEnd& end_to_end, std::string_view baseline) {
   return fmt::format(
-      "{}activation std multiplied by {:.2f} per layer (variance by {:.2f}); {:.2f}^{} = {:.2g} "
-      "across this model's {} such layer{}, {:.2f}^10 = {:.2g} after 10 such layers",
-      baseline, r, r * r, r, layers, std::pow(r, layers), layers, layers == 1 ? "" : "s", r, std::pow(r, 10));
+      "{}activation std multiplied by {:.2f} per layer (variance by {:.2f}); {:.2g} end to end across this "
+      "model's {} compounding layer{} (those not followed by a normalisation), {:.2f}^10 = {:.2g} after 10 "
+      "such layers",
+      baseline, r, r * r, end_to_end.factor, end_to_end.layers, end_to_end.layers == 1 ? "" : "s", r,
+      std::pow(r, 10));
 }
 
 // The schemes a measured std is compared with, to say which one it looks like.
@@ -118,38 +121,87 @@ const LsuvLayer* scaled_by_lsuv(std::span<const LsuvLayer> lsuv, const std::stri
   return it == lsuv.end() ? nullptr : &*it;
 }
 
-void check_scale(const Architecture& architecture, const LayerInfo& layer, std::span<const LsuvLayer> lsuv,
-                 std::vector<Finding>& out) {
-  if (layer.in_transformer || (layer.role != LayerRole::hidden && layer.role != LayerRole::output)) return;
-  if (!layer.module->has_parameter("weight")) return;
-  if (scaled_by_lsuv(lsuv, parameter_path(layer.path, "weight"))) return;  // measured on data (LintOptions)
+// A weight's measured scale against the matching scheme's (auto_preset.h).
+struct ScaleReading {
+  Recommendation recommendation;
+  TensorStatistics statistics;
+  double measured = 0.0;  // RMS
+  double ratio = 0.0;     // measured / recommendation.expected_std
+};
+
+std::optional<ScaleReading> read_scale(const LayerInfo& layer, std::span<const LsuvLayer> lsuv) {
+  if (layer.in_transformer || (layer.role != LayerRole::hidden && layer.role != LayerRole::output))
+    return std::nullopt;
+  if (!layer.module->has_parameter("weight")) return std::nullopt;
+  // Measured on data (LintOptions).
+  if (scaled_by_lsuv(lsuv, parameter_path(layer.path, "weight"))) return std::nullopt;
   const Tensor& w = layer.module->parameter("weight");
-  if (!w.defined() || w.dim() < 2) return;
-  const auto recommendation = recommend(layer, "weight", w);
+  if (!w.defined() || w.dim() < 2) return std::nullopt;
+  auto recommendation = recommend(layer, "weight", w);
   if (!recommendation || !std::isfinite(recommendation->expected_std) || recommendation->expected_std == 0.0)
-    return;
+    return std::nullopt;
   const TensorStatistics s = statistics(w);
   const double measured = rms(s);
-  if (measured == 0.0 || s.non_finite > 0 || s.std == 0.0) return;  // the symmetry check speaks for these
-  const double r = measured / recommendation->expected_std;
-  const double factor = std::max(r, 1.0 / r);
-  const std::string scheme = recognise(measured, w, s.count);
+  // The symmetry check speaks for these.
+  if (measured == 0.0 || s.non_finite > 0 || s.std == 0.0) return std::nullopt;
+  const double ratio = measured / recommendation->expected_std;
+  return ScaleReading{std::move(*recommendation), s, measured, ratio};
+}
+
+// Hidden layers outside transformers whose output reaches the next layer without a normalisation in
+// between: their factors multiply.
+bool compounds(const LayerInfo& layer) {
+  return layer.role == LayerRole::hidden && !layer.following.normalized;
+}
+
+EndToEnd end_to_end(const Architecture& architecture, std::span<const LsuvLayer> lsuv) {
+  EndToEnd e;
+  for (const LayerInfo& layer : architecture.layers) {
+    if (!compounds(layer)) continue;
+    if (const auto reading = read_scale(layer, lsuv)) {
+      e.factor *= reading->ratio;
+      ++e.layers;
+    }
+  }
+  return e;
+}
+
+double off_by(double factor) {
+  return std::max(factor, 1.0 / factor);
+}
+
+void check_scale(const LayerInfo& layer, const EndToEnd& chain, std::span<const LsuvLayer> lsuv,
+                 std::vector<Finding>& out) {
+  const auto reading = read_scale(layer, lsuv);
+  if (!reading) return;
+  const Tensor& w = layer.module->parameter("weight");
+  const Recommendation& recommendation = reading->recommendation;
+  const double measured = reading->measured;
+  const double r = reading->ratio;
+  const double factor = off_by(r);
+  const std::string scheme = recognise(measured, w, reading->statistics.count);
   const FollowingNonlinearity& f = layer.following;
+  // A normalisation rescales whatever a known scheme gives (torchvision's ResNets: Kaiming fan_out before
+  // BatchNorm); only an unusual scale there is worth a note.
+  if (f.normalized && !scheme.empty()) return;
   const bool saturating = f.kind == NonlinearityKind::tanh || f.kind == NonlinearityKind::sigmoid;
   const bool kaiming_mismatch = saturating && scheme.starts_with("Kaiming");
   if (factor <= warning_factor && !kaiming_mismatch) return;
 
+  const bool output = layer.role == LayerRole::output && f.kind == NonlinearityKind::none;
   Finding finding;
   finding.check = kaiming_mismatch ? "scheme" : "scale";
   finding.path = parameter_path(layer.path, "weight");
+  // The severity follows the predicted effect on this model (lint.h): the end-to-end factor of the
+  // compounding layers, times the output layer's own when that one starts too large.
+  const double predicted = output ? chain.factor * r : chain.factor;
   if (factor <= warning_factor) {
     finding.severity = Severity::info;
-  } else if (factor > error_factor && architecture.depth >= error_depth) {
+  } else if (off_by(predicted) >= error_end_to_end) {
     finding.severity = Severity::error;
   } else {
     finding.severity = Severity::warning;
   }
-  const bool output = layer.role == LayerRole::output && f.kind == NonlinearityKind::none;
   if (f.normalized || (output && r < 1.0)) finding.severity = std::min(finding.severity, Severity::info);
 
   const init::Fans fans = init::calculate_fan_in_and_fan_out(w);
@@ -158,8 +210,8 @@ void check_scale(const Architecture& architecture, const LayerInfo& layer, std::
                                                                   : fmt::format("followed by {}", f.module);
   finding.message =
       fmt::format("{} std {:.4g} is {:.2f}x the {} std {:.4g} (fan_in {}, fan_out {}; {}){}", finding.path,
-                  measured, r, recommendation->scheme, recommendation->expected_std, fans.fan_in,
-                  fans.fan_out, followed, scheme.empty() ? "" : fmt::format("; it matches {}", scheme));
+                  measured, r, recommendation.scheme, recommendation.expected_std, fans.fan_in, fans.fan_out,
+                  followed, scheme.empty() ? "" : fmt::format("; it matches {}", scheme));
   if (kaiming_mismatch) {
     finding.message += fmt::format(
         ": Kaiming's sqrt(2) makes up for ReLU zeroing half its inputs, which {} "
@@ -170,21 +222,29 @@ void check_scale(const Architecture& architecture, const LayerInfo& layer, std::
     finding.effect = fmt::format("initial outputs (logits) std about {:.2f}x what Xavier gives{}", r,
                                  r < 1.0 ? ": small logits, near-uniform predictions (harmless)"
                                          : ": large logits, an overconfident start and a large initial loss");
+    if (r > 1.0 && chain.layers > 0)
+      finding.effect += fmt::format("; {:.2g}x end to end with the hidden layers before it", predicted);
   } else {
     const std::string baseline =
-        saturating ? fmt::format("relative to {} and within {}'s linear range{}: ", recommendation->scheme,
+        saturating ? fmt::format("relative to {} and within {}'s linear range{}: ", recommendation.scheme,
                                  f.module, r > 1.0 ? " (beyond it the units saturate)" : "")
                    : std::string();
-    finding.effect = compounding(r, similar_layers(architecture, layer), baseline);
+    finding.effect = compounding(r, chain, baseline);
     if (f.normalized) {
-      finding.effect += fmt::format(
-          "; but the {} after it rescales the activations, so the factor does not "
-          "compound (it still sets this layer's effective learning rate)",
-          fmt::join(f.skipped, ", "));
+      finding.effect = fmt::format(
+          "{}activation std multiplied by {:.2f} at this layer, but the {} after it rescales the "
+          "activations, "
+          "so the factor does not compound (it still sets this layer's effective learning rate)",
+          baseline, r, fmt::join(f.skipped, ", "));
     }
   }
-  finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation->expression);
+  finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation.expression);
   finding.reason = scale_reason(layer);
+  finding.numbers = {.measured_std = measured,
+                     .expected_std = recommendation.expected_std,
+                     .ratio = r,
+                     .end_to_end = f.normalized ? std::numeric_limits<double>::quiet_NaN() : predicted,
+                     .compounding_layers = chain.layers};
   out.push_back(std::move(finding));
 }
 
@@ -330,7 +390,115 @@ std::size_t layer_order(const Architecture& architecture, const std::string& pat
   return best;
 }
 
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', begin);
+    parts.emplace_back(
+        path.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin));
+    if (dot == std::string_view::npos) return parts;
+    begin = dot + 1;
+  }
+}
+
+// A glob that names exactly `members` among `names`, or "" when none of the forms tried does: the
+// differing components as '*' ("layers.*.linear1.weight"), the common tail after them ("*.linear1.weight"),
+// or one differing single-character component as a class ("[02].weight").
+std::string glob_for(const std::vector<std::string>& members, std::span<const std::string> names) {
+  std::vector<std::vector<std::string>> split;
+  for (const std::string& m : members) split.push_back(split_path(m));
+  const std::size_t size = split.front().size();
+  std::vector<bool> differs(size, false);
+  for (const auto& parts : split) {
+    if (parts.size() != size) return "";
+    for (std::size_t i = 0; i < size; ++i) differs[i] = differs[i] || parts[i] != split.front()[i];
+  }
+  const auto last_differing = static_cast<std::size_t>(
+      std::distance(differs.begin(), std::find(differs.rbegin(), differs.rend(), true).base()) - 1);
+  std::vector<std::string> candidates;
+  std::string starred, tail = "*", classed;
+  for (std::size_t i = 0; i < size; ++i) {
+    starred += (i ? "." : "") + (differs[i] ? std::string("*") : split.front()[i]);
+    if (i > last_differing) tail += "." + split.front()[i];
+  }
+  candidates.push_back(starred);
+  if (tail != "*") candidates.push_back(tail);
+  if (std::count(differs.begin(), differs.end(), true) == 1) {
+    std::string chars;
+    for (const auto& parts : split) {
+      if (parts[last_differing].size() != 1) {
+        chars.clear();
+        break;
+      }
+      if (chars.find(parts[last_differing]) == std::string::npos) chars += parts[last_differing];
+    }
+    if (!chars.empty()) {
+      std::sort(chars.begin(), chars.end());
+      for (std::size_t i = 0; i < size; ++i)
+        classed += (i ? "." : "") + (differs[i] ? "[" + chars + "]" : split.front()[i]);
+      candidates.push_back(classed);
+    }
+  }
+  for (const std::string& candidate : candidates) {
+    const bool exact = std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+      const bool member = std::find(members.begin(), members.end(), name) != members.end();
+      return expr::glob_match(candidate, name) == member;
+    });
+    if (exact) return path_pattern("", candidate);
+  }
+  return "";
+}
+
 }  // namespace
+
+std::vector<Finding> group_findings(std::span<const Finding> findings,
+                                    std::span<const std::string> parameter_names) {
+  const auto is_parameter = [&](const std::string& path) {
+    return std::find(parameter_names.begin(), parameter_names.end(), path) != parameter_names.end();
+  };
+  const auto expression = [](const Finding& f) { return f.fix.substr(f.fix.find('=') + 1); };
+  // The path with its numeric components (layer indices) starred: the same role in another layer.
+  const auto role = [](const std::string& path) {
+    std::vector<std::string> parts = split_path(path);
+    for (std::string& part : parts) {
+      if (!part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        part = "*";
+    }
+    return fmt::format("{}", fmt::join(parts, "."));
+  };
+  std::vector<Finding> out;
+  std::vector<bool> done(findings.size(), false);
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    if (done[i]) continue;
+    const Finding& first = findings[i];
+    std::vector<std::size_t> group = {i};
+    if (is_parameter(first.path) && first.fix.find('=') != std::string::npos) {
+      for (std::size_t j = i + 1; j < findings.size(); ++j) {
+        const Finding& f = findings[j];
+        if (!done[j] && f.check == first.check && f.severity == first.severity && is_parameter(f.path) &&
+            f.fix.find('=') != std::string::npos && expression(f) == expression(first) &&
+            role(f.path) == role(first.path))
+          group.push_back(j);
+      }
+    }
+    std::vector<std::string> members;
+    for (std::size_t k : group) members.push_back(findings[k].path);
+    const std::string glob = group.size() > 1 ? glob_for(members, parameter_names) : std::string();
+    if (glob.empty()) {
+      done[i] = true;
+      out.push_back(first);
+      continue;
+    }
+    for (std::size_t k : group) done[k] = true;
+    Finding grouped = first;
+    grouped.path = glob;
+    grouped.fix = fmt::format("{}={}", glob, expression(first));
+    grouped.covers = std::move(members);
+    out.push_back(std::move(grouped));
+  }
+  return out;
+}
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {
@@ -346,8 +514,9 @@ std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& 
   std::vector<Finding> findings;
   check_non_finite(model, findings);
   check_symmetry(model, architecture, findings);
+  const EndToEnd chain = end_to_end(architecture, options.lsuv);
   for (const LayerInfo& layer : architecture.layers) {
-    check_scale(architecture, layer, options.lsuv, findings);
+    check_scale(layer, chain, options.lsuv, findings);
     check_lsuv(layer, options.lsuv, findings);
     check_bias(layer, findings);
     check_normalization(layer, findings);

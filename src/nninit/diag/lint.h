@@ -22,28 +22,34 @@
 //   forget_gate LSTM forget-gate biases below 0.5 (bias_ih + bias_hh, averaged).
 //   recurrent   recurrent weights that are not orthogonal.
 //   transformer weights of attention and Transformer* layers (and embeddings beside them) outside
-//               [0.01, 0.04], i.e. more than a factor 2 from GPT-2's and BERT's 0.02.
+//               [0.01, 0.04], i.e. more than a factor 2 from GPT-2's and BERT's 0.02; the weights that end
+//               a residual branch (out_proj, linear2) down to half GPT-2's 0.02/sqrt(N), N the number of
+//               such layers (GPT-2's 2 n_layer).
 //   non_finite  NaN or infinite values.
 //   lsuv        a layer LSUV scaled (LintOptions) but left outside its tolerance; such layers skip `scale`
 //               and `scheme`.
 //
-// Severity of `scale`, by the factor f = max(r, 1/r):
+// Severity of `scale` (docs/diagnostics.md gives the reasoning), from the effect on this model rather than
+// the per-layer factor alone. The compounding layers are the hidden Linear/Bilinear/conv layers outside
+// transformers whose output reaches the next layer without a normalisation in between; the end-to-end
+// factor F is the product of their ratios r (one too large and one too small cancel, as they do in the
+// forward pass). With f = max(r, 1/r) and max(F, 1/F):
 //   f <= 1.3            no finding. 1.3 covers the spread between reasonable choices (sqrt(2) against the
-//                       exact gains of GELU or SiLU is at most 1.23) and 1.3^L stays within an order of
-//                       magnitude for L <= 8.
-//   1.3 < f <= 2        warning: 1.3^10 = 14 (0.77^10 = 0.07) after 10 layers.
-//   f > 2, depth >= 3   error: after only 3 layers the signal is off by 2^3 = 8, nearly an order of
-//                       magnitude, and it goes on compounding (0.41^10 = 1.3e-4 for PyTorch's default
-//                       before ReLU).
-//   f > 2, depth < 3    warning: too shallow for the factor to compound much.
-// Capped at info: a layer followed by a normalisation layer (it rescales the activations, so the factor
-// does not compound; it still sets the layer's effective learning rate), and an output layer that starts
-// too small (small initial logits are harmless; some zero the last layer on purpose).
+//                       exact gains of GELU or SiLU is at most 1.23).
+//   max(F, 1/F) >= 10   error: the model's signal ends an order of magnitude off (Xavier before ReLU in a
+//                       9-layer stack: 0.71^8 = 0.063).
+//   otherwise           warning (PyTorch's default in the 3-layer ReLU MLP: 0.41^2 = 0.17).
+// An output layer that starts too large is judged by F r; one that starts too small is info (small initial
+// logits are harmless; some zero the last layer on purpose). A layer followed by a normalisation layer does
+// not compound (the normalisation rescales the activations; the factor still sets the layer's effective
+// learning rate): info when its std is no known scheme, nothing when it is one (torchvision's
+// kaiming_normal_(mode='fan_out') before BatchNorm, PyTorch's default).
 // Errors also: symmetric hidden units that stay identical, all-zero hidden weights, non-finite values.
 // The transformer, bias (unless it dominates the pre-activation), forget-gate and recurrent checks are
 // info; normalization is a warning (a zero scale can be deliberate: Goyal et al. 2017's zero-gamma).
 #pragma once
 
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -58,6 +64,17 @@ enum class Severity { info, warning, error };
 
 std::string_view severity_name(Severity severity);  // "info", "warning", "error"
 
+// The numbers a scale, scheme or transformer finding states, as numbers (--json); NaN (0 layers) where a
+// finding states none.
+struct FindingNumbers {
+  double measured_std = std::numeric_limits<double>::quiet_NaN();  // the weight's RMS
+  double expected_std = std::numeric_limits<double>::quiet_NaN();  // the matching scheme's std, or 0.02
+  double ratio = std::numeric_limits<double>::quiet_NaN();         // measured_std / expected_std
+  // The predicted end-to-end factor over the model's compounding layers, and how many there are.
+  double end_to_end = std::numeric_limits<double>::quiet_NaN();
+  int compounding_layers = 0;
+};
+
 struct Finding {
   Severity severity = Severity::info;
   std::string check{};  // "scale", "scheme", "symmetry", "bias", "normalization", "forget_gate", ...
@@ -67,6 +84,10 @@ struct Finding {
   std::string effect{};   // the expected effect, in numbers
   std::string fix{};      // a PATTERN=EXPR rule that fixes it (expr::parse_rule accepts it)
   std::string reason{};   // the rule behind it, in one sentence
+  FindingNumbers numbers{};
+  // A grouped finding (group_findings): the parameters it stands for, `path` being the glob that names
+  // them; empty for a finding on one parameter or module.
+  std::vector<std::string> covers{};
 };
 
 // What the lint is told beyond the parameters themselves.
@@ -82,6 +103,14 @@ struct LintOptions {
 
 // Every finding, in the model's named_modules() order.
 std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& options = {});
+
+// Findings of the same check, severity, fix expression and role (the path with its layer indices starred)
+// on parameters that one glob names exactly (no other of `parameter_names`, the model's named_parameters(),
+// matches it) become one finding: its path is that glob ("layers.*.linear1.weight", "[02].weight"), its
+// fix one rule with it, its message and numbers the first member's, and `covers` lists the members.
+// Findings no glob groups are kept as they are; the order is the first member's.
+std::vector<Finding> group_findings(std::span<const Finding> findings,
+                                    std::span<const std::string> parameter_names);
 
 bool has_errors(std::span<const Finding> findings);
 std::size_t count(std::span<const Finding> findings, Severity severity);

@@ -160,6 +160,17 @@ void check_recurrent(const LayerInfo& layer, std::vector<Finding>& out) {
   }
 }
 
+namespace {
+
+// GPT-2 scales the weights of the layers that end a residual branch by 1/sqrt(N), N the number of residual
+// additions (2 per block: attention and MLP), so that the residual stream's variance stays near its input's.
+int residual_branches(const Architecture& architecture) {
+  return static_cast<int>(std::count_if(architecture.layers.begin(), architecture.layers.end(),
+                                        [](const LayerInfo& l) { return l.residual_branch_end; }));
+}
+
+}  // namespace
+
 void check_transformer(const Architecture& architecture, const LayerInfo& layer, std::vector<Finding>& out) {
   const bool judged = layer.role == LayerRole::hidden || layer.role == LayerRole::output ||
                       layer.role == LayerRole::attention;
@@ -167,18 +178,26 @@ void check_transformer(const Architecture& architecture, const LayerInfo& layer,
         (layer.role == LayerRole::embedding && architecture.has_attention))) {
     return;
   }
+  const int branches = residual_branches(architecture);
   for (const std::string_view name :
        {"weight", "in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight"}) {
     const Tensor* w = own(*layer.module, name);
     if (w == nullptr || w->dim() < 2) continue;
     const TensorStatistics s = statistics(*w);
     const double measured = rms(s);
-    if (s.non_finite > 0 || measured == 0.0 || (measured >= 0.01 && measured <= 0.04)) continue;
+    // Within a factor 2 of 0.02, or for a residual projection of 0.02 / sqrt(N) (GPT-2).
+    const bool residual = layer.residual_branch_end && name == "weight" && branches > 0;
+    const double scaled = residual ? 0.02 / std::sqrt(static_cast<double>(branches)) : 0.02;
+    if (s.non_finite > 0 || measured == 0.0 || (measured >= 0.5 * scaled && measured <= 0.04)) continue;
     const init::Fans fans = init::calculate_fan_in_and_fan_out(*w);
     const std::string path = parameter_path(layer.path, name);
+    const std::string gpt2 = residual ? fmt::format(" (or {:.2f}x GPT-2's residual 0.02/sqrt({}) = {:.3g})",
+                                                    measured / scaled, branches, scaled)
+                                      : std::string();
     out.push_back(
         {Severity::info, "transformer", path,
-         fmt::format("{} std {:.3g} is {:.2f}x the 0.02 of GPT-2 and BERT", path, measured, measured / 0.02),
+         fmt::format("{} std {:.3g} is {:.2f}x the 0.02 of GPT-2 and BERT{}", path, measured, measured / 0.02,
+                     gpt2),
          fmt::format("{} start {:.2f}x the usual scale (LeCun's 1/sqrt(fan_in) would be {:.3g} at this "
                      "width; 0.02 is about 1/sqrt(3 * 768))",
                      layer.role == LayerRole::embedding ? "embeddings" : "projections", measured / 0.02,
@@ -186,6 +205,7 @@ void check_transformer(const Architecture& architecture, const LayerInfo& layer,
          fmt::format("{}=normal_(std=0.02)", path_pattern(layer.path, name)),
          "Transformers start from a small normal, N(0, 0.02^2), for every linear and embedding weight "
          "(GPT-2, BERT), residual projections often scaled further by 1/sqrt(2 * layers) (GPT-2)."});
+    out.back().numbers = {.measured_std = measured, .expected_std = 0.02, .ratio = measured / 0.02};
   }
 }
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <functional>
 
+#include <fmt/format.h>
+
 #include <gtest/gtest.h>
 
 #include "nninit/diag/lsuv.h"
@@ -61,13 +63,15 @@ void expect_fixes_work(std::string_view expression, const std::function<void(nn:
   }
 }
 
+// The default MLP shrinks the activation std by 0.41 per ReLU layer, 0.17 end to end over its 2 compounding
+// layers: a warning, not an error (issue 9: its probe still reaches 96.0% held-out accuracy against 97.6%).
 TEST(Lint, PyTorchDefaultReluMlpShrinksBy041PerLayer) {
   const nn::ModulePtr model = build(relu_mlp);
   const std::vector<Finding> findings = check_initialization(*model);
-  EXPECT_TRUE(has_errors(findings)) << all(findings);
+  EXPECT_FALSE(has_errors(findings)) << all(findings);
   const Finding* first = find(findings, "0.weight", "scale");
   ASSERT_NE(first, nullptr) << all(findings);
-  EXPECT_EQ(first->severity, Severity::error);
+  EXPECT_EQ(first->severity, Severity::warning);
   // PyTorch's U(+-1/sqrt(fan_in)) has std 1/sqrt(3 fan_in); Kaiming wants sqrt(2/fan_in): ratio 1/sqrt(6).
   EXPECT_NE(first->message.find("is 0.41x the Kaiming (ReLU) std 0.05051"), std::string::npos)
       << first->message;
@@ -75,11 +79,14 @@ TEST(Lint, PyTorchDefaultReluMlpShrinksBy041PerLayer) {
   EXPECT_NE(first->effect.find("activation std multiplied by 0.41 per layer (variance by 0.17)"),
             std::string::npos)
       << first->effect;
+  // (1/sqrt(6))^2 = 0.167 over the two hidden layers; the output layer does not compound.
+  EXPECT_NE(first->effect.find("0.17 end to end across this model's 2 compounding layers"), std::string::npos)
+      << first->effect;
   EXPECT_NE(first->effect.find("0.41^10 = 0.00013 after 10 such layers"), std::string::npos) << first->effect;
   EXPECT_EQ(first->fix, "0.weight=kaiming_normal_(nonlinearity='relu')");
   EXPECT_NE(first->reason.find("Kaiming with the right negative slope"), std::string::npos);
   ASSERT_NE(find(findings, "2.weight", "scale"), nullptr);
-  EXPECT_EQ(find(findings, "2.weight", "scale")->severity, Severity::error);
+  EXPECT_EQ(find(findings, "2.weight", "scale")->severity, Severity::warning);
   // The output layer starts small next to Xavier: noted only.
   const Finding* output = find(findings, "4.weight", "scale");
   ASSERT_NE(output, nullptr);
@@ -92,6 +99,27 @@ TEST(Lint, PyTorchDefaultReluMlpShrinksBy041PerLayer) {
     EXPECT_NE(b->message.find("PyTorch's default U(+-1/sqrt(fan_in))"), std::string::npos) << b->message;
   }
   EXPECT_EQ(findings.size(), 6u) << all(findings);
+}
+
+// Xavier before ReLU keeps 1/sqrt(2) of Kaiming's std on a square layer: 0.71 per layer, 0.71^8 = 0.063 end
+// to end over the 8 hidden layers of a 9-layer stack: an order of magnitude, an error.
+TEST(Lint, DeepXavierBeforeReluStackIsAnError) {
+  std::string expression = "Sequential(";
+  for (int i = 0; i < 8; ++i) expression += "Linear(256, 256), ReLU(), ";
+  expression += "Linear(256, 256))";
+  const nn::ModulePtr model = build(expression);
+  apply(*model, {"Linear.weight=xavier_normal_", "Linear.bias=zeros_"});
+  const std::vector<Finding> findings = check_initialization(*model);
+  EXPECT_TRUE(has_errors(findings)) << all(findings);
+  for (int i = 0; i < 8; ++i) {
+    const Finding* f = find(findings, fmt::format("{}.weight", 2 * i), "scale");
+    ASSERT_NE(f, nullptr) << i << "\n" << all(findings);
+    EXPECT_EQ(f->severity, Severity::error) << f->message;
+    EXPECT_NE(f->effect.find("0.063 end to end across this model's 8 compounding layers"), std::string::npos)
+        << f->effect;
+  }
+  // Xavier is what the output layer wants.
+  EXPECT_EQ(find(findings, "16.weight", "scale"), nullptr) << all(findings);
 }
 
 TEST(Lint, ShallowNetworksGetWarningsNotErrors) {
@@ -162,7 +190,9 @@ TEST(Lint, XavierOnReluLosesAFactor071PerLayer) {
   EXPECT_NE(f->message.find("it matches Xavier = LeCun"), std::string::npos)
       << f->message;  // equal when square
   EXPECT_NE(f->effect.find("activation std multiplied by 0.71 per layer"), std::string::npos) << f->effect;
-  EXPECT_NE(f->effect.find("across this model's 3 such layers"), std::string::npos) << f->effect;
+  // 0.71^3 = 0.35 (0.36 measured on these draws): a warning.
+  EXPECT_NE(f->effect.find("0.36 end to end across this model's 3 compounding layers"), std::string::npos)
+      << f->effect;
 }
 
 TEST(Lint, LstmDefaultForgetGateAndRecurrentWeights) {
@@ -192,11 +222,9 @@ TEST(Lint, DisturbedLayerNormIsAWarning) {
   const Finding* shift = find(findings, "1.bias", "normalization");
   ASSERT_NE(shift, nullptr);
   EXPECT_EQ(shift->fix, "1.bias=zeros_()");
-  // The Linear before the LayerNorm: its scale does not compound, so it is only noted.
-  const Finding* linear = find(findings, "0.weight", "scale");
-  ASSERT_NE(linear, nullptr);
-  EXPECT_EQ(linear->severity, Severity::info);
-  EXPECT_NE(linear->effect.find("the LayerNorm after it rescales"), std::string::npos) << linear->effect;
+  // The Linear before the LayerNorm has PyTorch's default, a known scheme that the LayerNorm rescales: not
+  // flagged.
+  EXPECT_EQ(find(findings, "0.weight", "scale"), nullptr) << all(findings);
 }
 
 TEST(Lint, KaimingMlpWithZeroBiasesIsClean) {
@@ -208,16 +236,77 @@ TEST(Lint, KaimingMlpWithZeroBiasesIsClean) {
   EXPECT_TRUE(findings.empty()) << all(findings);
 }
 
+// Xavier's std for Linear(64, 10) is sqrt(2/74) = 0.164: N(0, 1) is 6.1x that (a warning), N(0, 4) 12x (an
+// order of magnitude in the logits: an error).
 TEST(Lint, LargeOutputLayer) {
-  const nn::ModulePtr model =
-      build("Sequential(Linear(64, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 10))");
-  apply(*model,
-        {"4.weight=normal_(std=1.0)", "Linear.weight=kaiming_normal_(nonlinearity='relu')", "*.bias=zeros_"});
+  for (const auto& [std, severity] : {std::pair{1.0, Severity::warning}, std::pair{2.0, Severity::error}}) {
+    const nn::ModulePtr model =
+        build("Sequential(Linear(64, 64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 10))");
+    apply(*model, {fmt::format("4.weight=normal_(std={})", std),
+                   "Linear.weight=kaiming_normal_(nonlinearity='relu')", "*.bias=zeros_"});
+    const std::vector<Finding> findings = check_initialization(*model);
+    const Finding* f = find(findings, "4.weight", "scale");
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->severity, severity) << f->message;
+    EXPECT_NE(f->effect.find("large logits"), std::string::npos) << f->effect;
+  }
+}
+
+// torchvision's ResNets: kaiming_normal_(mode='fan_out', nonlinearity='relu') for every conv, each followed
+// by BatchNorm. The normalisation rescales the activations, so a known scheme there is no finding; an
+// unusual scale is a note.
+TEST(Lint, KnownSchemeBeforeBatchNormIsNotFlagged) {
+  constexpr std::string_view expression =
+      "Sequential(Conv2d(3, 64, 3, padding=1, bias=False), BatchNorm2d(64), ReLU(), Conv2d(64, 64, 3, "
+      "padding=1, bias=False), BatchNorm2d(64), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(64, 10))";
+  const nn::ModulePtr model = build(expression);
+  apply(*model, {"Conv2d.weight=kaiming_normal_(mode='fan_out', nonlinearity='relu')", "Linear.bias=zeros_",
+                 "Linear.weight=xavier_uniform_"});
   const std::vector<Finding> findings = check_initialization(*model);
-  const Finding* f = find(findings, "4.weight", "scale");
-  ASSERT_NE(f, nullptr);
-  EXPECT_EQ(f->severity, Severity::error);
-  EXPECT_NE(f->effect.find("large logits"), std::string::npos) << f->effect;
+  EXPECT_TRUE(findings.empty()) << all(findings);
+
+  const nn::ModulePtr odd = build(expression);
+  apply(*odd, {"Conv2d.weight=normal_(std=1.0)", "Linear.bias=zeros_", "Linear.weight=xavier_uniform_"});
+  const std::vector<Finding> noted = check_initialization(*odd);
+  const Finding* f = find(noted, "0.weight", "scale");
+  ASSERT_NE(f, nullptr) << all(noted);
+  EXPECT_EQ(f->severity, Severity::info);
+  EXPECT_NE(f->effect.find("the BatchNorm2d after it rescales"), std::string::npos) << f->effect;
+}
+
+// A layer followed by BatchNorm does not compound: of the three hidden layers, two count.
+TEST(Lint, CompoundingSkipsLayersFollowedByNormalisation) {
+  const std::vector<Finding> findings = check_initialization(
+      *build("Sequential(Linear(64, 64), BatchNorm1d(64), ReLU(), Linear(64, 64), ReLU(), Linear(64, 64), "
+             "ReLU(), Linear(64, 10))"));
+  const Finding* f = find(findings, "3.weight", "scale");
+  ASSERT_NE(f, nullptr) << all(findings);
+  EXPECT_NE(f->effect.find("0.17 end to end across this model's 2 compounding layers"), std::string::npos)
+      << f->effect;
+  EXPECT_EQ(find(findings, "0.weight", "scale"), nullptr) << all(findings);  // PyTorch's default: known
+}
+
+// GPT-2 draws every weight N(0, 0.02^2) and the residual projections N(0, (0.02/sqrt(2 n_layer))^2): here
+// 4 layers, 8 residual branches (out_proj and linear2 of each), 0.02/sqrt(8) = 0.00707.
+TEST(Lint, Gpt2ResidualProjectionsAreRecognised) {
+  constexpr std::string_view expression =
+      "TransformerEncoder(TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=256, dropout=0.0, "
+      "batch_first=True), num_layers=4)";
+  const nn::ModulePtr model = build(expression);
+  apply(*model, {"*.linear2.weight=normal_(std=0.02 / math.sqrt(8))",
+                 "*.out_proj.weight=normal_(std=0.02 / math.sqrt(8))", "*.linear1.weight=normal_(std=0.02)",
+                 "*.in_proj_weight=normal_(std=0.02)", "*.bias=zeros_"});
+  const std::vector<Finding> findings = check_initialization(*model);
+  for (const Finding& f : findings) EXPECT_NE(f.check, "transformer") << f.message;
+
+  const nn::ModulePtr tiny = build(expression);
+  apply(*tiny, {"*.linear2.weight=normal_(std=0.001)", "*.out_proj.weight=normal_(std=0.02 / math.sqrt(8))",
+                "*.linear1.weight=normal_(std=0.02)", "*.in_proj_weight=normal_(std=0.02)"});
+  const std::vector<Finding> flagged = check_initialization(*tiny);
+  const Finding* f = find(flagged, "layers.0.linear2.weight", "transformer");
+  ASSERT_NE(f, nullptr) << all(flagged);
+  EXPECT_NE(f->message.find("GPT-2's residual 0.02/sqrt(8) = 0.00707"), std::string::npos) << f->message;
+  EXPECT_EQ(find(flagged, "layers.0.self_attn.out_proj.weight", "transformer"), nullptr) << all(flagged);
 }
 
 TEST(Lint, TransformerWeightsAgainstTheSmallNormal) {
@@ -255,6 +344,58 @@ TEST(Lint, EveryFixParsesAndFixes) {
   expect_fixes_work("Sequential(LSTM(5, 7, 2), Linear(7, 2))", [](nn::Module&) {});
   expect_fixes_work("TransformerEncoderLayer(16, 2, 32)", [](nn::Module&) {});
   expect_fixes_work("Sequential(Embedding(10, 16), TransformerEncoderLayer(16, 2, 32))", [](nn::Module&) {});
+}
+
+std::vector<std::string> parameter_names(nn::Module& model) {
+  std::vector<std::string> names;
+  for (const NamedTensor& p : model.named_parameters()) names.push_back(p.name);
+  return names;
+}
+
+// One finding per pattern: the same check, severity and fix on parameters one glob names exactly. The glob
+// is a rule that fixes every member.
+TEST(Lint, FindingsAreGroupedUnderOneGlob) {
+  const nn::ModulePtr mlp = build(relu_mlp);
+  const std::vector<Finding> grouped = group_findings(check_initialization(*mlp), parameter_names(*mlp));
+  const Finding* hidden = find(grouped, "[02].weight", "scale");
+  ASSERT_NE(hidden, nullptr) << all(grouped);
+  EXPECT_EQ(hidden->covers, (std::vector<std::string>{"0.weight", "2.weight"}));
+  EXPECT_EQ(hidden->fix, "[02].weight=kaiming_normal_(nonlinearity='relu')");
+  EXPECT_NEAR(hidden->numbers.ratio, 1.0 / std::sqrt(6.0), 0.01);  // PyTorch's default against Kaiming
+  EXPECT_NEAR(hidden->numbers.end_to_end, 1.0 / 6.0, 0.01);
+  EXPECT_EQ(hidden->numbers.compounding_layers, 2);
+  const Finding* biases = find(grouped, "*.bias", "bias");
+  ASSERT_NE(biases, nullptr) << all(grouped);
+  EXPECT_EQ(biases->covers.size(), 3u);
+  ASSERT_NE(find(grouped, "4.weight", "scale"), nullptr);  // alone: another fix
+  EXPECT_EQ(grouped.size(), 3u) << all(grouped);
+  // Applying the grouped fixes clears what they stand for.
+  apply(*mlp, {hidden->fix, biases->fix});
+  const std::vector<Finding> after = check_initialization(*mlp);
+  for (const char* path : {"0.weight", "2.weight"})
+    EXPECT_EQ(find(after, path, "scale"), nullptr) << all(after);
+  for (const Finding& f : after) EXPECT_NE(f.check, "bias") << f.message;
+
+  // A 4-layer encoder: one finding per role, not per layer.
+  const nn::ModulePtr encoder = build(
+      "TransformerEncoder(TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=256, dropout=0.0, "
+      "batch_first=True), num_layers=4)");
+  const std::vector<Finding> roles =
+      group_findings(check_initialization(*encoder), parameter_names(*encoder));
+  const Finding* in_proj = find(roles, "layers.*.self_attn.in_proj_weight", "transformer");
+  ASSERT_NE(in_proj, nullptr) << all(roles);
+  EXPECT_EQ(in_proj->covers.size(), 4u);
+  EXPECT_EQ(in_proj->fix, "layers.*.self_attn.in_proj_weight=normal_(std=0.02)");
+  EXPECT_EQ(roles.size(), 5u) << all(roles);
+
+  // No single glob names 0, 2, ..., 14 without 16: those findings stay one per layer.
+  std::string expression = "Sequential(";
+  for (int i = 0; i < 8; ++i) expression += "Linear(256, 256), ReLU(), ";
+  expression += "Linear(256, 256))";
+  const nn::ModulePtr stack = build(expression);
+  apply(*stack, {"Linear.weight=xavier_normal_", "Linear.bias=zeros_"});
+  const std::vector<Finding> layers = check_initialization(*stack);
+  EXPECT_EQ(group_findings(layers, parameter_names(*stack)).size(), layers.size());
 }
 
 // LSUV sets each pre-activation to unit std on the data; Kaiming keeps the activations' second moment. On

@@ -58,6 +58,7 @@ Recording record_pass(nn::Module& model, const std::vector<Tensor>& inputs, cons
                        .type = call.module->type_name(),
                        .depth = call.depth,
                        .has_parameters = !call.module->named_parameters(false).empty(),
+                       .input = first_or_undefined(trace.inputs(call)),
                        .outputs = trace.outputs(call),
                        .input_gradient = first_or_undefined(gradients.call_inputs[i]),
                        .output_gradient = first_or_undefined(gradients.call_outputs[i])});

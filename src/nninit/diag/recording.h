@@ -33,6 +33,7 @@ struct CallRecord {
   std::string type{};           // its class name ("Linear")
   int depth = 0;                // 0 for the model; children of a call at depth d are at d + 1
   bool has_parameters = false;  // the module has parameters of its own
+  Tensor input{};               // its first input (undefined where none is a tensor)
   std::vector<Tensor> outputs{};  // its outputs (undefined where one is not a tensor)
   Tensor input_gradient{};        // the total gradient reaching its first input (undefined: none)
   Tensor output_gradient{};       // the total gradient reaching its first output

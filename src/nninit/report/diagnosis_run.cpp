@@ -12,7 +12,7 @@ namespace {
 std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRun& run) {
   const diag::Diagnosis& d = run.diagnosis;
   std::vector<std::pair<std::string, std::string>> lines = {
-      {"seed", run.seed},
+      {"seed", fmt::format("{}", run.seed)},
       {"generator", fmt::format("PyTorch {} ({})", run.variant.version.str(),
                                 torch_capability_name(run.variant.capability))},
       {"input", run.inputs},
@@ -32,7 +32,7 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRu
 }
 
 // What the depth sweep ran, under its charts.
-std::string sweep_note(const diag::DepthSweep& sweep, const std::string& seed) {
+std::string sweep_note(const diag::DepthSweep& sweep, std::uint64_t seed) {
   return fmt::format(
       "{} layers of Linear({}, {}) with zero biases, each followed by the activation; a batch of {} N(0, 1) "
       "inputs and an N(0, 1) gradient at the last layer (seed {}).",
@@ -64,6 +64,7 @@ ReportData diagnosis_page(const DiagnosisRun& run) {
 
 Json diagnosis_json(const DiagnosisRun& run) {
   Json out;
+  out["schema_version"] = json_schema_version;
   out["model"] = run.model;
   out["seed"] = run.seed;
   out["torch_version"] = run.variant.version.str();
@@ -83,7 +84,7 @@ std::string diagnosis_text(const DiagnosisRun& run) {
   std::string text = fmt::format("{}\n\n", run.model_repr);
   if (run.lsuv) text += format_lsuv(*run.lsuv) + "\n";
   text += format_diagnosis(run.diagnosis);
-  text += "\n" + format_findings(run.findings);
+  text += "\n" + format_findings(run.findings, run.findings_view);
   if (run.probe) text += "\ntraining probe\n" + format_probe(*run.probe);
   for (const diag::DepthSweep& sweep : run.sweeps) text += "\n" + format_sweep(sweep);
   if (!run.report_path.empty()) text += fmt::format("\nwrote {}\n", run.report_path);

@@ -7,6 +7,7 @@
 //   std::puts(diagnosis_json(run).dump(2).c_str());
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,13 +22,14 @@
 #include "nninit/diag/probe.h"
 #include "nninit/report/json.h"
 #include "nninit/report/report.h"
+#include "nninit/report/text.h"
 
 namespace nninit::report {
 
 struct DiagnosisRun {
   std::string model{};       // the expression (or name) the user gave
   std::string model_repr{};  // PyTorch's repr of the module tree, printed first in the terminal
-  std::string seed{};        // as the user gave it
+  std::uint64_t seed = 0;    // as torch.manual_seed takes it (a negative seed wrapped modulo 2^64)
   TorchVariant variant{};    // the generator's release and capability
   std::string inputs{};      // where the inputs came from, in words ("64,784, drawn as torch.randn ...")
   std::vector<std::string> rules{};       // --init rules, in order
@@ -38,14 +40,16 @@ struct DiagnosisRun {
   std::optional<diag::LsuvReport> lsuv{};
   std::optional<diag::ProbeResult> probe{};
   std::vector<diag::DepthSweep> sweeps{};
-  std::string report_path{};  // where the page was written, or empty
+  std::string report_path{};     // where the page was written, or empty
+  FindingsView findings_view{};  // which findings the terminal text shows, and how
 };
 
 // The HTML page: the run's settings and verdicts, the parameter table, std by layer and over time,
 // histograms, the lint, the probe's curves and the depth sweep (report.h lays them out).
 ReportData diagnosis_page(const DiagnosisRun& run);
 
-// The --json document: the settings, then each result (to_json of json.h); absent results are null.
+// The --json document (docs/diagnostics.md): schema_version, the settings, then each result (to_json of
+// json.h); absent results are null.
 Json diagnosis_json(const DiagnosisRun& run);
 
 // The terminal text: the model's repr, LSUV's lines, the diagnosis, the lint, the probe and the sweep.

@@ -28,7 +28,13 @@ Json to_json(std::span<const diag::Finding> findings) {
                    {"message", f.message},
                    {"effect", f.effect},
                    {"fix", f.fix},
-                   {"reason", f.reason}});
+                   {"reason", f.reason},
+                   {"covers", f.covers},
+                   {"measured_std", json_number(f.numbers.measured_std)},
+                   {"expected_std", json_number(f.numbers.expected_std)},
+                   {"ratio", json_number(f.numbers.ratio)},
+                   {"end_to_end", json_number(f.numbers.end_to_end)},
+                   {"compounding_layers", f.numbers.compounding_layers}});
   }
   return out;
 }

@@ -24,6 +24,10 @@ namespace nninit::report {
 
 using Json = nlohmann::ordered_json;
 
+// The version of the --json documents' layout (docs/diagnostics.md): raised when a field is renamed, removed
+// or changes meaning, not when one is added.
+inline constexpr int json_schema_version = 1;
+
 // A number, or null where it is not finite.
 Json json_number(double x);
 

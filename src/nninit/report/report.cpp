@@ -109,6 +109,10 @@ std::string findings_section(const std::vector<diag::Finding>& findings) {
     const std::string_view severity = diag::severity_name(f.severity);
     out += fmt::format("<div class=\"finding {0}\"><span class=\"badge\">{0}</span> {1}\n", severity,
                        escape(f.message));
+    if (!f.covers.empty()) {
+      out += fmt::format("<div>Covers: {} parameters ({} ... {}); the numbers are the first's</div>\n",
+                         f.covers.size(), escape(f.covers.front()), escape(f.covers.back()));
+    }
     if (!f.effect.empty()) out += fmt::format("<div>Effect: {}</div>\n", escape(f.effect));
     if (!f.fix.empty()) out += fmt::format("<div>Fix: <code>{}</code></div>\n", escape(f.fix));
     if (!f.reason.empty()) out += fmt::format("<div>Why: {}</div>\n", escape(f.reason));

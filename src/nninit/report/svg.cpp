@@ -268,11 +268,13 @@ std::string series_color(const LineChart& chart, std::size_t i) {
   return s.color.empty() ? std::string(okabe_ito[i % std::size(okabe_ito)]) : s.color;
 }
 
-// With four or more series, dash patterns tell coinciding lines apart where colour alone cannot.
+// With four or more series, dash patterns tell coinciding lines apart where colour alone cannot. Series i
+// and i + 7k share a colour; their patterns differ by 9k = k (mod 4) steps, so every series up to the 28th
+// has a look of its own (a shift of one step per round of the palette would be 8 = 0 (mod 4) steps).
 std::string_view series_dash(const LineChart& chart, std::size_t i) {
   if (chart.series[i].dashed) return "7 4";
   if (chart.series.size() < 4) return "";
-  return dash_patterns[(i + i / std::size(okabe_ito)) % std::size(dash_patterns)];
+  return dash_patterns[(i + 2 * (i / std::size(okabe_ito))) % std::size(dash_patterns)];
 }
 
 // The series' name, and where it leaves the chart's range, or why nothing of it is drawn.

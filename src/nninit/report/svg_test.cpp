@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -164,6 +165,24 @@ TEST(Svg, LineChartLegendNamesEverySeriesInOrderWithItsLook) {
   }
   const std::string forced = series_group(out, "forced dash");
   EXPECT_EQ(dashes(forced, forced.find("<path")), "7 4");
+}
+
+// Seven colours and four dash patterns: 28 series each get a colour and dash pair of their own (series i
+// and i + 7 used to share both).
+TEST(Svg, LineChartSeriesLookDistinctUpToTwentyEight) {
+  LineChart chart{.title = "many", .log_y = false};
+  for (int i = 0; i < 28; ++i)
+    chart.series.push_back({.name = "s" + std::to_string(i), .y = {1.0 * i, 2.0 * i}});
+  const std::string out = line_chart(chart);
+  std::set<std::pair<std::string, std::string>> looks;
+  for (const Series& s : chart.series) {
+    const std::string group = series_group(out, s.name);
+    ASSERT_FALSE(group.empty()) << s.name;
+    const std::size_t path = group.find("<path");
+    const std::size_t stroke = group.find(" stroke=\"", path) + 9;
+    looks.insert({group.substr(stroke, group.find('"', stroke) - stroke), dashes(group, path)});
+  }
+  EXPECT_EQ(looks.size(), 28u);
 }
 
 TEST(Svg, LineChartWithFewSeriesDashesOnlyWhatAsksForIt) {

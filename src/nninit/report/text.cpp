@@ -45,7 +45,8 @@ std::string format_diagnosis(const diag::Diagnosis& d) {
                     number(l.std_ratio), number(l.input_grad_std), number(l.grad_ratio));
   }
   out +=
-      "\n(ratio: output std over the previous layer's; grad std: the gradient reaching the layer's input,\n"
+      "\n(ratio: output std over the layer's own input's; grad std: the gradient reaching the layer's "
+      "input,\n"
       " ratio: over the gradient reaching its output)\n\n";
 
   std::size_t pwidth = 9;
@@ -79,17 +80,29 @@ std::string format_diagnosis(const diag::Diagnosis& d) {
   return out;
 }
 
-std::string format_findings(std::span<const diag::Finding> findings) {
+std::string format_findings(std::span<const diag::Finding> findings, const FindingsView& view) {
   std::string text;
+  std::size_t hidden = 0;
   for (const diag::Finding& f : findings) {
+    if (f.severity < view.minimum) {
+      ++hidden;
+      continue;
+    }
     text += fmt::format("{}: [{}] {}\n", diag::severity_name(f.severity), f.check, f.message);
+    if (!f.covers.empty()) {
+      text += fmt::format("    covers: {} parameters ({} ... {}); the numbers are the first's\n",
+                          f.covers.size(), f.covers.front(), f.covers.back());
+    }
+    if (view.brief) continue;
     if (!f.effect.empty()) text += fmt::format("    effect: {}\n", f.effect);
     if (!f.fix.empty()) text += fmt::format("    fix:    --init \"{}\"\n", f.fix);
     if (!f.reason.empty()) text += fmt::format("    why:    {}\n", f.reason);
   }
   text += fmt::format(
-      "{} error(s), {} warning(s), {} note(s)\n", diag::count(findings, diag::Severity::error),
-      diag::count(findings, diag::Severity::warning), diag::count(findings, diag::Severity::info));
+      "{} error(s), {} warning(s), {} note(s){}\n", diag::count(findings, diag::Severity::error),
+      diag::count(findings, diag::Severity::warning), diag::count(findings, diag::Severity::info),
+      hidden == 0 ? std::string()
+                  : fmt::format(" ({} below {} not shown)", hidden, diag::severity_name(view.minimum)));
   return text;
 }
 

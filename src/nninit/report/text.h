@@ -20,8 +20,16 @@ namespace nninit::report {
 // the symmetries.
 std::string format_diagnosis(const diag::Diagnosis& diagnosis);
 
-// "error: [scale] 0.weight: ...", then indented effect, fix and reason lines; a summary line last.
-std::string format_findings(std::span<const diag::Finding> findings);
+// Which findings the text shows (--min-severity) and whether with their effect, fix and reason lines
+// (not with --quiet).
+struct FindingsView {
+  diag::Severity minimum = diag::Severity::info;
+  bool brief = false;
+};
+
+// "error: [scale] 0.weight: ...", then indented effect, fix and reason lines; a summary line last, which
+// counts every finding and says how many were left out.
+std::string format_findings(std::span<const diag::Finding> findings, const FindingsView& view = {});
 
 // The probe's data and settings, one row per candidate (loss at the start and end, held-out numbers,
 // identical units, weight growth), then the verdicts (diag::probe_verdicts), one per line.
