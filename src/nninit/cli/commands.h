@@ -43,6 +43,7 @@ struct InitOptions : ModelOptions {
   std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::string output;  // empty: print only
   bool json = false;
+  bool dry_run = false;  // print names, shapes and the count only (nothing allocated for a config)
 };
 
 struct DiagnoseOptions : ModelOptions {

@@ -1,0 +1,81 @@
+// End-to-end tests of `nninit init CONFIG.json`: Hugging Face GPT-2 and Llama configs, the shape-only dry
+// run (which counts a 7B model without allocating it) and the errors a config can give.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_support.h"
+#include "nninit/io/safetensors.h"
+
+namespace {
+
+using nninit::cli_test::Cli;
+using nninit::cli_test::Result;
+using nninit::cli_test::run;
+
+std::string example(const std::string& name) {
+  return std::string(NNINIT_SOURCE_DIR) + "/examples/configs/" + name;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The totals Hugging Face publishes: GPT-2 124M = 124,439,808 and Llama-2-7B = 6,738,415,616 parameters.
+TEST_F(Cli, DryRunCountsPublishedTotals) {
+  const Result gpt2 = run("init " + example("gpt2.json") + " --dry-run --json");
+  ASSERT_EQ(gpt2.status, 0) << gpt2.output;
+  const nlohmann::json document = nlohmann::json::parse(gpt2.output);
+  EXPECT_EQ(document["model"], "GPT2LMHeadModel (model_type gpt2)");
+  EXPECT_EQ(document["parameters"], 124'439'808);
+  EXPECT_EQ(document["tensors"].size(), 149u);  // 2 embeddings, 12 blocks of 12, ln_f's 2, lm_head
+  EXPECT_EQ(document["tensors"].back()["name"], "lm_head.weight");
+  EXPECT_EQ(document["tensors"].back()["tied_to"], "transformer.wte.weight");
+
+  const Result llama = run("init " + example("llama-2-7b.json") + " --dry-run");
+  ASSERT_EQ(llama.status, 0) << llama.output;
+  EXPECT_TRUE(contains(llama.output, "LlamaForCausalLM (model_type llama): 6,738,415,616 parameters"))
+      << llama.output;
+  const std::size_t row = llama.output.find("model.layers.31.mlp.down_proj.weight ");
+  ASSERT_NE(row, std::string::npos) << llama.output;
+  EXPECT_TRUE(contains(llama.output.substr(row, llama.output.find('\n', row) - row), " 4096x11008 "));
+}
+
+TEST_F(Cli, InitWritesAConfigAsSavePretrainedDoes) {
+  const std::string out = path("model.safetensors");
+  const Result r = run("init " + example("gpt2-tiny.json") + " --seed 3 -o " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nninit::io::SafetensorsContents file = nninit::io::read_safetensors(out);
+  // The tied lm_head.weight is the embedding: stored once, under transformer.wte.weight.
+  EXPECT_EQ(file.tensors.size(), 28u);
+  for (const nninit::NamedTensor& t : file.tensors) EXPECT_NE(t.name, "lm_head.weight");
+  EXPECT_EQ(file.at("transformer.h.1.mlp.c_fc.weight").sizes(), (nninit::Shape{64, 256}));
+  EXPECT_TRUE(contains(file.header.metadata.at("nninit.model"), "\"model_type\":\"gpt2\""));
+}
+
+TEST_F(Cli, ABadConfigNamesTheKeyAndWritesNothing) {
+  const std::string config = path("config.json");
+  {
+    std::ofstream(config)
+        << R"({"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
+                                 "num_attention_heads": 2})";
+  }
+  const std::string out = path("model.safetensors");
+  const Result r = run("init " + config + " -o " + out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.output,
+                       "config.json: Hugging Face config (model_type 'llama'): missing key "
+                       "'intermediate_size'"))
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  { std::ofstream(config) << R"({"model_type": "t5"})"; }
+  const Result t5 = run("init " + config + " --dry-run");
+  EXPECT_EQ(t5.status, 2);
+  EXPECT_TRUE(contains(t5.output, "key 'model_type': 't5' is not a model nninit builds")) << t5.output;
+}
+
+}  // namespace
