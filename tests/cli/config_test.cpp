@@ -12,6 +12,7 @@
 
 namespace {
 
+namespace fs = std::filesystem;
 using nninit::cli_test::Cli;
 using nninit::cli_test::Result;
 using nninit::cli_test::run;
@@ -76,6 +77,35 @@ TEST_F(Cli, ABadConfigNamesTheKeyAndWritesNothing) {
   const Result t5 = run("init " + config + " --dry-run");
   EXPECT_EQ(t5.status, 2);
   EXPECT_TRUE(contains(t5.output, "key 'model_type': 't5' is not a model nninit builds")) << t5.output;
+}
+
+// transformers itself, in the Debian sid oracle (scripts/oracles, with python3-transformers installed in it):
+// AutoModelForCausalLM.from_config after torch.manual_seed gives the file's bits, tensor for tensor. The
+// oracle sees the repository only, so the files are written in the build folder inside it.
+TEST(ConfigAgainstTransformers, EveryTensorBitForBit) {
+  const fs::path source = NNINIT_SOURCE_DIR;
+  const fs::path folder =
+      fs::path(NNINIT_BINARY).parent_path() / ("config-test-" + std::to_string(::getpid()));
+  const std::string oracle = "cd " + source.string() + " && scripts/in-oracle sid python3";
+  if (std::system((oracle + " -c 'import transformers' >/dev/null 2>&1").c_str()) != 0) {
+    GTEST_SKIP() << "no sid oracle with python3-transformers";
+  }
+  if (fs::relative(folder, source).string().starts_with(".."))
+    GTEST_SKIP() << "the build folder is outside the repository";
+  fs::create_directories(folder);
+  const std::string configs[] = {"examples/configs/gpt2-tiny.json", "examples/configs/llama-tiny.json",
+                                 "tests/data/hf_configs/qwen2-tied.json",
+                                 "tests/data/hf_configs/mistral-padding.json",
+                                 "tests/data/hf_configs/llama-biases-float16.json"};
+  for (const std::string& config : configs) {
+    const fs::path out = folder / "model.safetensors";
+    const Result r = run("init " + (source / config).string() + " --seed 7 -o " + out.string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    const std::string check = oracle + " tests/cli/config_with_transformers.py " + config + " 7 " +
+                              fs::relative(out, source).string();
+    EXPECT_EQ(std::system(check.c_str()), 0) << config;
+  }
+  fs::remove_all(folder);
 }
 
 }  // namespace

@@ -63,6 +63,12 @@ expr::HfConfig read_config_file(const std::string& path) {
   }
 }
 
+bool saved_dtype(const expr::HfConfig& config, DType* dtype) {
+  if (!config.torch_dtype) return false;
+  *dtype = *config.torch_dtype;
+  return true;
+}
+
 PreparedModel prepare_config_model(const ModelOptions& options) {
   if (options.preset == "lsuv") {
     throw UsageError(

@@ -24,6 +24,9 @@ bool is_config_file(const std::string& model);
 // The config read from `path`: UsageError when it cannot be read, ValueError naming the key when it is wrong.
 expr::HfConfig read_config_file(const std::string& path);
 
+// The config's torch_dtype into *dtype; false when it names none.
+bool saved_dtype(const expr::HfConfig& config, DType* dtype);
+
 // Built as transformers builds it, from the seeded default generator, then the rules and the preset.
 // `expression` holds the config as one line of JSON: what the output's metadata records.
 PreparedModel prepare_config_model(const ModelOptions& options);

@@ -27,8 +27,8 @@ namespace nninit::cli {
 int run_init(const InitOptions& options) {
   // Parsed before anything is built, so that a bad --dtype fails first. (A plain flag and value rather than
   // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
-  const bool convert = !options.dtype.empty();
-  const DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
+  bool convert = !options.dtype.empty();
+  DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
   if (options.dry_run) {
     std::string title;
     const std::vector<ParameterRow> rows = parameter_rows(options, &title);
@@ -38,6 +38,8 @@ int run_init(const InitOptions& options) {
     return 0;
   }
   const bool from_config = is_config_file(options.model);
+  // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
+  if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
   PreparedModel prepared = from_config ? prepare_config_model(options) : prepare_model(options);
   if (convert) prepared.model->to(dtype);
   const std::vector<NamedTensor> state =

@@ -75,9 +75,11 @@ class ConfigKeys {
   std::string model_type_;
 };
 
+// transformers 5 writes "dtype", earlier releases "torch_dtype".
 std::optional<DType> parse_torch_dtype(const ConfigKeys& keys) {
-  if (!keys.has("torch_dtype")) return std::nullopt;
-  const Json& value = keys.at("torch_dtype");
+  const char* key = keys.has("dtype") ? "dtype" : "torch_dtype";
+  if (!keys.has(key)) return std::nullopt;
+  const Json& value = keys.at(key);
   if (value.is_string()) {
     const std::string name = value.get<std::string>();
     if (name == "float32") return DType::float32;
@@ -85,9 +87,8 @@ std::optional<DType> parse_torch_dtype(const ConfigKeys& keys) {
     if (name == "bfloat16") return DType::bfloat16;
     if (name == "float64") return DType::float64;
   }
-  throw keys.error(
-      fmt::format("key 'torch_dtype' must be \"float32\", \"float16\", \"bfloat16\" or \"float64\", not {}",
-                  value.dump()));
+  throw keys.error(fmt::format(
+      "key '{}' must be \"float32\", \"float16\", \"bfloat16\" or \"float64\", not {}", key, value.dump()));
 }
 
 // The class `architectures` names decides the head: XLMHeadModel or XForCausalLM, or the bare XModel.
@@ -298,12 +299,6 @@ void init_weights(const HfConfig& config, nn::Module& module, Generator& generat
   } else if (dynamic_cast<HfRmsNorm*>(&module) != nullptr) {
     init::ones_(module.parameter("weight"));
   }
-  if (config.family == HfFamily::gpt2) {
-    const double std = config.initializer_range / std::sqrt(2.0 * static_cast<double>(config.num_layers));
-    for (const NamedTensor& p : module.named_parameters()) {
-      if (p.name == "c_proj.weight") init::normal_(p.tensor, {.mean = 0.0, .std = std}, generator);
-    }
-  }
 }
 
 std::string head_name(const HfConfig& config) {
@@ -426,14 +421,15 @@ std::int64_t hf_parameter_count(const HfConfig& config) {
 nn::ModulePtr build_hf_model(const HfConfig& config, Generator& generator) {
   nn::ModulePtr body = config.family == HfFamily::gpt2 ? build_gpt2_body(config, generator)
                                                        : build_llama_body(config, generator);
-  nn::ModulePtr model = body;
-  if (config.lm_head) {
-    model = std::make_shared<HfContainer>(hf_class_name(config));
-    model->register_module(body_name(config), body);
-    model->register_module("lm_head", linear(config.hidden_size, config.vocab_size, false, generator));
-  }
-  model->apply([&](nn::Module& module) { init_weights(config, module, generator); });
-  if (config.lm_head && config.tie_word_embeddings) {
+  // The body is a PreTrainedModel of its own: its __init__ ends in post_init(), which initialises it before
+  // the head is even constructed. The head's post_init then skips the modules already initialised.
+  body->apply([&](nn::Module& module) { init_weights(config, module, generator); });
+  if (!config.lm_head) return body;
+  nn::ModulePtr model = std::make_shared<HfContainer>(hf_class_name(config));
+  model->register_module(body_name(config), body);
+  model->register_module("lm_head", linear(config.hidden_size, config.vocab_size, false, generator));
+  init_weights(config, model->child("lm_head"), generator);
+  if (config.tie_word_embeddings) {
     const std::string embedding = config.family == HfFamily::gpt2 ? "wte" : "embed_tokens";
     model->child("lm_head").set_parameter("weight", body->child(embedding).parameter("weight"));
   }

@@ -8,16 +8,21 @@
 //   TorchGenerator generator(0);                                  // torch.manual_seed(0)
 //   nn::ModulePtr model = build_hf_model(config, generator);      // GPT2LMHeadModel(GPT2Config(...))
 //
-// What `_init_weights` does (transformers' modeling_gpt2.py and modeling_llama.py), module by module in
-// post-order, as PreTrainedModel.post_init applies it:
+// The order is transformers 5's (held bit for bit against transformers 5.12.1 with PyTorch 2.14): the body
+// (GPT2Model, LlamaModel) is constructed, drawing PyTorch's defaults (Embedding normal_(0, 1), Linear
+// kaiming_uniform_, GPT-2's Conv1D normal_(0, 0.02)), and initialised by its own post_init(): its modules
+// in post-order, each by `_init_weights`:
 //   Linear, GPT-2's Conv1D   weight normal_(0, initializer_range), bias zero_()
 //   Embedding                weight normal_(0, initializer_range), the padding_idx row zero_()
-//   LayerNorm                weight fill_(1), bias zero_();  Llama's RMSNorm weight fill_(1)
-//   GPT-2 only               every module whose own named_parameters() hold "c_proj.weight" (the attention
-//                            and MLP blocks) draws it again: normal_(0, initializer_range / sqrt(2 n_layer))
-//                            (Radford et al. 2019: residual layers scaled by 1/sqrt(N))
-// Then tie_weights(): lm_head.weight becomes the input embedding's tensor unless tie_word_embeddings is
-// false. GPT-2's Conv1D holds its weight as (in, out), transposed against Linear's (out, in).
+//   LayerNorm, RMSNorm       weight fill_(1), bias zero_()
+// Then lm_head is constructed (kaiming_uniform_), initialised the same way, and tied: lm_head.weight becomes
+// the input embedding's tensor unless tie_word_embeddings is false. GPT-2's Conv1D holds its weight as
+// (in, out), transposed against Linear's (out, in).
+//
+// GPT-2's residual scaling (c_proj weights at initializer_range / sqrt(2 n_layer), Radford et al. 2019) is
+// not applied: transformers 4 did it, but transformers 5 tests the name "c_proj.weight" only on
+// PreTrainedModel modules, whose names are "h.0.attn.c_proj.weight", so it never fires. `--preset gpt2`
+// (diag/transformer_presets.h) gives the scaled init as a rule set.
 //
 // Keys: the sizes are required (a missing one is a ValueError naming it); flags take transformers' defaults
 // (tie_word_embeddings: GPT-2 true, Llama family false; num_key_value_heads: num_attention_heads; head_dim:
@@ -60,8 +65,9 @@ struct HfConfig {
   bool output_bias = true;  // o_proj / attn.c_proj bias
   bool mlp_bias = true;     // GPT-2: always; llama: mlp_bias
   double initializer_range = 0.02;
-  double norm_eps = 1e-5;              // layer_norm_epsilon, rms_norm_eps
-  std::optional<DType> torch_dtype{};  // the dtype the checkpoint was saved in, when the config says
+  double norm_eps = 1e-5;  // layer_norm_epsilon, rms_norm_eps
+  // "dtype" (or "torch_dtype"): what transformers 5's from_config builds in, and init's default --dtype
+  std::optional<DType> torch_dtype{};
 };
 
 // Reads a config.json document. ValueError naming the key for anything missing, mistyped or inconsistent,

@@ -87,8 +87,8 @@ TEST(HfConfig, TinyGpt2InitialisesAsInitWeightsDoes) {
   expect_std("transformer.wpe.weight", 0.02);
   expect_std("transformer.h.1.attn.c_attn.weight", 0.02);
   expect_std("transformer.h.1.mlp.c_fc.weight", 0.02);
-  expect_std("transformer.h.0.attn.c_proj.weight", 0.01);
-  expect_std("transformer.h.1.mlp.c_proj.weight", 0.01);
+  expect_std("transformer.h.0.attn.c_proj.weight", 0.02);
+  expect_std("transformer.h.1.mlp.c_proj.weight", 0.02);
   const TensorStatistics bias = statistics(find(state, "transformer.h.0.mlp.c_fc.bias"));
   EXPECT_EQ(bias.zero_fraction, 1.0);
   const TensorStatistics norm = statistics(find(state, "transformer.ln_f.weight"));
