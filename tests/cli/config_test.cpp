@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/io/safetensors.h"
 
 namespace {
@@ -77,6 +78,42 @@ TEST_F(Cli, ABadConfigNamesTheKeyAndWritesNothing) {
   const Result t5 = run("init " + config + " --dry-run");
   EXPECT_EQ(t5.status, 2);
   EXPECT_TRUE(contains(t5.output, "key 'model_type': 't5' is not a model nninit builds")) << t5.output;
+}
+
+// A preset is a rule set a user can read, and override with --init rules, which come first.
+TEST_F(Cli, PrintRulesShowsThePresetAfterTheUsersRules) {
+  const Result r = run("init " + example("gpt2-tiny.json") +
+                       " --preset gpt2 --init \"*.mlp.c_proj.weight=zeros_()\" --print-rules --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json document = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(document["paper"], "Radford et al. 2019, Language Models are Unsupervised Multitask Learners");
+  const nlohmann::json& rules = document["rules"];
+  ASSERT_GE(rules.size(), 2u);
+  EXPECT_EQ(rules[0], "*.mlp.c_proj.weight=zeros_()");
+  bool scaled = false;
+  for (const auto& rule : rules)
+    scaled = scaled || rule == "transformer.h.*.attn.c_proj.weight=normal_(std=0.02/math.sqrt(2*2))";
+  EXPECT_TRUE(scaled) << r.output;
+
+  const Result unknown = run("init " + example("gpt2-tiny.json") + " --preset xavier");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_TRUE(contains(unknown.output,
+                       "unknown preset 'xavier'; expected one of auto, lsuv, gpt2, megatron, mitchell, "
+                       "deepnorm, t-fixup, fixup, rezero, skipinit"))
+      << unknown.output;
+}
+
+// --preset rezero written to a file: every residual projection (weight and bias) is 0 there.
+TEST_F(Cli, APresetChangesTheWrittenTensors) {
+  const std::string out = path("model.safetensors");
+  const Result r = run("init " + example("llama-tiny.json") + " --preset rezero -o " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nninit::io::SafetensorsContents file = nninit::io::read_safetensors(out);
+  EXPECT_EQ(nninit::statistics(file.at("model.layers.1.self_attn.o_proj.weight")).zero_fraction, 1.0);
+  EXPECT_EQ(nninit::statistics(file.at("model.layers.0.mlp.down_proj.weight")).zero_fraction, 1.0);
+  EXPECT_EQ(nninit::statistics(file.at("model.layers.0.mlp.up_proj.weight")).zero_fraction, 0.0);
+  EXPECT_EQ(file.at("model.layers.0.mlp.up_proj.weight").dtype(),
+            nninit::DType::bfloat16);  // the config's dtype
 }
 
 // transformers itself, in the Debian sid oracle (scripts/oracles, with python3-transformers installed in it):

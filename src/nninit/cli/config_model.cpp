@@ -8,6 +8,7 @@
 
 #include "nninit/cli/options.h"
 #include "nninit/core/error.h"
+#include "nninit/diag/transformer_presets.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit::cli {
@@ -98,6 +99,28 @@ std::vector<NamedTensor> without_tied_copies(const std::vector<NamedTensor>& sta
     if (!copy) kept.push_back(entry);
   }
   return kept;
+}
+
+std::string format_rules(const std::string& preset, const std::vector<expr::Rule>& rules, bool json) {
+  const diag::TransformerPreset* paper = diag::find_transformer_preset(preset);
+  if (json) {
+    nlohmann::ordered_json out;
+    out["preset"] = preset.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(preset);
+    out["paper"] = paper != nullptr ? nlohmann::ordered_json(paper->paper) : nlohmann::ordered_json(nullptr);
+    nlohmann::ordered_json texts = nlohmann::ordered_json::array();
+    for (const expr::Rule& rule : rules) texts.push_back(rule.text);
+    out["rules"] = texts;
+    return out.dump(2) + "\n";
+  }
+  std::string out;
+  if (!preset.empty()) out += fmt::format("# --preset {}", preset);
+  if (paper != nullptr) out += fmt::format(": {}\n# {}", paper->paper, paper->summary);
+  if (!preset.empty()) out += "\n";
+  out +=
+      "# in order; the first rule that matches a parameter initialises it, so an --init rule overrides the "
+      "preset\n";
+  for (const expr::Rule& rule : rules) out += rule.text + "\n";
+  return out;
 }
 
 std::vector<ParameterRow> parameter_rows(const ModelOptions& options, std::string* title) {

@@ -35,6 +35,10 @@ PreparedModel prepare_config_model(const ModelOptions& options);
 // under its first name only.
 std::vector<NamedTensor> without_tied_copies(const std::vector<NamedTensor>& state);
 
+// `init --print-rules`: the rules in the order they apply, each a valid --init argument, headed by the
+// preset's paper and summary (as comments), or one JSON document.
+std::string format_rules(const std::string& preset, const std::vector<expr::Rule>& rules, bool json);
+
 // One state_dict entry of the dry run.
 struct ParameterRow {
   std::string name;

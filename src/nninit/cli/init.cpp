@@ -41,6 +41,10 @@ int run_init(const InitOptions& options) {
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
   PreparedModel prepared = from_config ? prepare_config_model(options) : prepare_model(options);
+  if (options.print_rules) {
+    std::fputs(format_rules(options.preset, prepared.rules, options.json).c_str(), stdout);
+    return 0;
+  }
   if (convert) prepared.model->to(dtype);
   const std::vector<NamedTensor> state =
       from_config ? without_tied_copies(prepared.model->state_dict()) : prepared.model->state_dict();

@@ -24,8 +24,9 @@ constexpr const char* kModelHelp =
 constexpr const char* kRuleHelp =
     "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)";
 constexpr const char* kPresetHelp =
-    "A named initialisation: auto (each layer matched to the activation after it) or lsuv (Mishkin and Matas "
-    "2015)";
+    "A named initialisation: auto (each layer matched to the activation after it), lsuv (Mishkin and Matas "
+    "2015), or for transformers gpt2, megatron, mitchell, deepnorm, t-fixup, fixup, rezero, skipinit "
+    "(README: Presets)";
 
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
   init_command->add_option("--dtype", init.dtype,
                            "Convert the model to float32, float64, float16 or bfloat16");
   init_command->add_flag("--json", init.json, "Print one JSON document");
+  init_command->add_flag(
+      "--print-rules", init.print_rules,
+      "Print the rules in the order they apply (--init, then the preset's); write nothing");
   init_command->add_flag(
       "--dry-run", init.dry_run,
       "Print each tensor's name and shape and the parameter count; write nothing (a config "
