@@ -15,10 +15,13 @@
 //             or encoder-only stack. DeepNorm's residual scale alpha = (2 N)^(1/4) is a forward change that
 //             no initialisation can make
 //   t-fixup   Huang et al. 2020, "Improving Transformer Optimization Through Better Initialization":
-//             xavier_uniform_ for every weight, v_proj, output projections and MLP scaled by
-//             0.67 N^(-1/4), embeddings normal(0, d^(-1/2)) scaled the same. A block of self-attention and
-//             MLP is the paper's encoder block, hence its factor (the decoder's (9 N)^(-1/4) counts a
-//             cross-attention these models lack); T-Fixup also removes the LayerNorms, which rules cannot
+//             xavier_uniform_ for every weight but the embeddings; v_proj, the output projections and the
+//             MLP scaled by 0.67 N^(-1/4), the paper's factor for its encoder blocks (self-attention and MLP,
+//             as in these models; its decoder's (9 N)^(-1/4) counts a cross-attention they lack). Embeddings
+//             normal(0, d^(-1/2)); the paper scales them by the decoder's (9 N)^(-1/4) in its
+//             encoder-decoder model, which a single stack does not have, so nninit scales them by the
+//             blocks' 0.67 N^(-1/4) (a choice, not the paper's). T-Fixup also removes the LayerNorms,
+//             which rules cannot
 //   fixup     Zhang, Dauphin and Ma 2019, "Fixup Initialization": the last layer of each residual branch
 //             and an untied output head at 0; the other branch layers He-normal scaled by L^(-1/(2m-2)),
 //             with L = 2 N branches of m = 2 layers: std = sqrt(2 / d_in) / sqrt(2 N); biases 0. Fixup's

@@ -162,6 +162,23 @@ TEST(TransformerPresets, UserRulesGivenFirstWin) {
   expect_std(state, "transformer.h.0.mlp.c_proj.weight", 0.01);
 }
 
+// torch.nn's TransformerEncoder: the residual projections are self_attn.out_proj and linear2; 3 blocks give
+// 0.02 / sqrt(6). in_proj_weight (q, k and v fused) gets 0.02.
+TEST(TransformerPresets, Gpt2ReadsTorchTransformerEncoder) {
+  TorchGenerator generator(0);
+  const nn::ModulePtr model = expr::build_model(
+      "TransformerEncoder(TransformerEncoderLayer(64, 4, dim_feedforward=128), 3)", generator);
+  std::vector<expr::Rule> rules;
+  for (const PresetRule& r : transformer_preset_rules("gpt2", *model)) rules.push_back(r.rule);
+  expr::apply_rules(*model, rules, generator);
+  const std::vector<NamedTensor> state = model->state_dict();
+  expect_std(state, "layers.0.self_attn.out_proj.weight", 0.02 / std::sqrt(6.0));
+  expect_std(state, "layers.2.linear2.weight", 0.02 / std::sqrt(6.0));
+  expect_std(state, "layers.1.self_attn.in_proj_weight", 0.02);
+  expect_zero(state, "layers.1.linear1.bias");
+  EXPECT_EQ(stats(state, "layers.1.norm2.weight").min, 1.0);
+}
+
 TEST(TransformerPresets, EveryPresetNamesItsPaper) {
   ASSERT_EQ(transformer_presets().size(), 8u);
   for (const TransformerPreset& preset : transformer_presets()) {
