@@ -43,6 +43,8 @@ struct InitOptions : ModelOptions {
   std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::string output;  // empty: print only
   bool json = false;
+  bool dry_run = false;      // print names, shapes and the count only (nothing allocated for a config)
+  bool print_rules = false;  // print the rules the model is initialised by, in order, and write nothing
 };
 
 // How `check` and `diagnose` print the lint.

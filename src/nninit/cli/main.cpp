@@ -23,12 +23,14 @@ constexpr int exit_bad_input = 2;
 constexpr const char* kModelHelp =
     "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a file holding "
     "one, "
-    "or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm";
+    "or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm; for init also a Hugging Face config.json "
+    "(gpt2, llama, mistral, qwen2)";
 constexpr const char* kRuleHelp =
     "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)";
 constexpr const char* kPresetHelp =
-    "A named initialisation: auto (each layer matched to the activation after it) or lsuv (Mishkin and Matas "
-    "2015)";
+    "A named initialisation: auto (each layer matched to the activation after it), lsuv (Mishkin and Matas "
+    "2015), or for transformers gpt2, megatron, mitchell, deepnorm, t-fixup, fixup, rezero, skipinit "
+    "(README: Presets)";
 
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");
@@ -129,6 +131,13 @@ int main(int argc, char** argv) {
   init_command->add_option("--dtype", init.dtype,
                            "Convert the model to float32, float64, float16 or bfloat16");
   init_command->add_flag("--json", init.json, "Print one JSON document");
+  init_command->add_flag(
+      "--print-rules", init.print_rules,
+      "Print the rules in the order they apply (--init, then the preset's); write nothing");
+  init_command->add_flag(
+      "--dry-run", init.dry_run,
+      "Print each tensor's name and shape and the parameter count; write nothing (a config "
+      "allocates nothing)");
 
   nninit::cli::DiagnoseOptions diagnose;
   CLI::App* diagnose_command = app.add_subcommand(
