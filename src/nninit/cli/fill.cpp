@@ -16,6 +16,7 @@
 namespace nninit::cli {
 
 int run_fill(const FillOptions& options) {
+  check_output("-o", options.output, {});
   const Shape shape = parse_shape(options.shape);
   const DType dtype = parse_dtype(options.dtype);
   const TorchVariant variant = configure_default_generator(options.generator);

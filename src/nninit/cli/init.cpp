@@ -26,6 +26,7 @@ int run_init(const InitOptions& options) {
   // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
   const bool convert = !options.dtype.empty();
   const DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
+  check_output("-o", options.output, {options.model});  // MODEL may be a file holding the expression
   PreparedModel prepared = prepare_model(options);
   if (convert) prepared.model->to(dtype);
   const std::vector<NamedTensor> state = prepared.model->state_dict();
