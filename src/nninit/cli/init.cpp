@@ -37,6 +37,7 @@ int run_init(const InitOptions& options) {
         stdout);
     return 0;
   }
+  check_output("-o", options.output, {options.model});  // MODEL may be a file holding the expression
   const bool from_config = is_config_file(options.model);
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
