@@ -99,3 +99,29 @@ def test_a_vanishing_custom_model_is_flagged(tmp_path):
     assert {(f["direction"], f["trend"]) for f in result.flags} == {("forward", "vanishing"),
                                                                    ("backward", "vanishing")}
     assert (tmp_path / "deep.html").stat().st_size > 10_000
+    assert result.to_json()["schema_version"] >= 1
+    assert result.report(tmp_path / "again.html") == str(tmp_path / "again.html")
+    assert (tmp_path / "again.html").read_bytes() == (tmp_path / "deep.html").read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problems = nt.check(Deep(), torch.randn(16, 64))
+    assert [p["severity"] for p in problems] == ["error", "error"]
+
+
+def test_check_passes_a_well_initialised_model():
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                torch.nn.Linear(64, 8))
+    for layer in model[:-1]:
+        if isinstance(layer, torch.nn.Linear):
+            nt.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nt.zeros_(layer.bias)
+    assert not nt.check(model, torch.randn(64, 32))
+
+
+def test_expression_diagnosis_writes_its_report_on_request(tmp_path):
+    result = nninit.diagnose("Sequential(Linear(8, 8), ReLU(), Linear(8, 2))", [4, 8], seed=3)
+    assert result.report_path is None
+    page = result.report(tmp_path / "page.html")
+    assert "<svg" in (tmp_path / "page.html").read_text()
+    assert page.endswith("page.html")

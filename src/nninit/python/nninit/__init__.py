@@ -108,10 +108,23 @@ class Diagnosis:
     """What ``nninit diagnose`` reports: ``text`` (as the terminal shows it), ``json`` (the --json document as a
     dict) and ``report`` (the HTML page's path, when one was asked for)."""
 
-    def __init__(self, text: str, document: str, report=None):
+    def __init__(self, text: str, document: str, report=None, rewrite=None):
         self.text = text
         self.json = json.loads(document)
-        self.report = report
+        self.report_path = report
+        self._rewrite = rewrite
+
+    def to_json(self) -> dict:
+        """The --json document (schema_version, the settings, the diagnosis, the lint's findings)."""
+        return self.json
+
+    def report(self, path) -> str:
+        """Writes the HTML report of this diagnosis to `path` (atomically) and returns the path."""
+        if self._rewrite is None:
+            raise RuntimeError("this diagnosis cannot write a report")
+        self._rewrite(str(path))
+        self.report_path = str(path)
+        return str(path)
 
     def __str__(self):
         return self.text
@@ -139,10 +152,21 @@ def diagnose(model: str, input_shape, rules: Iterable[str] = (), *, train: bool 
     activation and gradient statistics per layer, vanishing and exploding signals, symmetry and the lint.
     ``input_shape`` is one shape or a list of shapes (one per model input). ``report=`` writes the HTML page."""
     shapes = [list(input_shape)] if input_shape and isinstance(input_shape[0], int) else [list(s) for s in input_shape]
-    text, document = _nninit.diagnose_expression(model, list(rules), shapes, train, gradient_seed, signal_bound,
-                                                 "" if report is None else str(report),
-                                                 _generator(generator, seed, torch_version, capability))
-    return Diagnosis(text, document, report)
+    engine = _generator(generator, seed, torch_version, capability)
+    start = engine.get_state()
+
+    def run(path: str, generator: Generator):
+        return _nninit.diagnose_expression(model, list(rules), shapes, train, gradient_seed, signal_bound, path,
+                                           generator)
+
+    def rewrite(path: str):
+        # The same run again from the generator's starting state, writing the page this time.
+        replay = Generator(torch_version=engine.torch_version, capability=engine.capability)
+        replay.set_state(start)
+        run(path, replay)
+
+    text, document = run("" if report is None else str(report), engine)
+    return Diagnosis(text, document, report, rewrite=rewrite)
 
 
 def check(model: str, input_shape, rules: Iterable[str] = (), **options) -> Diagnosis:

@@ -32,7 +32,8 @@ import torch
 
 from nninit import Diagnosis, _nninit, parse_torch_version
 
-__all__ = ["use", "release", "supports", "accelerated", "apply_rules", "rules_to_python", "diagnose", "Diagnosis"]
+__all__ = ["use", "release", "supports", "accelerated", "apply_rules", "rules_to_python", "diagnose", "check",
+           "Diagnosis"]
 
 _DTYPES = {
     torch.float32: "float32",
@@ -415,6 +416,19 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
               "gradient_note": f"N(0, 1) at each float output, nninit's generator seeded {gradient_seed}",
               "inputs_note": f"{shapes}, the example inputs given", "calls": calls, "parameters": parameters,
               "parameter_gradients": parameter_gradients}
-    text, document = _nninit.diagnose_recording(record, type(model).__name__, repr(model), gradient_seed,
-                                                 signal_bound, "" if report is None else str(report))
-    return Diagnosis(text, document, report)
+    def run(path: str):
+        return _nninit.diagnose_recording(record, type(model).__name__, repr(model), gradient_seed, signal_bound,
+                                          path)
+
+    text, document = run("" if report is None else str(report))
+    return Diagnosis(text, document, report, rewrite=run)
+
+
+def check(model, *example_inputs, **options) -> list:
+    """The problems ``diagnose`` finds, as a list (empty when there are none), for a one-line test:
+    ``assert not nninit.torch.check(model, x)``. Each is a dict: ``severity`` ("error"), ``check`` ("signal"),
+    ``message``, and the flag's numbers. The signals (vanishing and exploding activations and gradients) are
+    judged on PyTorch models; the lint's checks read nninit's own module tree and run on expressions
+    (``nninit.check``)."""
+    result = diagnose(model, *example_inputs, **options)
+    return [dict(flag, severity="error", check="signal") for flag in result.flags]
