@@ -35,15 +35,18 @@ def close(a, b, tolerance=2e-4):
     return abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-30)
 
 
+@pytest.mark.parametrize("recorder", ["hooks", "fx"])
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("index", range(len(MODELS)))
-def test_hooks_and_engine_diagnose_alike(index, train):
+def test_torch_and_engine_diagnose_alike(index, train, recorder):
     expression, shape = MODELS[index]
     seed = 100 + index
     torch.manual_seed(seed)
     model = eval(expression, {name: getattr(torch.nn, name) for name in dir(torch.nn)})
     x = torch.randn(shape)
-    through_torch = nt.diagnose(model, x, train=train).json["diagnosis"]
+    result = nt.diagnose(model, x, train=train, recorder=recorder)
+    assert result.recorder == recorder
+    through_torch = result.json["diagnosis"]
     through_engine = nninit.diagnose(expression, shape, seed=seed, train=train,
                                      torch_version=nt.release()[0]).json["diagnosis"]
     assert through_torch["mode"] == through_engine["mode"] == ("train" if train else "eval")
@@ -60,6 +63,52 @@ def test_hooks_and_engine_diagnose_alike(index, train):
     assert [p["name"] for p in through_torch["parameters"]] == [p["name"] for p in through_engine["parameters"]]
     assert [(f["direction"], f["trend"]) for f in through_torch["flags"]] == \
            [(f["direction"], f["trend"]) for f in through_engine["flags"]]
+
+
+class FunctionalMLP(torch.nn.Module):
+    """The reference MLP written as people write it, with F.relu in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(784, 256)
+        self.fc2 = torch.nn.Linear(256, 128)
+        self.fc3 = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc3(torch.nn.functional.relu(self.fc2(torch.nn.functional.relu(self.fc1(x)))))
+
+
+def test_functional_activations_are_layers_through_fx_and_say_so():
+    torch.manual_seed(7)
+    model = FunctionalMLP()
+    x = torch.randn(64, 784)
+    traced = nt.diagnose(model, x)
+    assert traced.recorder == "fx" and "torch.fx" in traced.text
+    engine = nninit.diagnose("Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))",
+                             [64, 784], seed=7, torch_version=nt.release()[0])
+    ours = traced.json["diagnosis"]["layers"]
+    theirs = engine.json["diagnosis"]["layers"]
+    assert [layer["type"] for layer in ours] == [layer["type"] for layer in theirs] == \
+           ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    for a, b in zip(ours, theirs):
+        assert close(a["output"]["std"], b["output"]["std"]) and close(a["input_grad_std"], b["input_grad_std"])
+    hooked = nt.diagnose(model, x, recorder="hooks")
+    assert hooked.recorder == "hooks" and "functional layers are not seen" in hooked.text
+    assert [layer["type"] for layer in hooked.json["diagnosis"]["layers"]] == ["Linear"] * 3
+
+
+def test_a_model_fx_cannot_trace_falls_back_to_hooks():
+    class Branchy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(8, 8)
+
+        def forward(self, x):
+            return self.fc(x) if x.sum() > 0 else -self.fc(x)  # data-dependent: fx refuses it
+
+    assert nt.diagnose(Branchy(), torch.ones(2, 8)).recorder == "hooks"
+    with pytest.raises(Exception):
+        nt.diagnose(Branchy(), torch.ones(2, 8), recorder="fx")
 
 
 def test_diagnose_leaves_the_model_and_torch_as_they_were():

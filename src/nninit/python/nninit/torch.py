@@ -346,52 +346,140 @@ def _array(tensor):
     return None
 
 
-def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=100.0, report=None):
-    """Runs the real model forward on the example inputs and backward from an N(0, 1) gradient at each float
-    output (nninit's generator, seeded with gradient_seed), records every module call through PyTorch's hooks
-    (order, type, outputs, the gradient reaching each module's first input and output), and judges the
-    record as ``nninit diagnose`` judges its own models: statistics per layer and parameter, vanishing and
-    exploding signals. ``train=True`` is the mode training starts in (BatchNorm on batch statistics).
+# Functions that act as layers when a model calls them in forward (F.relu, torch.tanh, x.sigmoid()): recorded
+# under the module class that does the same, so the analysis reads them as it reads those modules.
+_FUNCTIONAL_LAYERS = {
+    "relu": "ReLU", "relu_": "ReLU", "relu6": "ReLU6", "leaky_relu": "LeakyReLU", "elu": "ELU", "selu": "SELU",
+    "celu": "CELU", "gelu": "GELU", "silu": "SiLU", "mish": "Mish", "hardswish": "Hardswish",
+    "hardsigmoid": "Hardsigmoid", "hardtanh": "Hardtanh", "softplus": "Softplus", "tanh": "Tanh",
+    "sigmoid": "Sigmoid", "softmax": "Softmax", "log_softmax": "LogSoftmax", "dropout": "Dropout",
+    "layer_norm": "LayerNorm", "adaptive_avg_pool1d": "AdaptiveAvgPool1d",
+    "adaptive_avg_pool2d": "AdaptiveAvgPool2d", "avg_pool2d": "AvgPool2d", "max_pool2d": "MaxPool2d",
+}
 
-    The model is left as it was: parameters, buffers (BatchNorm's running statistics), ``.grad``, the
-    train/eval mode of every module and PyTorch's random state. Functional calls (``F.relu``) are not
-    modules and are not recorded as layers of their own. Returns a Diagnosis; ``report="page.html"`` also
-    writes the HTML report."""
+
+def _functional_layer(node):
+    if node.op not in ("call_function", "call_method"):
+        return None
+    name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+    return _FUNCTIONAL_LAYERS.get(name)
+
+
+def _new_record(name, type_name, depth, has_parameters):
+    return {"name": name, "type": type_name, "depth": depth, "has_parameters": has_parameters, "outputs": [],
+            "input_gradient": None, "output_gradient": None}
+
+
+def _watch(record, args, output):
+    """Keeps a copy of a call's outputs and hooks the gradients reaching its first input and first output."""
+    inputs = _tensors_in(args)
+    if inputs and inputs[0].requires_grad:
+        inputs[0].register_hook(lambda g, r=record: r.__setitem__("input_gradient", _array(g)))
+    outputs = _tensors_in(output)
+    record["outputs"] = [_array(t) for t in outputs]
+    if outputs and outputs[0].requires_grad:
+        outputs[0].register_hook(lambda g, r=record: r.__setitem__("output_gradient", _array(g)))
+
+
+def _run_with_hooks(model, inputs, calls):
+    """Module hooks: every module call, containers included, in the order calls start."""
     names = {module: name for name, module in model.named_modules()}
-    calls, stack, handles = [], [], []
+    stack, handles = [], []
 
     def pre_hook(module, args):
-        record = {"name": names.get(module, type(module).__name__), "type": type(module).__name__,
-                  "depth": len(stack), "has_parameters": any(True for _ in module.parameters(recurse=False)),
-                  "outputs": [], "input_gradient": None, "output_gradient": None}
+        record = _new_record(names.get(module, type(module).__name__), type(module).__name__, len(stack),
+                             any(True for _ in module.parameters(recurse=False)))
         calls.append(record)
-        stack.append(record)
-        inputs = _tensors_in(args)
-        if inputs and inputs[0].requires_grad:
-            inputs[0].register_hook(lambda g, r=record: r.__setitem__("input_gradient", _array(g)))
+        stack.append((record, args))
 
     def post_hook(module, args, output):
-        record = stack.pop()
-        outputs = _tensors_in(output)
-        record["outputs"] = [_array(t) for t in outputs]
-        if outputs and outputs[0].requires_grad:
-            outputs[0].register_hook(lambda g, r=record: r.__setitem__("output_gradient", _array(g)))
+        record, start_args = stack.pop()
+        _watch(record, start_args, output)
 
+    try:
+        for module in model.modules():
+            handles.append(module.register_forward_pre_hook(pre_hook))
+            handles.append(module.register_forward_hook(post_hook))
+        return model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _run_with_fx(model, inputs, calls):
+    """torch.fx: the traced graph's module calls and functional layers (F.relu, torch.tanh, ...) in execution
+    order, under the model's own call. Raises what symbolic_trace raises for a model it cannot trace."""
+    import torch.fx
+
+    graph = torch.fx.symbolic_trace(model)
+    root = _new_record("", type(model).__name__, 0, any(True for _ in model.parameters(recurse=False)))
+    calls.append(root)
+
+    class Recorder(torch.fx.Interpreter):
+        def run_node(self, node):
+            if node.op == "call_module":
+                module = self.module.get_submodule(node.target)
+                record = _new_record(node.target, type(module).__name__, 1,
+                                     any(True for _ in module.parameters(recurse=False)))
+            elif _functional_layer(node) is not None:
+                record = _new_record(node.name, _functional_layer(node), 1, False)
+            else:
+                return super().run_node(node)
+            calls.append(record)
+            args, kwargs = self.fetch_args_kwargs_from_env(node)
+            output = super().run_node(node)
+            _watch(record, (args, kwargs), output)
+            return output
+
+    output = Recorder(graph).run(*inputs)
+    _watch(root, inputs, output)
+    return output
+
+
+def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=100.0, report=None,
+             recorder="auto"):
+    """Runs the real model forward on the example inputs and backward from an N(0, 1) gradient at each float
+    output (nninit's generator, seeded with gradient_seed), records every layer call (order, type, outputs,
+    the gradient reaching each call's first input and output), and judges the record as ``nninit diagnose``
+    judges its own models: statistics per layer and parameter, vanishing and exploding signals. ``train=True``
+    is the mode training starts in (BatchNorm on batch statistics).
+
+    ``recorder``: "fx" traces the model with torch.fx, so that functional layers in forward (``F.relu``,
+    ``torch.tanh``) are recorded too; "hooks" records module calls through forward hooks (containers
+    included, functional calls not); "auto" (default) uses fx where the model traces and hooks where it does
+    not. The result's ``recorder`` and its text say which ran.
+
+    The model is left as it was: parameters, buffers (BatchNorm's running statistics), ``.grad``, the
+    train/eval mode of every module and PyTorch's random state. Returns a Diagnosis; ``report="page.html"``
+    also writes the HTML report."""
+    if recorder not in ("auto", "fx", "hooks"):
+        raise ValueError(f"recorder must be 'auto', 'fx' or 'hooks', not {recorder!r}")
     modes = {module: module.training for module in model.modules()}
     buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
     grads = {name: p.grad for name, p in model.named_parameters()}
+    calls = []
+    used = recorder
     try:
         with torch.random.fork_rng(devices=[]):
             model.train(train)
-            for module in model.modules():
-                handles.append(module.register_forward_pre_hook(pre_hook))
-                handles.append(module.register_forward_hook(post_hook))
             inputs = [x.detach().clone().requires_grad_(True) if isinstance(x, torch.Tensor) and
                       x.is_floating_point() else x for x in example_inputs]
             for p in model.parameters():
                 p.grad = None
             with torch.enable_grad():
-                outputs = [t for t in _tensors_in(model(*inputs)) if t.is_floating_point() and t.requires_grad]
+                if recorder == "hooks":
+                    output = _run_with_hooks(model, inputs, calls)
+                else:
+                    try:
+                        output = _run_with_fx(model, inputs, calls)
+                        used = "fx"
+                    except Exception:  # whatever symbolic tracing refuses: data-dependent control flow, ...
+                        if recorder == "fx":
+                            raise
+                        calls.clear()
+                        output = _run_with_hooks(model, inputs, calls)
+                        used = "hooks"
+                outputs = [t for t in _tensors_in(output) if t.is_floating_point() and t.requires_grad]
                 from nninit import fill, make_generator
                 generator = make_generator(gradient_seed)
                 seeds = [torch.from_numpy(fill("normal_()", list(t.shape), generator=generator)).to(t.dtype)
@@ -402,8 +490,6 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
         parameter_gradients = [(name, _array(p.grad) if p.grad is not None else _array(torch.zeros_like(p)))
                                for name, p in model.named_parameters()]
     finally:
-        for handle in handles:
-            handle.remove()
         for module, mode in modes.items():
             module.training = mode
         with torch.no_grad():
@@ -412,16 +498,22 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
         for name, p in model.named_parameters():
             p.grad = grads[name]
     shapes = ", ".join("x".join(map(str, x.shape)) for x in example_inputs if isinstance(x, torch.Tensor))
+    how = ("torch.fx (module calls and functional layers)" if used == "fx" else
+           "module hooks (module calls; functional layers are not seen)")
     record = {"inputs": [_array(x) for x in example_inputs if isinstance(x, torch.Tensor)], "train": train,
-              "gradient_note": f"N(0, 1) at each float output, nninit's generator seeded {gradient_seed}",
+              "gradient_note": f"N(0, 1) at each float output, nninit's generator seeded {gradient_seed}; "
+                               f"recorded through {how}",
               "inputs_note": f"{shapes}, the example inputs given", "calls": calls, "parameters": parameters,
               "parameter_gradients": parameter_gradients}
+
     def run(path: str):
         return _nninit.diagnose_recording(record, type(model).__name__, repr(model), gradient_seed, signal_bound,
                                           path)
 
     text, document = run("" if report is None else str(report))
-    return Diagnosis(text, document, report, rewrite=run)
+    result = Diagnosis(text, document, report, rewrite=run)
+    result.recorder = used
+    return result
 
 
 def check(model, *example_inputs, **options) -> list:
