@@ -47,8 +47,8 @@ def test_torch_and_engine_diagnose_alike(index, train, recorder):
     result = nt.diagnose(model, x, train=train, recorder=recorder)
     assert result.recorder == recorder
     through_torch = result.json["diagnosis"]
-    through_engine = nninit.diagnose(expression, shape, seed=seed, train=train,
-                                     torch_version=nt.release()[0]).json["diagnosis"]
+    engine_result = nninit.diagnose(expression, shape, seed=seed, train=train, torch_version=nt.release()[0])
+    through_engine = engine_result.json["diagnosis"]
     assert through_torch["mode"] == through_engine["mode"] == ("train" if train else "eval")
     assert len(through_torch["layers"]) == len(through_engine["layers"])
     for ours, theirs in zip(through_torch["layers"], through_engine["layers"]):
@@ -63,6 +63,10 @@ def test_torch_and_engine_diagnose_alike(index, train, recorder):
     assert [p["name"] for p in through_torch["parameters"]] == [p["name"] for p in through_engine["parameters"]]
     assert [(f["direction"], f["trend"]) for f in through_torch["flags"]] == \
            [(f["direction"], f["trend"]) for f in through_engine["flags"]]
+    # The lint and the symmetry check read the same tree, values included: the same verdicts.
+    lint = lambda document: [(f["severity"], f["check"], f["path"], f["fix"]) for f in document["findings"]]
+    assert lint(result.json) == lint(engine_result.json)
+    assert through_torch["symmetries"] == through_engine["symmetries"]
 
 
 class FunctionalMLP(torch.nn.Module):
@@ -125,7 +129,9 @@ def test_diagnose_leaves_the_model_and_torch_as_they_were():
     assert torch.equal(torch.get_rng_state(), rng)
     layers = result.json["diagnosis"]["layers"]
     assert any(layer["name"] == "layer4.1.conv2" for layer in layers)
-    assert "symmetry: not checked" in result.text
+    assert "symmetry: no hidden units start identical" in result.text
+    # torchvision's own init (kaiming_normal_ fan_out for convolutions before BatchNorm) is no error.
+    assert not [f for f in result.findings if f["severity"] == "error"]
 
 
 def test_a_vanishing_custom_model_is_flagged(tmp_path):
@@ -174,3 +180,33 @@ def test_expression_diagnosis_writes_its_report_on_request(tmp_path):
     page = result.report(tmp_path / "page.html")
     assert "<svg" in (tmp_path / "page.html").read_text()
     assert page.endswith("page.html")
+
+
+def test_lint_on_a_users_model_names_the_fix_as_a_rule():
+    class Tower(torch.nn.Module):  # a custom class: nine Linear+ReLU blocks, Xavier before ReLU
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.Sequential(*[torch.nn.Sequential(torch.nn.Linear(256, 256), torch.nn.ReLU())
+                                                for _ in range(9)])
+            self.head = torch.nn.Linear(256, 10)
+            for block in self.blocks:
+                nt.xavier_uniform_(block[0].weight)
+                nt.zeros_(block[0].bias)
+
+        def forward(self, x):
+            return self.head(self.blocks(x))
+
+    torch.manual_seed(0)
+    problems = nt.check(Tower(), torch.randn(64, 256))
+    scale = [p for p in problems if p["check"] == "scale"]
+    assert scale, problems
+    assert "kaiming" in scale[0]["fix"] and scale[0]["fix"].startswith("blocks.")
+
+
+def test_identical_units_are_found_in_a_torch_model():
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
+    with torch.no_grad():
+        model[0].weight.fill_(0.1)
+        model[0].bias.zero_()
+    result = nt.diagnose(model, torch.randn(4, 8))
+    assert result.json["diagnosis"]["symmetries"], result.text

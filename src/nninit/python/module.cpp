@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -21,9 +23,11 @@
 #include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
 #include "nninit/diag/recording.h"
+#include "nninit/diag/symmetry.h"
 #include "nninit/expr/init_expression.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/expr/rules.h"
+#include "nninit/nn/module.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/diagnosis_run.h"
 #include "nninit/report/report.h"
@@ -223,6 +227,67 @@ diag::Recording recording_from(const py::dict& record) {
   return recording;
 }
 
+// A module of a class nninit does not build (the user's own, a container, a torch.nn class it lacks): its
+// name, its Python bases for isinstance, its own tensors and children.
+class PythonModule final : public nn::Layer<PythonModule> {
+ public:
+  PythonModule(std::string type_name, std::vector<std::string> bases)
+      : Layer(std::move(type_name)), bases_(std::move(bases)) {}
+  std::vector<std::string> python_bases() const override { return bases_; }
+
+ private:
+  std::vector<std::string> bases_;
+};
+
+// Copies a described tensor into a registered one of the same shape.
+void copy_into(const Tensor& target, const Tensor& source, const std::string& path) {
+  if (target.sizes() != source.sizes()) {
+    throw ValueError(fmt::format("{}: nninit built shape {}, the PyTorch model has {}", path,
+                                 shape_string(target.sizes()), shape_string(source.sizes())));
+  }
+  target.copy_(source);
+}
+
+// nninit's twin of a PyTorch module tree (as nninit/torch.py describes it), holding the model's values: a
+// torch.nn layer nninit knows is built from its repr, so the lint reads its options as on nninit's own
+// models; anything else is a PythonModule with the same tensors and children.
+nn::ModulePtr mirror_from(const py::dict& node, const std::string& path) {
+  const auto expression = node["expression"].cast<std::string>();
+  nn::ModulePtr module;
+  if (!expression.empty()) {
+    try {
+      ScopedWarningCapture quiet;
+      TorchGenerator scratch;
+      module = expr::build_model(expression, scratch);
+    } catch (const Error&) {
+      module = nullptr;  // a layer or an argument nninit does not build: kept as a generic module
+    }
+  }
+  const bool built = module != nullptr;
+  if (!built) {
+    module = std::make_shared<PythonModule>(node["type"].cast<std::string>(),
+                                            node["bases"].cast<std::vector<std::string>>());
+  }
+  for (const py::handle item : node["parameters"].cast<py::list>()) {
+    const auto pair = item.cast<py::tuple>();
+    const auto name = pair[0].cast<std::string>();
+    const Tensor value = tensor_from(pair[1]);
+    if (!built) {
+      module->register_parameter(name, value);
+    } else if (value.defined() && module->has_parameter(name) && module->parameter(name).defined()) {
+      copy_into(module->parameter(name), value, path.empty() ? name : path + "." + name);
+    }
+  }
+  for (const py::handle item : node["children"].cast<py::list>()) {
+    const auto pair = item.cast<py::tuple>();
+    const auto name = pair[0].cast<std::string>();
+    if (!built)
+      module->register_module(name,
+                              mirror_from(pair[1].cast<py::dict>(), path.empty() ? name : path + "." + name));
+  }
+  return module;
+}
+
 void register_errors() {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -386,8 +451,9 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
 
   m.def(
       "diagnose_recording",
-      [](const py::dict& record, const std::string& model, const std::string& model_repr, std::uint64_t seed,
-         double signal_bound, const std::string& report_path) {
+      [](const py::dict& record, const py::object& tree, const std::string& model,
+         const std::string& model_repr, std::uint64_t seed, double signal_bound,
+         const std::string& report_path) {
         report::DiagnosisRun run;
         run.model = model;
         run.model_repr = model_repr;
@@ -395,10 +461,19 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
         run.inputs = record["inputs_note"].cast<std::string>();
         const diag::Recording recording = recording_from(record);
         run.parameters = recording.parameters;
+        nn::ModulePtr mirror;
+        if (!tree.is_none()) mirror = mirror_from(tree.cast<py::dict>(), "");
         {
           py::gil_scoped_release release;
           run.diagnosis = diag::diagnose(
               recording, {.gradient_seed = seed, .signal_bound = signal_bound, .train = recording.train});
+          if (mirror) {
+            run.diagnosis.symmetries = diag::find_symmetries(*mirror);
+            run.diagnosis.symmetries_checked = true;
+            std::vector<std::string> names;
+            for (const NamedTensor& p : mirror->named_parameters()) names.push_back(p.name);
+            run.findings = diag::group_findings(diag::check_initialization(*mirror), names);
+          }
           if (!report_path.empty()) {
             run.report_path = report_path;
             report::write_report(report::diagnosis_page(run), report_path);
@@ -406,8 +481,8 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
         }
         return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
       },
-      py::arg("recording"), py::arg("model"), py::arg("model_repr"), py::arg("gradient_seed"),
-      py::arg("signal_bound"), py::arg("report"),
+      py::arg("recording"), py::arg("tree"), py::arg("model"), py::arg("model_repr"),
+      py::arg("gradient_seed"), py::arg("signal_bound"), py::arg("report"),
       "Judges a pass recorded from PyTorch's hooks as `nninit diagnose` judges its own: (text, json)");
 
   m.def(
@@ -439,7 +514,9 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
             run.diagnosis = diag::diagnose(
                 *model, inputs,
                 {.gradient_seed = gradient_seed, .signal_bound = signal_bound, .train = train});
-            run.findings = diag::check_initialization(*model);
+            std::vector<std::string> names;
+            for (const NamedTensor& p : model->named_parameters()) names.push_back(p.name);
+            run.findings = diag::group_findings(diag::check_initialization(*model), names);
             if (!report_path.empty()) {
               run.report_path = report_path;
               report::write_report(report::diagnosis_page(run), report_path);

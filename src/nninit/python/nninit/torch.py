@@ -436,8 +436,22 @@ def _run_with_fx(model, inputs, calls):
     return output
 
 
+def _describe(module):
+    """The module tree as nninit mirrors it for the lint and the symmetry check: per module its class, its
+    Python bases, its repr where it is a torch.nn layer without children (nninit builds those itself), its
+    own parameters (values copied) and its children."""
+    cls = type(module)
+    bases = [c.__name__ for c in cls.__mro__[1:] if c not in (torch.nn.Module, object)]
+    children = list(module.named_children())
+    is_torch_layer = cls.__module__.startswith("torch.nn") and not children
+    return {"type": cls.__name__, "bases": bases, "expression": repr(module) if is_torch_layer else "",
+            "parameters": [(name, None if p is None else _array(p))
+                           for name, p in module._parameters.items()],
+            "children": [(name, _describe(child)) for name, child in children if child is not None]}
+
+
 def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=100.0, report=None,
-             recorder="auto"):
+             recorder="auto", lint=True):
     """Runs the real model forward on the example inputs and backward from an N(0, 1) gradient at each float
     output (nninit's generator, seeded with gradient_seed), records every layer call (order, type, outputs,
     the gradient reaching each call's first input and output), and judges the record as ``nninit diagnose``
@@ -451,7 +465,11 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
 
     The model is left as it was: parameters, buffers (BatchNorm's running statistics), ``.grad``, the
     train/eval mode of every module and PyTorch's random state. Returns a Diagnosis; ``report="page.html"``
-    also writes the HTML report."""
+    also writes the HTML report.
+
+    ``lint=True`` also runs the lint and the symmetry check on a twin of the module tree that nninit builds
+    with the model's values (torch.nn layers it knows are its own; other classes keep their tensors, names and
+    bases), as ``nninit check`` does on its own models."""
     if recorder not in ("auto", "fx", "hooks"):
         raise ValueError(f"recorder must be 'auto', 'fx' or 'hooks', not {recorder!r}")
     modes = {module: module.training for module in model.modules()}
@@ -506,9 +524,11 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
               "inputs_note": f"{shapes}, the example inputs given", "calls": calls, "parameters": parameters,
               "parameter_gradients": parameter_gradients}
 
+    tree = _describe(model) if lint else None
+
     def run(path: str):
-        return _nninit.diagnose_recording(record, type(model).__name__, repr(model), gradient_seed, signal_bound,
-                                          path)
+        return _nninit.diagnose_recording(record, tree, type(model).__name__, repr(model), gradient_seed,
+                                          signal_bound, path)
 
     text, document = run("" if report is None else str(report))
     result = Diagnosis(text, document, report, rewrite=run)
@@ -517,10 +537,9 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
 
 
 def check(model, *example_inputs, **options) -> list:
-    """The problems ``diagnose`` finds, as a list (empty when there are none), for a one-line test:
-    ``assert not nninit.torch.check(model, x)``. Each is a dict: ``severity`` ("error"), ``check`` ("signal"),
-    ``message``, and the flag's numbers. The signals (vanishing and exploding activations and gradients) are
-    judged on PyTorch models; the lint's checks read nninit's own module tree and run on expressions
-    (``nninit.check``)."""
+    """The errors ``diagnose`` finds, as a list (empty when there are none), for a one-line test:
+    ``assert not nninit.torch.check(model, x)``: vanishing and exploding signals (``check`` "signal", with the
+    flag's numbers) and the lint's errors (as in ``--json``: ``check``, ``message``, ``fix`` as a rule, ...)."""
     result = diagnose(model, *example_inputs, **options)
-    return [dict(flag, severity="error", check="signal") for flag in result.flags]
+    signals = [dict(flag, severity="error", check="signal") for flag in result.flags]
+    return signals + [f for f in result.findings if f.get("severity") == "error"]
