@@ -22,8 +22,7 @@ constexpr int exit_internal_error = 5;
 
 constexpr const char* kExitStatusHelp =
     "Exit status: 0 success; 1 `check` found errors; 2 bad input or usage (an expression, option or input "
-    "file); 3 an output could not be written (or an input could not be read for a system reason); 4 out of "
-    "memory; 5 an internal error (a bug in nninit).";
+    "file); 3 an output could not be written; 4 out of memory; 5 an internal error (a bug in nninit).";
 
 constexpr const char* kModelHelp =
     "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a file holding "
