@@ -94,11 +94,10 @@ void check_output_path(const std::filesystem::path& target, std::string_view fun
   }
   struct stat info {};
   if (::stat(target.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
-    throw IoError(
-        fmt::format("{}: '{}' is {}; nninit writes only regular files (it replaces them atomically), so it "
-                    "leaves it as it "
-                    "is",
-                    function, target.string(), file_type_name(info.st_mode)));
+    throw IoError(fmt::format(
+        "{}: '{}' is {}; nninit writes only regular files (it replaces them atomically), so it leaves it as "
+        "it is",
+        function, target.string(), file_type_name(info.st_mode)));
   }
   const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
   if (::stat(directory.c_str(), &info) != 0) {
