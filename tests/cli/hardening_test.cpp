@@ -92,7 +92,11 @@ TEST_F(Cli, ImpossibleSizesAreBadInputInPyTorchsWords) {
 // PyTorch's "DefaultCPUAllocator: can't allocate memory: you tried to allocate ... bytes".
 TEST_F(Cli, AnAllocationTheSystemRefusesIsOutOfMemory) {
   // Under AddressSanitizer a huge malloc aborts unless the allocator may return null, as libc's does.
-  ::setenv("ASAN_OPTIONS", "allocator_may_return_null=1", 1);
+  // Appended, so that the options the test preset sets (detect_leaks) still hold.
+  const char* options = std::getenv("ASAN_OPTIONS");
+  const std::string asan_options = std::string(options != nullptr ? options : "") +
+                                   (options != nullptr ? ":" : "") + "allocator_may_return_null=1";
+  ::setenv("ASAN_OPTIONS", asan_options.c_str(), 1);
   Result r = run("fill zeros_ --shape 2305843009213693951");
   EXPECT_EQ(r.status, 4) << r.output;
   EXPECT_TRUE(contains(r.output,
