@@ -184,6 +184,10 @@ TEST_F(Cli, FifoInputsAreRefusedWithoutBlocking) {
   r = run("diagnose mlp --input-file " + path("pipe"));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "is not a regular file (a FIFO)")) << r.output;
+  r = run("init " + path("pipe"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "MODEL: '" + path("pipe") + "' is not a regular file holding an expression"))
+      << r.output;
   r = run("inspect " + directory_.string());
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "is not a regular file (a directory)")) << r.output;

@@ -57,6 +57,11 @@ std::string resolve_model(const std::string& model, std::string* input_shape) {
       throw UsageError(fmt::format("MODEL: {} is empty", model));
     return text;
   }
+  // A FIFO, device or folder named as MODEL is refused by name rather than parsed as an expression (and
+  // never opened, which would wait on a FIFO).
+  if (model.find('(') == std::string::npos && std::filesystem::exists(model, error)) {
+    throw UsageError(fmt::format("MODEL: '{}' is not a regular file holding an expression", model));
+  }
   return model;
 }
 
