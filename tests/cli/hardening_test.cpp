@@ -88,15 +88,47 @@ TEST_F(Cli, ImpossibleSizesAreBadInputInPyTorchsWords) {
   }
 }
 
-// A size below the limit that no machine can hold is an out-of-memory error (status 4), not bad input:
-// PyTorch's "DefaultCPUAllocator: can't allocate memory: you tried to allocate ... bytes".
-TEST_F(Cli, AnAllocationTheSystemRefusesIsOutOfMemory) {
-  // Under AddressSanitizer a huge malloc aborts unless the allocator may return null, as libc's does.
-  // Appended, so that the options the test preset sets (detect_leaks) still hold.
+// Under AddressSanitizer a huge malloc aborts unless the allocator may return null, as libc's does; the
+// nninit processes this test starts may. Appended, so that the preset's options (detect_leaks) still hold.
+void allow_failed_allocations() {
   const char* options = std::getenv("ASAN_OPTIONS");
   const std::string asan_options = std::string(options != nullptr ? options : "") +
                                    (options != nullptr ? ":" : "") + "allocator_may_return_null=1";
   ::setenv("ASAN_OPTIONS", asan_options.c_str(), 1);
+}
+
+// Output sizes the engine computes from a layer's arguments (padding, dilation, stride, output size) once
+// overflowed int64 silently (undefined behaviour; a wrapped size); they are errors now, and a huge but
+// representable output is memory (status 4), failing at once.
+TEST_F(Cli, ComputedOutputSizesPastInt64AreErrors) {
+  struct Case {
+    std::string arguments;
+    int status;
+    std::string message;
+  };
+  allow_failed_allocations();
+  const std::string conv = "convolution: the calculated output size is out of the range of a 64-bit integer";
+  const std::string pool = "pooling: the calculated output size is out of the range of a 64-bit integer";
+  const Case cases[] = {
+      {"\"Conv2d(1, 1, 3, padding=2**62)\" --input 1,1,4,4", 2, "(Conv2d): " + conv},
+      {"\"Conv1d(1, 1, 3, dilation=2**62)\" --input 1,1,8", 2, "(Conv1d): " + conv},
+      {"\"ConvTranspose1d(1, 1, 3, stride=2**62)\" --input 1,1,8", 2, "(ConvTranspose1d): " + conv},
+      {"\"MaxPool1d(3, dilation=2**62)\" --input 1,1,8", 2, "(MaxPool1d): " + pool},
+      {"\"AdaptiveAvgPool1d(2**62)\" --input 1,1,8", 2,
+       "AdaptiveAvgPool1d: output size 4611686018427387904 for an input of size 8 is out of the range"},
+      {"\"AdaptiveAvgPool1d(10**12)\" --input 1,1,8", 4, "nninit: error: out of memory"},
+  };
+  for (const Case& c : cases) {
+    const Result r = run("diagnose " + c.arguments);
+    EXPECT_EQ(r.status, c.status) << c.arguments << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, c.message)) << c.arguments << "\n" << r.output;
+  }
+}
+
+// A size below the limit that no machine can hold is an out-of-memory error (status 4), not bad input:
+// PyTorch's "DefaultCPUAllocator: can't allocate memory: you tried to allocate ... bytes".
+TEST_F(Cli, AnAllocationTheSystemRefusesIsOutOfMemory) {
+  allow_failed_allocations();
   Result r = run("fill zeros_ --shape 2305843009213693951");
   EXPECT_EQ(r.status, 4) << r.output;
   EXPECT_TRUE(contains(r.output,

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -158,6 +159,10 @@ int main(int argc, char** argv) {
     return exit_bad_input;
   } catch (const std::bad_alloc&) {
     print_error("out of memory");
+    return exit_out_of_memory;
+  } catch (const std::length_error& e) {
+    // A container asked for more elements than it can address: memory, as for std::bad_alloc.
+    print_error(fmt::format("out of memory: {}", e.what()).c_str());
     return exit_out_of_memory;
   } catch (const std::exception& e) {
     print_error(fmt::format("internal error: {}", e.what()).c_str());
