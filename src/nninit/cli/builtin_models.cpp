@@ -58,6 +58,11 @@ std::string resolve_model(const std::string& model, std::string* input_shape) {
       throw UsageError(fmt::format("MODEL: {} is empty", model));
     return text;
   }
+  // A FIFO, device or folder named as MODEL is refused by name rather than parsed as an expression (and
+  // never opened, which would wait on a FIFO).
+  if (model.find('(') == std::string::npos && std::filesystem::exists(model, error)) {
+    throw UsageError(fmt::format("MODEL: '{}' is not a regular file holding an expression", model));
+  }
   // A bare word close to a built-in name is a misspelled one ("mpl"), not an expression.
   if (model.find_first_of("(.,") == std::string::npos) {
     std::vector<std::string_view> names;

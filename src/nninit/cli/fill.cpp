@@ -1,6 +1,8 @@
 // nninit fill EXPR --shape D0,D1,...: one tensor, initialised as `torch.manual_seed(seed);
 // torch.nn.init.EXPR(torch.empty(shape, dtype=dtype))` would initialise it.
 #include <cstdio>
+#include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -10,7 +12,7 @@
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/expr/init_expression.h"
-#include "nninit/io/safetensors.h"
+#include "nninit/io/safetensors_writer.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit::cli {
@@ -27,18 +29,29 @@ int run_fill(const FillOptions& options) {
   const DType dtype = parse_dtype(options.dtype);
   const TorchVariant variant = configure_default_generator(options.generator);
   const auto expression = expr::InitExpression::parse(options.expression, {.version = variant.version});
-  const Tensor tensor = Tensor::empty(shape, dtype);
-  expression.apply(tensor, default_generator());
+  storage_nbytes(shape, dtype);  // an impossible size is PyTorch's error, with or without -o
 
+  // With -o the values are drawn straight into the output file's memory mapping (SafetensorsWriter::view):
+  // a fill of 10^9 elements needs no 4 GB copy on the heap, and a full disk fails before the work.
+  std::optional<io::SafetensorsWriter> writer;
   if (!options.output.empty()) {
     const io::Metadata metadata{{"format", "pt"},
                                 {"nninit.expression", options.expression},
                                 {"nninit.seed", options.generator.seed},
                                 {"nninit.torch_version", variant.version.str()},
                                 {"nninit.capability", torch_capability_name(variant.capability)}};
-    const std::vector<NamedTensor> tensors{{"tensor", tensor}};
+    const io::TensorSpec spec{"tensor", dtype, shape};
     try {
-      io::write_safetensors(options.output, tensors, metadata);
+      writer.emplace(options.output, std::span<const io::TensorSpec>(&spec, 1), metadata);
+    } catch (const IoError& e) {
+      throw Failure(e.what());
+    }
+  }
+  const Tensor tensor = writer ? writer->view("tensor") : Tensor::empty(shape, dtype);
+  expression.apply(tensor, default_generator());
+  if (writer) {
+    try {
+      writer->commit();
     } catch (const IoError& e) {
       throw Failure(e.what());
     }

@@ -1,7 +1,8 @@
-// nninit: the command line. The only place that reads argv (STYLE.md); everything below it is library.
+// nninit: the command line. The only place that reads argv; everything below it is library.
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,7 @@ constexpr int exit_internal_error = 5;
 
 constexpr const char* kExitStatusHelp =
     "Exit status: 0 success; 1 `check` found errors; 2 bad input or usage (an expression, option or input "
-    "file); 3 an output could not be written (or an input could not be read for a system reason); 4 out of "
-    "memory; 5 an internal error (a bug in nninit).";
+    "file); 3 an output could not be written; 4 out of memory; 5 an internal error (a bug in nninit).";
 
 constexpr const char* kModelHelp =
     "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a file holding "
@@ -222,6 +222,10 @@ int main(int argc, char** argv) {
     return exit_bad_input;
   } catch (const std::bad_alloc&) {
     print_error("out of memory");
+    return exit_out_of_memory;
+  } catch (const std::length_error& e) {
+    // A container asked for more elements than it can address: memory, as for std::bad_alloc.
+    print_error(fmt::format("out of memory: {}", e.what()).c_str());
     return exit_out_of_memory;
   } catch (const std::exception& e) {
     print_error(fmt::format("internal error: {}", e.what()).c_str());

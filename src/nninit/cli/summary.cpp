@@ -1,6 +1,7 @@
 #include "nninit/cli/summary.h"
 
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -74,32 +75,31 @@ std::string format_table(const std::string& title, const std::vector<TensorSumma
   }
   std::string out = fmt::format("{}: {} tensor{}, {} values\n", printable(title), tensors.size(),
                                 tensors.size() == 1 ? "" : "s", group_digits(total));
-  out += fmt::format(
+  // One format for the header and the rows: name, dtype, shape, fans, statistics | reference stds.
+  constexpr std::string_view row =
       "{:<{}}  {:<{}}  {:<{}}  {:>7}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  {:>7}  |  {:>9}  {:>9}  "
-      "{:>9}\n",
-      "name", name_width, "dtype", dtype_width, "shape", shape_width, "fan_in", "fan_out", "mean", "std",
-      "min", "max", "zeros", "nan/inf", "default", "xavier", "kaiming");
+      "{:>9}\n";
+  out +=
+      fmt::format(fmt::runtime(row), "name", name_width, "dtype", dtype_width, "shape", shape_width, "fan_in",
+                  "fan_out", "mean", "std", "min", "max", "zeros", "nan/inf", "default", "xavier", "kaiming");
   for (const TensorSummary& t : tensors) {
     const auto& st = t.statistics;
-    // Over all elements, so that [nan, inf, -0.0] is 33% zeros, not 100%.
-    const double zeros =
-        st && t.numel > 0 ? st->zero_fraction * static_cast<double>(st->count) / static_cast<double>(t.numel)
-                          : 0.0;
-    out += fmt::format(
-        "{:<{}}  {:<{}}  {:<{}}  {:>7}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  {:>7}  |  {:>9}  {:>9} "
-        " "
-        "{:>9}\n",
-        printable(t.name), name_width, printable(t.dtype), dtype_width, shape_string(t.shape), shape_width,
-        t.fans ? std::to_string(t.fans->fan_in) : "-", t.fans ? std::to_string(t.fans->fan_out) : "-",
-        !st             ? "n/a"
-        : st->count > 0 ? number(st->mean)
-                        : "-",
-        !st             ? "n/a"
-        : st->count > 1 ? number(st->std)
-                        : "-",
-        st ? number(st->min) : "n/a", st ? number(st->max) : "n/a",
-        st ? fmt::format("{:.0f}%", 100 * zeros) : "n/a", st ? std::to_string(st->non_finite) : "n/a",
-        number(t.reference.pytorch_default), number(t.reference.xavier), number(t.reference.kaiming_relu));
+    std::string mean = "n/a", deviation = "n/a", min = "n/a", max = "n/a", zeros = "n/a", non_finite = "n/a";
+    if (st) {
+      mean = st->count > 0 ? number(st->mean) : "-";
+      deviation = st->count > 1 ? number(st->std) : "-";
+      min = number(st->min);
+      max = number(st->max);
+      // Over all elements, so that [nan, inf, -0.0] is 33% zeros, not 100%.
+      const double all = t.numel > 0 ? static_cast<double>(t.numel) : 1.0;
+      zeros = fmt::format("{:.0f}%", 100 * st->zero_fraction * static_cast<double>(st->count) / all);
+      non_finite = std::to_string(st->non_finite);
+    }
+    out += fmt::format(fmt::runtime(row), printable(t.name), name_width, printable(t.dtype), dtype_width,
+                       shape_string(t.shape), shape_width, t.fans ? std::to_string(t.fans->fan_in) : "-",
+                       t.fans ? std::to_string(t.fans->fan_out) : "-", mean, deviation, min, max, zeros,
+                       non_finite, number(t.reference.pytorch_default), number(t.reference.xavier),
+                       number(t.reference.kaiming_relu));
   }
   out +=
       "nan/inf: elements left out of mean, std, min and max (\"-\": no value). default: PyTorch's "

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
@@ -86,6 +88,56 @@ std::string random_suffix() {
   return fmt::format("{:016x}", bits);
 }
 
+// True for the file systems of this machine's own disks and memory, where a process id names a process of
+// this machine. On a network file system another machine may be writing with the same pid.
+bool is_local_file_system(const std::filesystem::path& directory) {
+  struct statfs info {};
+  if (::statfs(directory.c_str(), &info) != 0) return false;
+  switch (static_cast<unsigned long>(info.f_type)) {
+    case 0xEF53UL:      // ext2, ext3, ext4
+    case 0x58465342UL:  // XFS
+    case 0x9123683EUL:  // Btrfs
+    case 0x01021994UL:  // tmpfs
+    case 0x794C7630UL:  // overlayfs
+    case 0x2FC12FC1UL:  // ZFS
+    case 0xF2F52010UL:  // F2FS
+      return true;
+    default: return false;
+  }
+}
+
+// Temporary files an earlier run left for `target` when it was killed without a chance to clean up
+// (SIGKILL, a power cut): `.<name>.tmp-<pid>-<hex>` of a pid that no longer exists, owned by this user, a
+// regular file, on a local file system. Anything else (another name, a live or foreign process, a link) is
+// left alone. Best effort: an error only leaves the file where it is.
+void remove_stale_temp_files(const std::filesystem::path& directory, const std::string& name) {
+  if (!is_local_file_system(directory)) return;
+  const std::string prefix = "." + name + ".tmp-";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string file = entry.path().filename().string();
+    if (!file.starts_with(prefix)) continue;
+    const std::string_view rest = std::string_view(file).substr(prefix.size());
+    const std::size_t dash = rest.find('-');
+    if (dash == std::string_view::npos || dash == 0 || dash + 1 == rest.size()) continue;
+    const std::string_view pid_text = rest.substr(0, dash);
+    const std::string_view suffix = rest.substr(dash + 1);
+    if (pid_text.find_first_not_of("0123456789") != std::string_view::npos ||
+        suffix.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+      continue;
+    }
+    pid_t pid = 0;
+    if (std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid).ec != std::errc() ||
+        pid <= 0)
+      continue;
+    struct stat info {};
+    if (::lstat(entry.path().c_str(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_uid != ::geteuid())
+      continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to ask about
+    ::unlink(entry.path().c_str());
+  }
+}
+
 }  // namespace
 
 void check_output_path(const std::filesystem::path& target, std::string_view function) {
@@ -94,11 +146,10 @@ void check_output_path(const std::filesystem::path& target, std::string_view fun
   }
   struct stat info {};
   if (::stat(target.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
-    throw IoError(
-        fmt::format("{}: '{}' is {}; nninit writes only regular files (it replaces them atomically), so it "
-                    "leaves it as it "
-                    "is",
-                    function, target.string(), file_type_name(info.st_mode)));
+    throw IoError(fmt::format(
+        "{}: '{}' is {}; nninit writes only regular files (it replaces them atomically), so it leaves it as "
+        "it is",
+        function, target.string(), file_type_name(info.st_mode)));
   }
   const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
   if (::stat(directory.c_str(), &info) != 0) {
@@ -166,6 +217,7 @@ AtomicOutputFile::AtomicOutputFile(std::filesystem::path target, std::string_vie
   done_ = true;  // nothing to remove until the temporary file exists
   check_output_path(target_, function_);
   const std::filesystem::path directory = target_.has_parent_path() ? target_.parent_path() : ".";
+  remove_stale_temp_files(directory, target_.filename().string());
   // O_EXCL creates a new file or fails, and never follows a link planted at the name; O_NOFOLLOW says
   // so again for systems where O_EXCL alone would.
   for (int attempt = 0; attempt < 100; ++attempt) {

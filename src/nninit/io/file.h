@@ -49,8 +49,10 @@ void check_output_path(const std::filesystem::path& target, std::string_view fun
 // fsyncs the directory (best effort: the rename has already happened). Until then an existing target is
 // untouched; if anything fails, or the object is destroyed without commit(), the temporary file is
 // removed. SIGINT, SIGTERM and SIGHUP remove it too, then end the process as the signal would (the handler
-// is installed with the first file, for the signals the program leaves at their default). The file is
-// created with mode 0666 minus the umask, as open(2) would create it.
+// is installed with the first file, for the signals the program leaves at their default). Temporary files
+// of this target that a killed process left (its pid no longer exists; this user's; on a local file system)
+// are removed at construction. The file is created with mode 0666 minus the umask, as open(2) would create
+// it.
 class AtomicOutputFile {
  public:
   AtomicOutputFile(std::filesystem::path target, std::string_view function);

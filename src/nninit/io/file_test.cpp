@@ -288,5 +288,27 @@ TEST(AtomicOutputFile, SigtermAndSigintRemoveTheTemporaryFile) {
   }
 }
 
+TEST(AtomicOutputFile, StaleTemporaryFilesOfDeadProcessesAreRemoved) {
+  // A process that has exited (and been waited for): its pid names no process now.
+  const pid_t dead = ::fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) std::_Exit(0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+
+  TempDirectory dir;
+  const std::string stale = fmt::format(".out.bin.tmp-{}-0123456789abcdef", dead);
+  const std::string alive = fmt::format(".out.bin.tmp-{}-fedcba9876543210", ::getpid());
+  const std::string other_target = fmt::format(".other.bin.tmp-{}-0123456789abcdef", dead);
+  const std::string not_ours = fmt::format(".out.bin.tmp-{}-notes", dead);
+  for (const std::string& name : {stale, alive, other_target, not_ours}) write_file(dir / name, "left");
+  std::filesystem::create_symlink(dir / "elsewhere", dir / fmt::format(".out.bin.tmp-{}-ab", dead));
+
+  AtomicOutputFile file(dir / "out.bin", "test_write");
+  file.write(bytes_of("new"));
+  file.commit();
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"out.bin", alive, other_target, not_ours,
+                                                  fmt::format(".out.bin.tmp-{}-ab", dead)}));
+}
+
 }  // namespace
 }  // namespace nninit::io

@@ -23,19 +23,9 @@ using Kind = Value::Kind;
 
 // A sequence or string built by repetition or concatenation (`[0] * n`, `'ab' * n`, `a + b`) is refused
 // beyond this size rather than allowed to exhaust memory; no initialization expression needs more. The
-// size counts what the value holds at every depth (see `size_of`), so that the work and memory of every
+// size counts what the value holds at every depth (see `sequence_size`), so that the work and memory of every
 // operation stay proportional to a result this bound caps.
 constexpr std::int64_t kMaxSequenceSize = std::int64_t{1} << 20;
-
-// What a value holds: a string's characters; a sequence's elements plus what each element holds. A
-// scalar holds nothing beyond its own slot, which its sequence counts.
-std::int64_t size_of(const Value& v) {
-  if (v.kind() == Value::Kind::string) return static_cast<std::int64_t>(v.string_value().size());
-  if (!v.is_sequence()) return 0;
-  std::int64_t size = static_cast<std::int64_t>(v.items().size());
-  for (const Value& item : v.items()) size += size_of(item);
-  return size;
-}
 
 bool is_integral(const Value& v) {
   return v.kind() == Kind::integer || v.kind() == Kind::boolean;
@@ -233,7 +223,7 @@ Value repeat(const Value& sequence, const Value& count) {
     throw TypeError(fmt::format("can't multiply sequence by non-int of type '{}'", count.type_name()));
   }
   const std::int64_t n = std::max<std::int64_t>(integer_of(count), 0);
-  const std::int64_t size = size_of(sequence);
+  const std::int64_t size = sequence_size(sequence);
   if (size != 0 && n > kMaxSequenceSize / size) {
     throw ValueError(fmt::format(
         "repeating a sequence of size {} (elements and what they hold) {} times makes more than {}", size, n,
@@ -263,10 +253,10 @@ Value repeat(const Value& sequence, const Value& count) {
 
 // `left + right` for two strings or two sequences of one kind, within the size repetition is held to.
 Value concatenate(const Value& left, const Value& right) {
-  const std::int64_t size = size_of(left) + size_of(right);
+  const std::int64_t size = sequence_size(left) + sequence_size(right);
   if (size > kMaxSequenceSize) {
     throw ValueError(fmt::format("concatenating sequences of size {} and {} makes more than {}",
-                                 size_of(left), size_of(right), kMaxSequenceSize));
+                                 sequence_size(left), sequence_size(right), kMaxSequenceSize));
   }
   if (left.kind() == Kind::string) return Value::make_string(left.string_value() + right.string_value());
   std::vector<Value> items = left.items();
@@ -500,6 +490,14 @@ std::string_view operator_symbol(UnaryOperator op) {
     case UnaryOperator::invert: return "~";
   }
   return "?";
+}
+
+std::int64_t sequence_size(const Value& v) {
+  if (v.kind() == Value::Kind::string) return static_cast<std::int64_t>(v.string_value().size());
+  if (!v.is_sequence()) return 0;
+  std::int64_t size = static_cast<std::int64_t>(v.items().size());
+  for (const Value& item : v.items()) size += sequence_size(item);
+  return size;
 }
 
 Value apply_binary(BinaryOperator op, const Value& left, const Value& right) {

@@ -9,6 +9,7 @@
 // adds (source.h).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -22,6 +23,11 @@ enum class UnaryOperator { plus, minus, invert };
 // "+", "-", "*", "/", "//", "%", "**"
 std::string_view operator_symbol(BinaryOperator op);
 std::string_view operator_symbol(UnaryOperator op);
+
+// What a value holds: a string's characters; a sequence's elements plus what each element holds (at every
+// depth). A scalar holds nothing beyond its own slot, which its sequence counts. Repetition and
+// concatenation are bounded by this size.
+std::int64_t sequence_size(const Value& value);
 
 // `left op right` as Python evaluates it; the result has an empty source range.
 Value apply_binary(BinaryOperator op, const Value& left, const Value& right);

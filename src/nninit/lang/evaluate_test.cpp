@@ -272,6 +272,12 @@ TEST(EvalErrors, RepetitionAndConcatenationAreBoundedByWhatTheyProduce) {
             "concatenating sequences of size 1000000 and 100000 makes more than 1048576 at column 15");
   EXPECT_EQ(reason_of<ParseError>("[0] * 2**19 + [0] * 2**19 + [0]"),
             "concatenating sequences of size 1048576 and 1 makes more than 1048576 at column 27");
+  // Nor can a chain of operations on large values: all that '+' and '*' build in one expression counts
+  // toward 2**22, so the work stays proportional to it, not to its square.
+  std::string chain = "'a' * 2**19";
+  for (int i = 0; i < 8; ++i) chain += " + 'b'";
+  EXPECT_EQ(reason_of<ParseError>(chain),
+            "the expression builds sequences of more than 4194304 in all at column 49");
   // Up to the bound, it is Python's repetition.
   EXPECT_EQ(eval("'ab' * 3"), Value::make_string("ababab"));
   EXPECT_EQ(eval("[[1]] * 2"), Value::make_list({Value::make_list({Value::make_int(1)}),

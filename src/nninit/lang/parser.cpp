@@ -19,6 +19,11 @@ namespace {
 // cannot exhaust the stack; CPython's own parser stops at 200 nested parentheses.
 constexpr int kMaxDepth = 100;
 
+// Every sequence and string that '+' and '*' build counts toward this total for one expression (each result
+// is also capped, in evaluate.cpp), so that a chain of operations on large values cannot make the work grow
+// with the square of the expression's length.
+constexpr std::int64_t kMaxBuiltSize = std::int64_t{1} << 22;
+
 constexpr std::string_view kReservedWords[] = {
     "and",    "as",   "assert", "async",  "await",  "break",   "class",    "continue",
     "def",    "del",  "elif",   "else",   "except", "finally", "for",      "from",
@@ -154,9 +159,17 @@ class Parser {
     return value;
   }
 
-  Value binary(BinaryOperator op, const Value& left, const Value& right, const Token& op_token) const {
-    return evaluate_at(op_token.begin, {left.range().begin, right.range().end},
-                       [&] { return apply_binary(op, left, right); });
+  Value binary(BinaryOperator op, const Value& left, const Value& right, const Token& op_token) {
+    Value value = evaluate_at(op_token.begin, {left.range().begin, right.range().end},
+                              [&] { return apply_binary(op, left, right); });
+    if (value.kind() == Value::Kind::string || value.is_sequence()) {
+      built_ += sequence_size(value);
+      if (built_ > kMaxBuiltSize) {
+        fail(fmt::format("the expression builds sequences of more than {} in all", kMaxBuiltSize),
+             op_token.begin);
+      }
+    }
+    return value;
   }
 
   Value expression() {
@@ -382,6 +395,7 @@ class Parser {
   Lexer lexer_;
   std::deque<Token> buffer_;
   int depth_ = 0;
+  std::int64_t built_ = 0;  // what '+' and '*' built so far; see kMaxBuiltSize
 };
 
 }  // namespace

@@ -230,18 +230,30 @@ void Module::train(bool mode) {
 }
 
 void Module::to(DType dtype) {
-  // Converted once per distinct tensor, so that tied parameters stay tied.
-  std::vector<std::pair<Tensor, Tensor>> converted;
+  // Converted once per distinct tensor, so that tied parameters stay tied. The originals are remembered by
+  // a weak reference to their storage and their view, not held: each one's memory is released as soon as
+  // the model stops using it, so converting needs the model plus one tensor, not the model twice.
+  struct Original {
+    std::weak_ptr<Storage> storage;
+    std::int64_t offset;
+    Shape sizes;
+    Shape strides;
+  };
+  std::vector<std::pair<Original, Tensor>> converted;
+  auto same_view = [](const Original& from, const Tensor& t) {
+    return !from.storage.owner_before(t.storage()) && !t.storage().owner_before(from.storage) &&
+           from.offset == t.storage_offset() && from.sizes == t.sizes() && from.strides == t.strides();
+  };
   auto convert = [&](Tensor& t) {
     if (!t.defined() || !is_floating_point(t.dtype()) || t.dtype() == dtype) return;
     for (const auto& [from, to] : converted) {
-      if (same_tensor(from, t)) {
+      if (same_view(from, t)) {
         t = to;
         return;
       }
     }
     Tensor result = t.to(dtype);
-    converted.emplace_back(t, result);
+    converted.emplace_back(Original{t.storage(), t.storage_offset(), t.sizes(), t.strides()}, result);
     t = result;
   };
   apply([&](Module& m) {

@@ -35,7 +35,15 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 std::int64_t pooled_size(std::int64_t in, std::int64_t k, std::int64_t p, std::int64_t s, std::int64_t d,
                          bool ceil) {
-  std::int64_t out = floor_div(in + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0), s) + 1;
+  // The sizes come from a model's arguments and may be as large as int64 allows: a step past it is an
+  // error, never a wrapped size.
+  std::int64_t reach = 0;
+  std::int64_t span = 0;
+  if (__builtin_mul_overflow(d, k - 1, &reach) || __builtin_add_overflow(in, 2 * p, &span) ||
+      __builtin_sub_overflow(span, reach, &span) || __builtin_add_overflow(span, ceil ? s - 2 : -1, &span)) {
+    throw RuntimeError("pooling: the calculated output size is out of the range of a 64-bit integer");
+  }
+  std::int64_t out = floor_div(span, s) + 1;
   if (ceil && (out - 1) * s >= in + p) --out;
   return out;
 }
@@ -182,6 +190,14 @@ std::vector<Window> PoolKernel::make_windows(std::size_t dim, std::int64_t in) {
     if (sizes->size() == 1 && !sizes->at(0)) throw TypeError("object of type 'NoneType' has no len()");
     const auto& given = sizes->size() == dims_ ? (*sizes)[dim] : sizes->at(0);
     const std::int64_t n = given.value_or(in);
+    // (i + 1) * in below must not overflow; and a huge output size fails here, at once, as memory.
+    if (n > 0 && in > (INT64_MAX - n) / n) {
+      throw RuntimeError(
+          fmt::format("{}: output size {} for an input of size {} is out of the range of a "
+                      "64-bit integer",
+                      module_.type_name(), n, in));
+    }
+    out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
     for (std::int64_t i = 0; i < n; ++i) {
       Window w{(i * in) / n, ((i + 1) * in + n - 1) / n, 1, 0};
       w.divisor = w.end - w.begin;

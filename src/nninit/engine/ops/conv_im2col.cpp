@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "nninit/core/error.h"
 #include "nninit/engine/buffer_pool.h"
 #include "nninit/engine/ops/gemm.h"
 
@@ -111,16 +112,43 @@ bool ConvGeometry::is_pointwise() const {
   return true;
 }
 
+namespace {
+
+// a + b, a - b and a * b for sizes that come from a model's arguments, which may be as large as int64
+// allows: a result past int64 is an error, never a wrapped size (signed overflow is undefined behaviour).
+[[noreturn]] void size_out_of_range() {
+  throw RuntimeError("convolution: the calculated output size is out of the range of a 64-bit integer");
+}
+std::int64_t add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) size_out_of_range();
+  return r;
+}
+std::int64_t subtract(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) size_out_of_range();
+  return r;
+}
+std::int64_t multiply(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) size_out_of_range();
+  return r;
+}
+
+}  // namespace
+
 std::int64_t conv_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
                               std::int64_t dilation, std::int64_t pad_before, std::int64_t pad_after) {
-  const std::int64_t span = input + pad_before + pad_after - dilation * (kernel - 1) - 1;
+  const std::int64_t padded = add(add(input, pad_before), pad_after);
+  const std::int64_t span = subtract(subtract(padded, multiply(dilation, kernel - 1)), 1);
   return span < 0 ? 0 : span / stride + 1;
 }
 
 std::int64_t conv_transpose_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
                                         std::int64_t dilation, std::int64_t padding,
                                         std::int64_t output_padding) {
-  return (input - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1;
+  const std::int64_t stretched = subtract(multiply(input - 1, stride), multiply(2, padding));
+  return add(add(add(stretched, multiply(dilation, kernel - 1)), output_padding), 1);
 }
 
 void im2col(const ConvGeometry& g, std::int64_t channels, const float* image, float* col, std::int64_t ld) {
