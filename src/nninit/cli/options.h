@@ -1,6 +1,6 @@
 // Parsing of the command line's shared option values (seed, dtype, shape, PyTorch release, capability),
 // each with a message that says what was wrong and what is accepted. Strings become typed values here
-// and nowhere below the cli layer (STYLE.md).
+// and nowhere below the cli layer.
 #pragma once
 
 #include <cstdint>
