@@ -82,9 +82,9 @@ TEST_F(Cli, AFailedRunLeavesAnExistingOutputUntouched) {
   EXPECT_EQ(run("fill \"normal_(std=-1.0)\" --shape 64 -o " + path("keep.safetensors")).status, 2);
   EXPECT_EQ(fs::file_size(path("keep.safetensors")), before);
   EXPECT_EQ(nninit::io::read_safetensors(path("keep.safetensors")).tensors[0].tensor.at({0}), 1.0);
-  // An output directory that does not exist: a failure (status 1), and no file anywhere.
+  // An output directory that does not exist: an I/O error (status 3), and no file anywhere.
   const Result r = run("fill ones_ --shape 2 -o " + path("missing/dir/out.safetensors"));
-  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_EQ(r.status, 3) << r.output;
   EXPECT_FALSE(fs::exists(path("missing")));
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(directory_)) ++files;

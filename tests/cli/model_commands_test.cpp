@@ -205,7 +205,7 @@ TEST_F(Cli, DiagnoseInputsFromAFile) {
   EXPECT_EQ(j["diagnosis"]["input_std"].get<double>(), 0.0);
 
   r = run("diagnose mlp --input-file " + path("missing.safetensors"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.output, "missing.safetensors")) << r.output;
   r = run("diagnose mlp --input 4,784 --input-file " + path("x.safetensors"));
   EXPECT_EQ(r.status, 2);
@@ -224,9 +224,9 @@ TEST_F(Cli, DiagnoseRejectsBadInputWithAPointedMessage) {
   r = run("diagnose mlp --probe --optimizer rmsprop");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.output, "rmsprop")) << r.output;
-  // A report that cannot be written fails (status 1) and names the path; nothing is left behind.
+  // A report that cannot be written is an I/O error (status 3) naming the path; nothing is left behind.
   r = run("diagnose mlp --report " + path("no/such/folder/report.html"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 3);
   EXPECT_TRUE(contains(r.output, "no/such/folder")) << r.output;
   EXPECT_FALSE(fs::exists(path("no")));
 }

@@ -92,7 +92,8 @@ void write_files(const std::filesystem::path& dir) {
 }
 
 int dump(const std::filesystem::path& file) {
-  const nninit::io::SafetensorsHeader header = nninit::io::read_safetensors_header(file);
+  const nninit::io::SafetensorsFile opened(file);
+  const nninit::io::SafetensorsHeader& header = opened.header();
   nlohmann::ordered_json out;
   out["metadata"] = header.metadata;
   out["tensors"] = nlohmann::ordered_json::array();
@@ -103,7 +104,7 @@ int dump(const std::filesystem::path& file) {
     entry["shape"] = info.shape;
     entry["data_offsets"] = {info.begin, info.end};
     if (info.nninit_dtype) {
-      const Tensor tensor = nninit::io::read_safetensors_tensor(file, info.name);
+      const Tensor tensor = opened.read(info);
       static constexpr char digits[] = "0123456789abcdef";
       std::string hex;
       for (std::size_t i = 0; i < info.nbytes(); ++i) {

@@ -1,5 +1,6 @@
-// The subcommands of `nninit`. Each returns the process exit status: 0 success, 1 failure, 2 bad usage or
-// bad input (the README's "Exit status"). Data goes to stdout, warnings and errors to stderr.
+// The subcommands of `nninit`. Each returns the process exit status: 0 success, 1 `check` found errors;
+// errors are thrown and main turns them into 2 (bad usage or input), 3 (I/O), 4 (out of memory), 5 (a bug):
+// the README's "Exit status". Data goes to stdout, warnings and errors to stderr.
 #pragma once
 
 #include <stdexcept>
@@ -43,6 +44,8 @@ struct InitOptions : ModelOptions {
   std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::string output;  // empty: print only
   bool json = false;
+  bool dry_run = false;      // print names, shapes and the count only (nothing allocated for a config)
+  bool print_rules = false;  // print the rules the model is initialised by, in order, and write nothing
 };
 
 // How `check` and `diagnose` print the lint.
@@ -75,7 +78,7 @@ int run_diagnose(const DiagnoseOptions& options);
 // Exit status 1 when the lint finds errors.
 int run_check(const CheckOptions& options);
 
-// A failure that is not the user's input (exit status 1), e.g. the output cannot be written.
+// A failure that is not the user's input (exit status 3): the system refused to write an output.
 class Failure : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

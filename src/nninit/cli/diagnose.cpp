@@ -29,12 +29,8 @@ namespace {
 std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& prepared) {
   if (!options.input_file.empty()) {
     if (!options.input.empty()) throw UsageError("--input and --input-file exclude each other");
-    io::SafetensorsContents contents;
-    try {
-      contents = io::read_safetensors(options.input_file);
-    } catch (const IoError& e) {
-      throw Failure(e.what());
-    }
+    // A missing or malformed file is bad input (exit status 2), as for `inspect`.
+    const io::SafetensorsContents contents = io::read_safetensors(options.input_file);
     if (contents.tensors.empty())
       throw UsageError(fmt::format("--input-file {}: holds no tensor", options.input_file));
     std::vector<Tensor> inputs;
@@ -109,6 +105,7 @@ diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel&
 
 int run_diagnose(const DiagnoseOptions& options) {
   check_diagnose_options(options);
+  check_output("--report", options.report, {options.model, options.input_file});
   const report::FindingsView view = findings_view(options.lint_text);
   PreparedModel prepared = prepare_model(options);
   const std::vector<Tensor> inputs = model_inputs(options, prepared);

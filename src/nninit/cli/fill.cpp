@@ -16,6 +16,7 @@
 namespace nninit::cli {
 
 int run_fill(const FillOptions& options) {
+  check_output("-o", options.output, {});
   const Shape shape = [&] {
     try {
       return parse_shape(options.shape);

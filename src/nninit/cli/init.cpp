@@ -1,12 +1,15 @@
 // nninit init MODEL: the state_dict of a PyTorch model expression, initialised as
 //   torch.manual_seed(seed); model = eval(MODEL); model.apply(init_fn_of_the_rules); model.to(dtype)
-// would initialise it, written as safetensors or summarised.
+// would initialise it, written as safetensors or summarised. MODEL may be a Hugging Face config.json:
+//   torch.manual_seed(seed); model = GPT2LMHeadModel(GPT2Config.from_json_file(MODEL)); ...
+// written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "nninit/cli/builtin_models.h"
 #include "nninit/cli/commands.h"
+#include "nninit/cli/config_model.h"
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
@@ -24,11 +27,28 @@ namespace nninit::cli {
 int run_init(const InitOptions& options) {
   // Parsed before anything is built, so that a bad --dtype fails first. (A plain flag and value rather than
   // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
-  const bool convert = !options.dtype.empty();
-  const DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
-  PreparedModel prepared = prepare_model(options);
+  bool convert = !options.dtype.empty();
+  DType dtype = convert ? parse_dtype(options.dtype) : DType::float32;
+  if (options.dry_run) {
+    std::string title;
+    const std::vector<ParameterRow> rows = parameter_rows(options, &title);
+    std::fputs(
+        options.json ? (rows_to_json(title, rows).dump(2) + "\n").c_str() : format_rows(title, rows).c_str(),
+        stdout);
+    return 0;
+  }
+  check_output("-o", options.output, {options.model});  // MODEL may be a file holding the expression
+  const bool from_config = is_config_file(options.model);
+  // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
+  if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
+  PreparedModel prepared = from_config ? prepare_config_model(options) : prepare_model(options);
+  if (options.print_rules) {
+    std::fputs(format_rules(options.preset, prepared.rules, options.json).c_str(), stdout);
+    return 0;
+  }
   if (convert) prepared.model->to(dtype);
-  const std::vector<NamedTensor> state = prepared.model->state_dict();
+  const std::vector<NamedTensor> state =
+      from_config ? without_tied_copies(prepared.model->state_dict()) : prepared.model->state_dict();
 
   if (!options.output.empty()) {
     io::Metadata metadata{{"format", "pt"},

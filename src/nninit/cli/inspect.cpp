@@ -11,11 +11,13 @@
 namespace nninit::cli {
 
 int run_inspect(const InspectOptions& options) {
-  const io::SafetensorsHeader header = io::read_safetensors_header(options.file);
+  // The header is parsed once: reading it again per tensor made inspect quadratic in the tensor count.
+  const io::SafetensorsFile file(options.file);
+  const io::SafetensorsHeader& header = file.header();
   std::vector<TensorSummary> summaries;
   for (const io::TensorInfo& info : header.tensors) {
     if (info.nninit_dtype) {
-      summaries.push_back(summarize(info.name, io::read_safetensors_tensor(options.file, info.name)));
+      summaries.push_back(summarize(info.name, file.read(info)));
     } else {
       TensorSummary s;
       s.name = info.name;
@@ -34,7 +36,7 @@ int run_inspect(const InspectOptions& options) {
   } else {
     std::fputs(format_table(options.file, summaries).c_str(), stdout);
     for (const auto& [key, value] : header.metadata)
-      std::fputs(fmt::format("  {}: {}\n", key, value).c_str(), stdout);
+      std::fputs(fmt::format("  {}: {}\n", printable(key), printable(value)).c_str(), stdout);
   }
   return 0;
 }

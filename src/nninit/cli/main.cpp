@@ -11,24 +11,35 @@
 
 #include "nninit/cli/commands.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/core/warning.h"
 #include "nninit/lang/suggest.h"
 
 namespace {
 
-constexpr int exit_failure = 1;
+// The exit statuses (README "Exit status", and --help's footer): 1 is `check` finding errors only.
 constexpr int exit_bad_input = 2;
+constexpr int exit_io_error = 3;
+constexpr int exit_out_of_memory = 4;
+constexpr int exit_internal_error = 5;
+
+constexpr const char* kExitStatusHelp =
+    "Exit status: 0 success; 1 `check` found errors; 2 bad input or usage (an expression, option or input "
+    "file); 3 an output could not be written (or an input could not be read for a system reason); 4 out of "
+    "memory; 5 an internal error (a bug in nninit).";
 
 constexpr const char* kModelHelp =
     "A constructor expression (\"Sequential(Linear(784, 256), ReLU(), Linear(256, 10))\"), a file holding "
     "one, "
-    "or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm";
+    "or a built-in name: mlp, tanh-mlp, cnn, transformer, lstm; for init also a Hugging Face config.json "
+    "(gpt2, llama, mistral, qwen2)";
 constexpr const char* kRuleHelp =
     "A rule PATTERN=EXPR, e.g. \"Linear.weight=kaiming_normal_()\" (repeatable)";
 constexpr const char* kPresetHelp =
-    "A named initialisation: auto (each layer matched to the activation after it) or lsuv (Mishkin and Matas "
-    "2015)";
+    "A named initialisation: auto (each layer matched to the activation after it), lsuv (Mishkin and Matas "
+    "2015), or for transformers gpt2, megatron, mitchell, deepnorm, t-fixup, fixup, rezero, skipinit "
+    "(README: Presets)";
 
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");
@@ -55,8 +66,10 @@ void add_lint_text_options(CLI::App& command, nninit::cli::LintTextOptions& opti
   command.add_flag("--quiet", options.quiet, "One line per lint finding, without effect, fix and reason");
 }
 
+// Messages quote names and values from files and expressions: their control characters are escaped, so
+// that a file cannot drive the terminal (the caret lines under an expression keep their newlines).
 void print_error(const char* message) {
-  std::fputs(fmt::format("nninit: error: {}\n", message).c_str(), stderr);
+  std::fputs(fmt::format("nninit: error: {}\n", nninit::cli::printable(message, true)).c_str(), stderr);
 }
 
 // Its long options, --help included.
@@ -100,12 +113,13 @@ std::string misspelling(CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   nninit::set_warning_handler([](const nninit::Warning& w) {
-    std::fputs(fmt::format("nninit: warning: {}\n", w.message).c_str(), stderr);
+    std::fputs(fmt::format("nninit: warning: {}\n", nninit::cli::printable(w.message, true)).c_str(), stderr);
   });
 
   CLI::App app{"nninit: neural-network parameter initialization, bit-identical to PyTorch"};
   app.set_version_flag("--version", "nninit 0.1.0");
   app.require_subcommand(1);
+  app.footer(kExitStatusHelp);
 
   nninit::cli::FillOptions fill;
   CLI::App* fill_command =
@@ -129,6 +143,13 @@ int main(int argc, char** argv) {
   init_command->add_option("--dtype", init.dtype,
                            "Convert the model to float32, float64, float16 or bfloat16");
   init_command->add_flag("--json", init.json, "Print one JSON document");
+  init_command->add_flag(
+      "--print-rules", init.print_rules,
+      "Print the rules in the order they apply (--init, then the preset's); write nothing");
+  init_command->add_flag(
+      "--dry-run", init.dry_run,
+      "Print each tensor's name and shape and the parameter count; write nothing (a config "
+      "allocates nothing)");
 
   nninit::cli::DiagnoseOptions diagnose;
   CLI::App* diagnose_command = app.add_subcommand(
@@ -191,17 +212,20 @@ int main(int argc, char** argv) {
     return exit_bad_input;
   } catch (const nninit::cli::Failure& e) {
     print_error(e.what());
-    return exit_failure;
+    return exit_io_error;
+  } catch (const nninit::OutOfMemoryError& e) {
+    print_error(fmt::format("out of memory: {}", e.what()).c_str());
+    return exit_out_of_memory;
   } catch (const nninit::Error& e) {
-    // Everything the library rejects comes from the user's input: the expression, the shape, the file.
+    // Everything else the library rejects comes from the user's input: the expression, the shape, the file.
     print_error(e.what());
     return exit_bad_input;
   } catch (const std::bad_alloc&) {
     print_error("out of memory");
-    return exit_failure;
+    return exit_out_of_memory;
   } catch (const std::exception& e) {
-    print_error(e.what());
-    return exit_failure;
+    print_error(fmt::format("internal error: {}", e.what()).c_str());
+    return exit_internal_error;
   }
   return exit_bad_input;
 }

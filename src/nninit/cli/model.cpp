@@ -7,6 +7,7 @@
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/diagnose.h"
+#include "nninit/diag/transformer_presets.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/random/torch_generator.h"
 
@@ -78,7 +79,15 @@ std::vector<expr::Rule> preset_rules(const std::string& preset, nn::Module& mode
     return diag::auto_rules(model);
   }
   if (preset == "lsuv") return {};  // prepare_model runs it after the rules: it needs a forward pass
-  throw UsageError(fmt::format("--preset: unknown preset '{}'; expected auto or lsuv", preset));
+  if (diag::find_transformer_preset(preset) != nullptr) {
+    std::vector<expr::Rule> rules;
+    for (diag::PresetRule& rule : diag::transformer_preset_rules(preset, model))
+      rules.push_back(std::move(rule.rule));
+    return rules;
+  }
+  std::string names = "auto, lsuv";
+  for (const diag::TransformerPreset& p : diag::transformer_presets()) names += ", " + p.name;
+  throw UsageError(fmt::format("--preset: unknown preset '{}'; expected one of {}", preset, names));
 }
 
 report::FindingsView findings_view(const LintTextOptions& options) {

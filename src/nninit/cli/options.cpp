@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <regex>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "nninit/cli/commands.h"
+#include "nninit/core/error.h"
+#include "nninit/io/file.h"
 
 namespace nninit::cli {
 namespace {
@@ -92,12 +98,39 @@ TorchVersion parse_torch_version(std::string_view text) {
   if (!std::regex_match(s, m, pattern)) {
     throw UsageError(fmt::format("--torch-version: expected a release such as 1.13 or 2.6, got '{}'", text));
   }
-  const TorchVersion version{std::stoi(m[1].str()), std::stoi(m[2].str())};
+  // A number too large for an int names no release either; from_chars says so instead of throwing.
+  auto number = [&](const std::string& digits) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc() || end != digits.data() + digits.size()) {
+      throw UsageError(fmt::format("--torch-version: nninit knows PyTorch {} to {}, not '{}'",
+                                   TorchVersion::oldest().str(), TorchVersion::newest().str(), s));
+    }
+    return value;
+  };
+  const TorchVersion version{number(m[1].str()), number(m[2].str())};
   if (!version.is_known()) {
     throw UsageError(fmt::format("--torch-version: nninit knows PyTorch {} to {}, not {}",
                                  TorchVersion::oldest().str(), TorchVersion::newest().str(), version.str()));
   }
   return version;
+}
+
+void check_output(std::string_view option, const std::string& output,
+                  std::initializer_list<std::string> inputs) {
+  if (output.empty()) return;
+  for (const std::string& input : inputs) {
+    std::error_code error;
+    if (!input.empty() && std::filesystem::equivalent(input, output, error)) {
+      throw UsageError(fmt::format("{} {}: is also an input ('{}'); writing it would destroy what is read",
+                                   option, output, input));
+    }
+  }
+  try {
+    io::check_output_path(output, option);
+  } catch (const IoError& e) {
+    throw Failure(e.what());
+  }
 }
 
 TorchCapability parse_capability(std::string_view text) {

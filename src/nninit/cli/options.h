@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,13 @@ Shape parse_shape(std::string_view text);
 TorchVersion parse_torch_version(std::string_view text);
 // default | avx2 | avx512
 TorchCapability parse_capability(std::string_view text);
+
+// Before any work: `output` (the value of `option`, a file to write) can be written (io::check_output_path:
+// an existing, writable folder; absent or a regular file), else Failure (exit status 3); and it is none of
+// `inputs`, under any name (the same device and inode), else UsageError: writing it would destroy what is
+// being read. Empty paths are skipped.
+void check_output(std::string_view option, const std::string& output,
+                  std::initializer_list<std::string> inputs);
 
 // A usage error: the command line itself is wrong (exit status 2).
 class UsageError : public std::runtime_error {

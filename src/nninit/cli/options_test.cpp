@@ -1,5 +1,7 @@
 #include "nninit/cli/options.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace nninit::cli {
@@ -42,6 +44,19 @@ TEST(ParseTorchVersion, KnownReleases) {
   EXPECT_THROW(parse_torch_version("1.12"), UsageError);
   EXPECT_THROW(parse_torch_version("3.0"), UsageError);
   EXPECT_THROW(parse_torch_version("latest"), UsageError);
+}
+
+TEST(ParseTorchVersion, NumbersTooLargeForAnIntAreUsageErrorsThatNameTheRange) {
+  // These once escaped as std::stoi's std::out_of_range, printed as "stoi".
+  for (const char* text : {"99999999999.0", "2.99999999999", "99999999999999999999999.1"}) {
+    try {
+      parse_torch_version(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("--torch-version: nninit knows PyTorch 1.13 to ") +
+                                           TorchVersion::newest().str() + ", not '" + text + "'");
+    }
+  }
 }
 
 TEST(ParseCapability, Names) {

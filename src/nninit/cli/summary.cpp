@@ -23,6 +23,32 @@ std::string group_digits(std::int64_t n) {
 
 }  // namespace
 
+std::string printable(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' && keep_newlines) {
+      out += '\n';
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      // U+0080..U+009F in UTF-8: the C1 controls, which include a one-byte CSI (U+009B).
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[++i]));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 TensorSummary summarize(const std::string& name, const Tensor& tensor) {
   TensorSummary s;
   s.name = name;
@@ -38,32 +64,46 @@ TensorSummary summarize(const std::string& name, const Tensor& tensor) {
 std::string format_table(const std::string& title, const std::vector<TensorSummary>& tensors) {
   std::int64_t total = 0;
   std::size_t name_width = 4;
+  std::size_t dtype_width = 8;
   std::size_t shape_width = 5;
   for (const TensorSummary& t : tensors) {
     total += t.numel;
-    name_width = std::max(name_width, t.name.size());
+    name_width = std::max(name_width, printable(t.name).size());
+    dtype_width = std::max(dtype_width, printable(t.dtype).size());
     shape_width = std::max(shape_width, shape_string(t.shape).size());
   }
-  std::string out = fmt::format("{}: {} tensor{}, {} values\n", title, tensors.size(),
+  std::string out = fmt::format("{}: {} tensor{}, {} values\n", printable(title), tensors.size(),
                                 tensors.size() == 1 ? "" : "s", group_digits(total));
   out += fmt::format(
-      "{:<{}}  {:<8}  {:<{}}  {:>7}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  |  {:>9}  {:>9}  {:>9}\n",
-      "name", name_width, "dtype", "shape", shape_width, "fan_in", "fan_out", "mean", "std", "min", "max",
-      "zeros", "default", "xavier", "kaiming");
+      "{:<{}}  {:<{}}  {:<{}}  {:>7}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  {:>7}  |  {:>9}  {:>9}  "
+      "{:>9}\n",
+      "name", name_width, "dtype", dtype_width, "shape", shape_width, "fan_in", "fan_out", "mean", "std",
+      "min", "max", "zeros", "nan/inf", "default", "xavier", "kaiming");
   for (const TensorSummary& t : tensors) {
     const auto& st = t.statistics;
+    // Over all elements, so that [nan, inf, -0.0] is 33% zeros, not 100%.
+    const double zeros =
+        st && t.numel > 0 ? st->zero_fraction * static_cast<double>(st->count) / static_cast<double>(t.numel)
+                          : 0.0;
     out += fmt::format(
-        "{:<{}}  {:<8}  {:<{}}  {:>7}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  |  {:>9}  {:>9}  "
+        "{:<{}}  {:<{}}  {:<{}}  {:>7}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  {:>7}  |  {:>9}  {:>9} "
+        " "
         "{:>9}\n",
-        t.name, name_width, t.dtype, shape_string(t.shape), shape_width,
+        printable(t.name), name_width, printable(t.dtype), dtype_width, shape_string(t.shape), shape_width,
         t.fans ? std::to_string(t.fans->fan_in) : "-", t.fans ? std::to_string(t.fans->fan_out) : "-",
-        st ? number(st->mean) : "n/a", st ? number(st->std) : "n/a", st ? number(st->min) : "n/a",
-        st ? number(st->max) : "n/a", st ? fmt::format("{:.0f}%", 100 * st->zero_fraction) : "n/a",
+        !st             ? "n/a"
+        : st->count > 0 ? number(st->mean)
+                        : "-",
+        !st             ? "n/a"
+        : st->count > 1 ? number(st->std)
+                        : "-",
+        st ? number(st->min) : "n/a", st ? number(st->max) : "n/a",
+        st ? fmt::format("{:.0f}%", 100 * zeros) : "n/a", st ? std::to_string(st->non_finite) : "n/a",
         number(t.reference.pytorch_default), number(t.reference.xavier), number(t.reference.kaiming_relu));
   }
   out +=
-      "default: PyTorch's kaiming_uniform_(a=sqrt(5)) std; xavier: sqrt(2/(fan_in+fan_out)); kaiming: "
-      "sqrt(2/fan_in)\n";
+      "nan/inf: elements left out of mean, std, min and max (\"-\": no value). default: PyTorch's "
+      "kaiming_uniform_(a=sqrt(5)) std; xavier: sqrt(2/(fan_in+fan_out)); kaiming: sqrt(2/fan_in)\n";
   return out;
 }
 
@@ -78,8 +118,9 @@ nlohmann::ordered_json to_json(const std::vector<TensorSummary>& tensors) {
     j["fan_in"] = t.fans ? nlohmann::ordered_json(t.fans->fan_in) : nlohmann::ordered_json(nullptr);
     j["fan_out"] = t.fans ? nlohmann::ordered_json(t.fans->fan_out) : nlohmann::ordered_json(nullptr);
     if (t.statistics) {
-      j["mean"] = report::json_number(t.statistics->mean);
-      j["std"] = report::json_number(t.statistics->std);
+      // null where there is no value: the mean of no finite element, the std of fewer than two.
+      j["mean"] = t.statistics->count > 0 ? report::json_number(t.statistics->mean) : nullptr;
+      j["std"] = t.statistics->count > 1 ? report::json_number(t.statistics->std) : nullptr;
       j["min"] = report::json_number(t.statistics->min);
       j["max"] = report::json_number(t.statistics->max);
       j["zero_fraction"] = t.statistics->zero_fraction;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,7 +29,15 @@ struct TensorSummary {
 
 TensorSummary summarize(const std::string& name, const Tensor& tensor);
 
-// A table with one row per tensor, headed by `title`.
+// `text` with its control characters written as Python's repr writes them (\n, \t, \r, \x1b, \x7f, and
+// \x80 to \x9f for the C1 controls U+0080 to U+009F), so that a name or metadata from a file cannot send
+// escape sequences to a terminal. Valid UTF-8 otherwise passes unchanged; `keep_newlines` keeps '\n' (for
+// messages of several lines).
+std::string printable(std::string_view text, bool keep_newlines = false);
+
+// A table with one row per tensor, headed by `title`; names and dtypes are printable(). NaN and
+// infinities are counted in their own column and left out of the statistics; a statistic with no value
+// (the mean of no finite element, the std of fewer than two) is "-".
 std::string format_table(const std::string& title, const std::vector<TensorSummary>& tensors);
 nlohmann::ordered_json to_json(const std::vector<TensorSummary>& tensors);
 

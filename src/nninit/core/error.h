@@ -61,6 +61,14 @@ class RuntimeError : public Error {
   explicit RuntimeError(const std::string& message) : Error(ErrorKind::runtime, message) {}
 };
 
+// The system refused memory for a tensor. PyTorch raises a RuntimeError ("DefaultCPUAllocator: can't
+// allocate memory"), so this is one; the command line gives it an exit status of its own, because the
+// input was valid and a machine with more memory would run it.
+class OutOfMemoryError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+
 class IndexError : public Error {
  public:
   explicit IndexError(const std::string& message) : Error(ErrorKind::index, message) {}

@@ -44,13 +44,44 @@ Shape contiguous_strides(std::span<const std::int64_t> shape) {
   return strides;
 }
 
+std::int64_t size_product(std::int64_t factor, std::int64_t size, std::size_t position) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(factor, size, &product)) {
+    throw TypeError(fmt::format(
+        "empty(): argument 'size' must be tuple of SymInts, but found element of type int at pos {}",
+        position));
+  }
+  return product;
+}
+
+std::size_t storage_nbytes(std::span<const std::int64_t> shape, DType dtype) {
+  // c10's computeStorageNbytesContiguous: the sizes multiplied in order from 1 (a product that wraps
+  // before a later zero still counts), then the item size, each step checked.
+  std::uint64_t nbytes = 1;
+  bool overflowed = false;
+  for (const std::int64_t size : shape) {
+    if (size < 0) shape_numel(shape);  // throws PyTorch's negative-dimension error
+    overflowed |= __builtin_mul_overflow(nbytes, static_cast<std::uint64_t>(size), &nbytes);
+  }
+  overflowed |= __builtin_mul_overflow(nbytes, static_cast<std::uint64_t>(itemsize(dtype)), &nbytes);
+  if (overflowed || nbytes > static_cast<std::uint64_t>(INT64_MAX)) {
+    throw RuntimeError(fmt::format("Storage size calculation overflowed with sizes={}", shape_string(shape)));
+  }
+  return static_cast<std::size_t>(nbytes);
+}
+
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
   auto storage = std::make_shared<Storage>();
   if (nbytes == 0) return storage;
   constexpr std::size_t alignment = 64;
-  const std::size_t rounded = (nbytes + alignment - 1) / alignment * alignment;
-  void* memory = std::aligned_alloc(alignment, rounded);
-  if (memory == nullptr) throw RuntimeError(fmt::format("Storage: could not allocate {} bytes", nbytes));
+  // Below INT64_MAX, rounding up to the alignment cannot wrap.
+  void* memory = nbytes > static_cast<std::size_t>(INT64_MAX)
+                     ? nullptr
+                     : std::aligned_alloc(alignment, (nbytes + alignment - 1) / alignment * alignment);
+  if (memory == nullptr) {
+    throw OutOfMemoryError(
+        fmt::format("DefaultCPUAllocator: can't allocate memory: you tried to allocate {} bytes", nbytes));
+  }
   storage->data_ = static_cast<std::byte*>(memory);
   storage->nbytes_ = nbytes;
   storage->owner_ = std::shared_ptr<void>(memory, [](void* p) { std::free(p); });
@@ -73,15 +104,14 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, DType dtype, Shape sizes, Shape
       offset_(offset) {}
 
 Tensor Tensor::empty(Shape sizes, DType dtype) {
-  const std::int64_t n = shape_numel(sizes);
-  auto storage = Storage::allocate(static_cast<std::size_t>(n) * itemsize(dtype));
+  auto storage = Storage::allocate(storage_nbytes(sizes, dtype));
   Shape strides = contiguous_strides(sizes);
   return Tensor(std::move(storage), dtype, std::move(sizes), std::move(strides), 0);
 }
 
 Tensor Tensor::empty_strided(Shape sizes, Shape strides, DType dtype) {
+  auto storage = Storage::allocate(storage_nbytes(sizes, dtype));
   const std::int64_t n = shape_numel(sizes);
-  auto storage = Storage::allocate(static_cast<std::size_t>(n) * itemsize(dtype));
   Tensor t(std::move(storage), dtype, std::move(sizes), std::move(strides), 0);
   if (n != 0 && !t.is_non_overlapping_and_dense()) {
     throw ValueError(fmt::format("empty_strided: strides {} do not describe a dense layout of shape {}",

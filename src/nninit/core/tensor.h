@@ -36,10 +36,20 @@ std::string shape_string(std::span<const std::int64_t> shape);
 std::int64_t shape_numel(std::span<const std::int64_t> shape);
 // Row-major strides for a shape.
 Shape contiguous_strides(std::span<const std::int64_t> shape);
+// factor * size, a dimension computed for a tensor about to be created (an LSTM's 4 * hidden_size). Python
+// computes it exactly; a product past int64 is PyTorch's TypeError for a size torch.empty cannot take,
+// naming the dimension at `position` (from 1).
+std::int64_t size_product(std::int64_t factor, std::int64_t size, std::size_t position);
+// The bytes a dense tensor of this shape and dtype needs. A count past INT64_MAX (PyTorch's storage_max)
+// is PyTorch's RuntimeError "Storage size calculation overflowed with sizes=[...]", however the product
+// overflows (element count or bytes); a negative size is shape_numel's error.
+std::size_t storage_nbytes(std::span<const std::int64_t> shape, DType dtype);
 
 // A block of bytes, 64-byte aligned, either owned or borrowed from an owner kept alive alongside.
 class Storage {
  public:
+  // OutOfMemoryError (core/error.h) when the system refuses the memory; a count past INT64_MAX is
+  // refused the same way, as no allocator could give it.
   static std::shared_ptr<Storage> allocate(std::size_t nbytes);
   static std::shared_ptr<Storage> wrap(std::byte* data, std::size_t nbytes, std::shared_ptr<void> owner);
   std::byte* data() const { return data_; }

@@ -354,6 +354,7 @@ Diagnosis diagnose(nn::Module& model, const std::vector<Tensor>& inputs, const D
   Diagnosis d = diagnose(
       record_pass(model, inputs, {.gradient_seed = options.gradient_seed, .train = options.train}), options);
   d.symmetries = find_symmetries(model);
+  d.symmetries_checked = true;
   return d;
 }
 

@@ -113,6 +113,9 @@ struct Diagnosis {
   std::vector<ParameterDiagnosis> parameters{};  // named_parameters() order
   std::vector<RecurrentDiagnosis> recurrent{};
   std::vector<SignalFlag> flags{};
+  // Whether the module tree was searched for symmetries (a recording alone, e.g. from PyTorch's hooks,
+  // carries no tree: then `symmetries` is empty and says nothing).
+  bool symmetries_checked = false;
   std::vector<SymmetryFinding> symmetries{};
   // A few layer outputs (first, middle and last layer with a weight, or all when few), for histograms.
   std::vector<std::pair<std::string, Tensor>> samples{};

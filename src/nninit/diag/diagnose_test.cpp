@@ -74,6 +74,7 @@ TEST(Diagnose, ReportsEveryLayerWithStatisticsAndRatios) {
   EXPECT_TRUE(std::isfinite(d.parameters[0].grad_to_weight));
   EXPECT_TRUE(std::isnan(d.parameters[1].grad_to_weight)) << "a zero bias has no grad-to-weight ratio";
   EXPECT_TRUE(d.flags.empty());
+  EXPECT_TRUE(d.symmetries_checked);
   EXPECT_TRUE(d.symmetries.empty());
   EXPECT_FALSE(d.samples.empty());
 }
@@ -318,6 +319,7 @@ TEST(Diagnose, ReadsARecordingWhoeverMadeIt) {
   ASSERT_EQ(from_record.parameters.size(), 4u);
   EXPECT_EQ(from_record.parameters[2].grad_to_weight, through_engine.parameters[2].grad_to_weight);
   EXPECT_EQ(from_record.gradient_note, "by hand");
+  EXPECT_FALSE(from_record.symmetries_checked) << "a recording carries no module tree to search";
 }
 
 }  // namespace

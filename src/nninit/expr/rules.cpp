@@ -351,7 +351,8 @@ std::string class_test(const std::string& type_name) {
   if (std::find(layers.begin(), layers.end(), type_name) != layers.end()) {
     return fmt::format("isinstance(m, nn.{})", type_name);
   }
-  return fmt::format("type(m).__name__ == {}", lang::python_string_repr(type_name));
+  // A class of the user's own: an instance of any class of that name, as isinstance would be.
+  return fmt::format("any(c.__name__ == {} for c in type(m).__mro__)", lang::python_string_repr(type_name));
 }
 
 std::string_view without_init_prefix(std::string_view callee) {

@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <mutex>
+#include <random>
 #include <system_error>
 #include <utility>
 
@@ -21,14 +25,101 @@ std::string reason(int error_number) {
   return std::generic_category().message(error_number);
 }
 
-// Distinguishes the temporary files of one process; the pid distinguishes processes.
-std::atomic<std::uint64_t> temp_counter{0};
+// What a file that is not a regular file is, for messages.
+std::string_view file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// The temporary files now open, for the signal handler to remove. A slot holds the path's C string (owned
+// by its AtomicOutputFile, which empties the slot before the string goes away) or null. Plain atomics of
+// pointers are lock-free, so the handler may read them.
+constexpr std::size_t kTempSlots = 64;
+std::array<std::atomic<const char*>, kTempSlots> live_temp_files{};
+static_assert(std::atomic<const char*>::is_always_lock_free);
+
+// SIGINT/SIGTERM/SIGHUP: remove every temporary file, then die of the signal as if unhandled (so the exit
+// status still says which signal). unlink, signal and raise are async-signal-safe.
+extern "C" void remove_temp_files_and_reraise(int signal_number) {
+  for (auto& slot : live_temp_files) {
+    if (const char* path = slot.exchange(nullptr)) ::unlink(path);
+  }
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
+// Installs the handler once, for the signals whose disposition is still the default: a program that
+// handles (or ignores) them itself keeps its choice.
+void install_signal_cleanup() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction current {};
+      if (::sigaction(signal_number, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+      struct sigaction action {};
+      action.sa_handler = remove_temp_files_and_reraise;
+      sigemptyset(&action.sa_mask);
+      ::sigaction(signal_number, &action, nullptr);
+    }
+  });
+}
+
+// Slot index of a registered path, or kTempSlots when every slot is taken (the file is then only removed
+// by the destructor, as before, not on a signal).
+std::size_t register_temp_file(const char* path) {
+  install_signal_cleanup();
+  for (std::size_t i = 0; i < kTempSlots; ++i) {
+    const char* expected = nullptr;
+    if (live_temp_files[i].compare_exchange_strong(expected, path)) return i;
+  }
+  return kTempSlots;
+}
+
+// 64 random bits in hex: a temporary name another user cannot predict and plant a file or link at.
+std::string random_suffix() {
+  std::random_device device;
+  const std::uint64_t bits = (std::uint64_t{device()} << 32) ^ device();
+  return fmt::format("{:016x}", bits);
+}
 
 }  // namespace
 
+void check_output_path(const std::filesystem::path& target, std::string_view function) {
+  if (!target.has_filename()) {
+    throw IoError(fmt::format("{}: '{}' does not name a file", function, target.string()));
+  }
+  struct stat info {};
+  if (::stat(target.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    throw IoError(
+        fmt::format("{}: '{}' is {}; nninit writes only regular files (it replaces them atomically), so it "
+                    "leaves it as it "
+                    "is",
+                    function, target.string(), file_type_name(info.st_mode)));
+  }
+  const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
+  if (::stat(directory.c_str(), &info) != 0) {
+    throw IoError(fmt::format("{}: cannot write '{}': the folder '{}' cannot be used: {}", function,
+                              target.string(), directory.string(), reason(errno)));
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    throw IoError(fmt::format("{}: cannot write '{}': '{}' is not a folder", function, target.string(),
+                              directory.string()));
+  }
+  if (::access(directory.c_str(), W_OK | X_OK) != 0) {
+    throw IoError(fmt::format("{}: cannot write '{}': the folder '{}' is not writable: {}", function,
+                              target.string(), directory.string(), reason(errno)));
+  }
+}
+
 InputFile::InputFile(std::filesystem::path path, std::string_view function)
     : path_(std::move(path)), function_(function) {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever, before the check
+  // below could refuse it. On a regular file the flag changes nothing; it is cleared all the same.
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd_ < 0) {
     throw IoError(fmt::format("{}: cannot open '{}': {}", function_, path_.string(), reason(errno)));
   }
@@ -40,8 +131,11 @@ InputFile::InputFile(std::filesystem::path path, std::string_view function)
   }
   if (!S_ISREG(info.st_mode)) {
     ::close(fd_);
-    throw IoError(fmt::format("{}: '{}' is not a regular file", function_, path_.string()));
+    throw IoError(fmt::format("{}: '{}' is not a regular file ({})", function_, path_.string(),
+                              file_type_name(info.st_mode)));
   }
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags >= 0) ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
   size_ = static_cast<std::uint64_t>(info.st_size);
 }
 
@@ -69,19 +163,23 @@ void InputFile::read_at(std::uint64_t offset, std::span<std::byte> out) const {
 
 AtomicOutputFile::AtomicOutputFile(std::filesystem::path target, std::string_view function)
     : target_(std::move(target)), function_(function) {
-  if (!target_.has_filename()) {
-    throw IoError(fmt::format("{}: '{}' does not name a file", function_, target_.string()));
-  }
+  done_ = true;  // nothing to remove until the temporary file exists
+  check_output_path(target_, function_);
   const std::filesystem::path directory = target_.has_parent_path() ? target_.parent_path() : ".";
+  // O_EXCL creates a new file or fails, and never follows a link planted at the name; O_NOFOLLOW says
+  // so again for systems where O_EXCL alone would.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    temp_path_ = directory / fmt::format(".{}.tmp-{}-{}", target_.filename().string(), ::getpid(),
-                                         temp_counter.fetch_add(1));
-    fd_ = ::open(temp_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ >= 0) return;
-    if (errno != EEXIST) break;  // a stale file of an earlier process with our pid: try the next name
+    temp_path_ =
+        directory / fmt::format(".{}.tmp-{}-{}", target_.filename().string(), ::getpid(), random_suffix());
+    fd_ = ::open(temp_path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      done_ = false;
+      slot_ = register_temp_file(temp_path_.c_str());
+      return;
+    }
+    if (errno != EEXIST) break;
   }
   const int error_number = errno;
-  done_ = true;
   throw IoError(fmt::format("{}: cannot create a temporary file for '{}' in '{}': {}", function_,
                             target_.string(), directory.string(), reason(error_number)));
 }
@@ -145,6 +243,7 @@ void AtomicOutputFile::commit() {
   if (::close(fd) != 0) fail("close", errno);
   if (std::rename(temp_path_.c_str(), target_.c_str()) != 0) fail("rename the temporary file to", errno);
   done_ = true;
+  unregister();
   const std::filesystem::path directory = target_.has_parent_path() ? target_.parent_path() : ".";
   const int directory_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (directory_fd >= 0) {
@@ -156,9 +255,14 @@ void AtomicOutputFile::commit() {
 void AtomicOutputFile::discard() noexcept {
   if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   if (!done_) {
+    unregister();
     ::unlink(temp_path_.c_str());
     done_ = true;
   }
+}
+
+void AtomicOutputFile::unregister() noexcept {
+  if (slot_ < kTempSlots) live_temp_files[std::exchange(slot_, kTempSlots)].store(nullptr);
 }
 
 }  // namespace nninit::io

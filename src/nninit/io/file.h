@@ -35,13 +35,22 @@ class InputFile {
   std::uint64_t size_ = 0;
 };
 
-// A new file that replaces `target` only when commit() succeeds.
+// Throws an IoError unless `target` can be written as AtomicOutputFile writes it: it names a file in an
+// existing, writable folder, and is either absent or a regular file (after symbolic links). A device, a
+// FIFO or a directory there is refused, never replaced. For commands to check before doing their work;
+// AtomicOutputFile checks again.
+void check_output_path(const std::filesystem::path& target, std::string_view function);
+
+// A new file that replaces `target` only when commit() succeeds; `target` must pass check_output_path.
 //
-// The bytes go to a temporary file `.<target name>.tmp-<pid>-<counter>` in the target's directory (the
-// same file system, so the final rename is atomic). commit() fsyncs it, renames it over the target and
-// then fsyncs the directory (best effort: the rename has already happened). Until then an existing
-// target is untouched; if anything fails, or the object is destroyed without commit(), the temporary
-// file is removed. The file is created with mode 0666 minus the umask, as open(2) would create it.
+// The bytes go to a temporary file `.<target name>.tmp-<pid>-<64 random bits>` in the target's directory
+// (the same file system, so the final rename is atomic), created exclusively (O_EXCL, O_NOFOLLOW: a file or
+// link planted at that name is never opened). commit() fsyncs it, renames it over the target and then
+// fsyncs the directory (best effort: the rename has already happened). Until then an existing target is
+// untouched; if anything fails, or the object is destroyed without commit(), the temporary file is
+// removed. SIGINT, SIGTERM and SIGHUP remove it too, then end the process as the signal would (the handler
+// is installed with the first file, for the signals the program leaves at their default). The file is
+// created with mode 0666 minus the umask, as open(2) would create it.
 class AtomicOutputFile {
  public:
   AtomicOutputFile(std::filesystem::path target, std::string_view function);
@@ -70,12 +79,15 @@ class AtomicOutputFile {
  private:
   void check_open() const;
   [[noreturn]] void fail(std::string_view what, int error_number);
+  // Takes the temporary file off the list the signal handler removes.
+  void unregister() noexcept;
 
   std::filesystem::path target_;
   std::filesystem::path temp_path_;
   std::string function_;
   int fd_ = -1;
   bool done_ = false;
+  std::size_t slot_ = SIZE_MAX;  // this file's place in the signal handler's list; SIZE_MAX: none
 };
 
 }  // namespace nninit::io

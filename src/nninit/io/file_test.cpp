@@ -1,10 +1,15 @@
 #include "nninit/io/file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,9 +114,9 @@ TEST(AtomicOutputFile, MissingDirectoryNamesPathAndReason) {
   TempDirectory dir;
   const std::string message =
       io_error_message([&] { AtomicOutputFile(dir / "no" / "such" / "out.bin", "write_safetensors"); });
-  EXPECT_PRED_FORMAT2(starts_with, message, "write_safetensors: cannot create a temporary file for '");
-  EXPECT_PRED_FORMAT2(has_substr, message, "out.bin");
-  EXPECT_PRED_FORMAT2(has_substr, message, "No such file or directory");
+  EXPECT_PRED_FORMAT2(starts_with, message, "write_safetensors: cannot write '");
+  EXPECT_PRED_FORMAT2(has_substr, message, "out.bin': the folder '");
+  EXPECT_PRED_FORMAT2(has_substr, message, "' cannot be used: No such file or directory");
 }
 
 TEST(AtomicOutputFile, UnwritableDirectoryNamesPathAndReason) {
@@ -131,7 +136,7 @@ TEST(AtomicOutputFile, UnwritableDirectoryNamesPathAndReason) {
         std::_Exit(1);
       },
       ::testing::ExitedWithCode(0),
-      "test_write: cannot create a temporary file for .*out.bin.*Permission denied");
+      "test_write: cannot write .*out.bin.: the folder .*locked. is not writable: Permission denied");
   EXPECT_EQ(dir.entries(), (std::set<std::string>{"locked"}));
   EXPECT_TRUE(std::filesystem::is_empty(dir / "locked"));
 }
@@ -157,10 +162,11 @@ TEST(AtomicOutputFile, FailedWriteRemovesTheTemporaryFileAndKeepsTheTarget) {
 
 TEST(AtomicOutputFile, FailedRenameRemovesTheTemporaryFile) {
   TempDirectory dir;
-  std::filesystem::create_directory(dir / "out.bin");  // a directory cannot be replaced by a file
-  write_file(dir / "out.bin" / "inside", "kept");
   AtomicOutputFile file(dir / "out.bin", "test_write");
   file.write(bytes_of("data"));
+  // A directory appears at the target after the checks: it cannot be replaced by a file.
+  std::filesystem::create_directory(dir / "out.bin");
+  write_file(dir / "out.bin" / "inside", "kept");
   const std::string message = io_error_message([&] { file.commit(); });
   EXPECT_PRED_FORMAT2(has_substr, message, "cannot rename the temporary file to");
   EXPECT_PRED_FORMAT2(has_substr, message, "Is a directory");
@@ -210,6 +216,76 @@ TEST(AtomicOutputFile, TargetWithoutFileNameIsAnError) {
   TempDirectory dir;
   EXPECT_PRED_FORMAT2(has_substr, io_error_message([&] { AtomicOutputFile(dir.path() / "", "test_write"); }),
                       "does not name a file");
+}
+
+TEST(AtomicOutputFile, ATargetThatIsNotARegularFileIsRefusedAndLeftAsItIs) {
+  TempDirectory dir;
+  ASSERT_EQ(::mkfifo((dir / "pipe").c_str(), 0600), 0);
+  std::filesystem::create_directory(dir / "folder");
+  EXPECT_PRED_FORMAT2(has_substr, io_error_message([&] { AtomicOutputFile("/dev/null", "test_write"); }),
+                      "test_write: '/dev/null' is a character device; nninit writes only regular files");
+  EXPECT_PRED_FORMAT2(has_substr, io_error_message([&] { AtomicOutputFile(dir / "pipe", "test_write"); }),
+                      "' is a FIFO; nninit writes only regular files");
+  EXPECT_PRED_FORMAT2(has_substr, io_error_message([&] { AtomicOutputFile(dir / "folder", "test_write"); }),
+                      "' is a directory; nninit writes only regular files");
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"folder", "pipe"}));
+  EXPECT_TRUE(std::filesystem::is_fifo(dir / "pipe"));
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+}
+
+TEST(AtomicOutputFile, TemporaryNamesAreUnpredictable) {
+  // Names with 64 random bits: two files for one target in one process never share a suffix pattern
+  // that a counter would make guessable.
+  TempDirectory dir;
+  const AtomicOutputFile first(dir / "out.bin", "test_write");
+  const AtomicOutputFile second(dir / "out.bin", "test_write");
+  const std::string prefix = fmt::format(".out.bin.tmp-{}-", ::getpid());
+  const std::string a = first.temp_path().filename().string();
+  const std::string b = second.temp_path().filename().string();
+  ASSERT_PRED_FORMAT2(starts_with, a, prefix);
+  ASSERT_PRED_FORMAT2(starts_with, b, prefix);
+  EXPECT_EQ(a.size(), prefix.size() + 16);
+  EXPECT_NE(a, b);
+  EXPECT_NE(a.substr(prefix.size()), "0000000000000000");
+}
+
+TEST(AtomicOutputFile, ALinkPlantedAtTheTemporaryNameIsNeverFollowed) {
+  // O_EXCL | O_NOFOLLOW: whatever exists at the name, the open fails and another name is tried.
+  TempDirectory dir;
+  write_file(dir / "victim", "precious");
+  AtomicOutputFile file(dir / "out.bin", "test_write");
+  const std::filesystem::path taken = file.temp_path();
+  file.discard();
+  std::filesystem::create_symlink(dir / "victim", taken);
+  const int fd = ::open(taken.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(errno, EEXIST);
+  AtomicOutputFile again(dir / "out.bin", "test_write");
+  again.write(bytes_of("new"));
+  again.commit();
+  EXPECT_EQ(read_file(dir / "victim"), "precious");
+  EXPECT_EQ(read_file(dir / "out.bin"), "new");
+}
+
+TEST(AtomicOutputFile, SigtermAndSigintRemoveTheTemporaryFile) {
+  for (const int signal_number : {SIGTERM, SIGINT}) {
+    TempDirectory dir;
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      AtomicOutputFile file(dir / "out.bin", "test_write");
+      file.write(bytes_of("partial"));
+      std::raise(signal_number);  // as a Ctrl-C or a kill during a long write
+      std::_Exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFSIGNALED(status)) << "the process still dies of the signal";
+    if (WIFSIGNALED(status)) {
+      EXPECT_EQ(WTERMSIG(status), signal_number);
+    }
+    EXPECT_EQ(dir.entries(), std::set<std::string>{}) << "signal " << signal_number;
+  }
 }
 
 }  // namespace

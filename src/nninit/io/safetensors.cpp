@@ -73,18 +73,27 @@ SafetensorsContents read_safetensors(const std::filesystem::path& path) {
 }
 
 Tensor read_safetensors_tensor(const std::filesystem::path& path, std::string_view name) {
-  const std::string source = path.string();
-  const detail::ErrorContext context{"read_safetensors_tensor", source};
-  const InputFile file(path, context.function);
-  const SafetensorsHeader header = read_header(file, context);
-  const TensorInfo* info = header.find(name);
+  const SafetensorsFile file(path);
+  const TensorInfo* info = file.header().find(name);
   if (info == nullptr) {
-    throw ValueError(fmt::format("{}: {}: no tensor named '{}' (the file holds {} tensors)", context.function,
-                                 source, name, header.tensors.size()));
+    throw ValueError(
+        fmt::format("read_safetensors_tensor: {}: no tensor named '{}' (the file holds {} tensors)",
+                    path.string(), name, file.header().tensors.size()));
   }
-  check_dtypes(std::span<const TensorInfo>(info, 1), context);
-  auto [tensor, bytes] = allocate(*info);
-  file.read_at(header.data_start() + info->begin, bytes);
+  return file.read(*info);
+}
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
+    : source_(path.string()), file_(std::make_unique<InputFile>(path, "read_safetensors")) {
+  header_ = read_header(*file_, {"read_safetensors", source_});
+}
+
+SafetensorsFile::~SafetensorsFile() = default;
+
+Tensor SafetensorsFile::read(const TensorInfo& info) const {
+  check_dtypes(std::span<const TensorInfo>(&info, 1), {"read_safetensors", source_});
+  auto [tensor, bytes] = allocate(info);
+  file_->read_at(header_.data_start() + info.begin, bytes);
   return tensor;
 }
 

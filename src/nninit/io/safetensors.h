@@ -20,6 +20,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "nninit/core/tensor.h"
+#include "nninit/io/file.h"
 #include "nninit/io/safetensors_header.h"
 #include "nninit/io/safetensors_layout.h"
 
@@ -43,8 +45,29 @@ struct SafetensorsContents {
   const Tensor& at(std::string_view name) const;
 };
 
-// Reads and validates only the header: 8 + N bytes, however large the file (for `inspect`).
+// Reads and validates only the header: 8 + N bytes, however large the file.
 SafetensorsHeader read_safetensors_header(const std::filesystem::path& path);
+
+// An open safetensors file whose header was read and validated once, at construction; its tensors are
+// then read one at a time, each from its own bytes only (for `inspect`: time linear in the file, memory
+// bounded by the largest tensor). The file stays open for the object's lifetime.
+class SafetensorsFile {
+ public:
+  explicit SafetensorsFile(const std::filesystem::path& path);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const SafetensorsHeader& header() const { return header_; }
+  // The data of `info`, an entry of header().tensors: NotImplementedError for a dtype nninit does not
+  // hold; IoError if the file has changed and no longer holds the bytes.
+  Tensor read(const TensorInfo& info) const;
+
+ private:
+  std::string source_;
+  std::unique_ptr<InputFile> file_;
+  SafetensorsHeader header_;
+};
 
 // Reads the whole file. NotImplementedError, before any data is read, when a tensor's dtype is not one
 // nninit holds.

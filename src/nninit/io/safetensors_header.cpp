@@ -384,9 +384,12 @@ namespace detail {
 
 std::uint64_t parse_header_length(std::span<const std::byte> first_bytes, std::uint64_t file_size,
                                   const ErrorContext& context) {
+  // These faults mean the file is not a safetensors file at all (text, another format), so the message
+  // says that first rather than only reporting a nonsense length.
   if (file_size < 8) {
-    throw IoError(fmt::format("{}: {}: the file is {} bytes, too short for the 8-byte header length",
-                              context.function, context.source, file_size));
+    throw IoError(fmt::format(
+        "{}: not a safetensors file: {} (the file is {} bytes, too short for the 8-byte header length)",
+        context.function, context.source, file_size));
   }
   if (first_bytes.size() < 8) {
     throw IoError(fmt::format("{}: {}: the image holds {} bytes, fewer than the 8-byte header length",
@@ -395,12 +398,17 @@ std::uint64_t parse_header_length(std::span<const std::byte> first_bytes, std::u
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | std::to_integer<std::uint64_t>(first_bytes[i]);
   if (n > max_header_size) {
-    throw IoError(fmt::format("{}: {}: the header length {} exceeds the limit of {} bytes", context.function,
-                              context.source, n, max_header_size));
+    throw IoError(
+        fmt::format("{}: not a safetensors file: {} (its first 8 bytes give a header length of {}, which "
+                    "exceeds the limit "
+                    "of {} bytes)",
+                    context.function, context.source, n, max_header_size));
   }
   if (n > file_size - 8) {
     throw IoError(
-        fmt::format("{}: {}: the header length {} runs past the end of the file ({} + 8 > {} bytes)",
+        fmt::format("{}: not a safetensors file: {} (its first 8 bytes give a header length of {}, which "
+                    "runs past the end "
+                    "of the file: {} + 8 > {} bytes)",
                     context.function, context.source, n, n, file_size));
   }
   return n;

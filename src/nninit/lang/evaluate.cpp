@@ -21,9 +21,21 @@ namespace {
 
 using Kind = Value::Kind;
 
-// Sequence repetition (`[0] * n`, `'ab' * n`) beyond this many elements is refused rather than allowed to
-// exhaust memory; no initialization expression needs more.
-constexpr std::int64_t kMaxRepeatedElements = std::int64_t{1} << 20;
+// A sequence or string built by repetition or concatenation (`[0] * n`, `'ab' * n`, `a + b`) is refused
+// beyond this size rather than allowed to exhaust memory; no initialization expression needs more. The
+// size counts what the value holds at every depth (see `size_of`), so that the work and memory of every
+// operation stay proportional to a result this bound caps.
+constexpr std::int64_t kMaxSequenceSize = std::int64_t{1} << 20;
+
+// What a value holds: a string's characters; a sequence's elements plus what each element holds. A
+// scalar holds nothing beyond its own slot, which its sequence counts.
+std::int64_t size_of(const Value& v) {
+  if (v.kind() == Value::Kind::string) return static_cast<std::int64_t>(v.string_value().size());
+  if (!v.is_sequence()) return 0;
+  std::int64_t size = static_cast<std::int64_t>(v.items().size());
+  for (const Value& item : v.items()) size += size_of(item);
+  return size;
+}
 
 bool is_integral(const Value& v) {
   return v.kind() == Kind::integer || v.kind() == Kind::boolean;
@@ -221,28 +233,46 @@ Value repeat(const Value& sequence, const Value& count) {
     throw TypeError(fmt::format("can't multiply sequence by non-int of type '{}'", count.type_name()));
   }
   const std::int64_t n = std::max<std::int64_t>(integer_of(count), 0);
-  const auto length = static_cast<std::int64_t>(
-      sequence.kind() == Kind::string ? sequence.string_value().size() : sequence.items().size());
-  if (length != 0 && n > kMaxRepeatedElements / length) {
-    throw ValueError(fmt::format("repeating a sequence of {} elements {} times makes more than {} elements",
-                                 length, n, kMaxRepeatedElements));
+  const std::int64_t size = size_of(sequence);
+  if (size != 0 && n > kMaxSequenceSize / size) {
+    throw ValueError(fmt::format(
+        "repeating a sequence of size {} (elements and what they hold) {} times makes more than {}", size, n,
+        kMaxSequenceSize));
   }
+  // An empty sequence repeated any number of times is empty: no loop over the count.
+  const std::int64_t copies = size == 0 ? 0 : n;
   if (sequence.kind() == Kind::string) {
     std::string text;
-    for (std::int64_t i = 0; i < n; ++i) text += sequence.string_value();
+    text.reserve(static_cast<std::size_t>(copies * size));
+    for (std::int64_t i = 0; i < copies; ++i) text += sequence.string_value();
     return Value::make_string(std::move(text));
   }
-  if (n > 1 && contains_call(sequence)) {
+  if (copies > 1 && contains_call(sequence)) {
     // Python would repeat references to one module object, not construct new ones.
     throw ValueError(
         "repeating a sequence that holds calls would share one object between its elements in "
         "Python; write the elements out");
   }
   std::vector<Value> items;
-  for (std::int64_t i = 0; i < n; ++i)
+  items.reserve(static_cast<std::size_t>(copies) * sequence.items().size());
+  for (std::int64_t i = 0; i < copies; ++i)
     items.insert(items.end(), sequence.items().begin(), sequence.items().end());
   return sequence.kind() == Kind::tuple ? Value::make_tuple(std::move(items))
                                         : Value::make_list(std::move(items));
+}
+
+// `left + right` for two strings or two sequences of one kind, within the size repetition is held to.
+Value concatenate(const Value& left, const Value& right) {
+  const std::int64_t size = size_of(left) + size_of(right);
+  if (size > kMaxSequenceSize) {
+    throw ValueError(fmt::format("concatenating sequences of size {} and {} makes more than {}",
+                                 size_of(left), size_of(right), kMaxSequenceSize));
+  }
+  if (left.kind() == Kind::string) return Value::make_string(left.string_value() + right.string_value());
+  std::vector<Value> items = left.items();
+  items.insert(items.end(), right.items().begin(), right.items().end());
+  return left.kind() == Kind::tuple ? Value::make_tuple(std::move(items))
+                                    : Value::make_list(std::move(items));
 }
 
 bool is_repeatable(const Value& v) {
@@ -484,11 +514,7 @@ Value apply_binary(BinaryOperator op, const Value& left, const Value& right) {
       throw TypeError(fmt::format("can only concatenate {} (not \"{}\") to {}", left.type_name(),
                                   right.type_name(), left.type_name()));
     }
-    if (left.kind() == Kind::string) return Value::make_string(left.string_value() + right.string_value());
-    std::vector<Value> items = left.items();
-    items.insert(items.end(), right.items().begin(), right.items().end());
-    return left.kind() == Kind::tuple ? Value::make_tuple(std::move(items))
-                                      : Value::make_list(std::move(items));
+    return concatenate(left, right);
   }
   if (op == BinaryOperator::multiply) {
     if (is_repeatable(left)) return repeat(left, right);

@@ -245,7 +245,37 @@ TEST(EvalErrors, SequencesInPythonsWordsAndNninitsLimits) {
       "repeating a sequence that holds calls would share one object between its elements in Python; write "
       "the elements out at column 16");
   EXPECT_EQ(reason_of<ParseError>("[0] * 10**7"),
-            "repeating a sequence of 1 elements 10000000 times makes more than 1048576 elements at column 5");
+            "repeating a sequence of size 1 (elements and what they hold) 10000000 times makes more than "
+            "1048576 at column 5");
+}
+
+TEST(EvalErrors, RepetitionAndConcatenationAreBoundedByWhatTheyProduce) {
+  // Once an empty sequence was copied 10**18 times, element by element: a hang. It is empty, at once.
+  EXPECT_EQ(eval("[] * 10**18"), Value::make_list({}));
+  EXPECT_EQ(eval("() * 10**18"), Value::make_tuple({}));
+  EXPECT_EQ(eval("'' * 10**18"), Value::make_string(""));
+  EXPECT_EQ(eval("[[]] * 0"), Value::make_list({}));
+  // The limit once counted only the outer elements: a million strings of a million characters (a TB)
+  // passed. It counts what the elements hold.
+  EXPECT_EQ(
+      reason_of<ParseError>("['a' * 1000000] * 1000000"),
+      "repeating a sequence of size 1000001 (elements and what they hold) 1000000 times makes more than "
+      "1048576 at column 17");
+  EXPECT_EQ(reason_of<ParseError>("[[0] * 1000] * 2000"),
+            "repeating a sequence of size 1001 (elements and what they hold) 2000 times makes more than "
+            "1048576 at column 14");
+  EXPECT_EQ(reason_of<ParseError>("[[]] * 10**18"),
+            "repeating a sequence of size 1 (elements and what they hold) 1000000000000000000 times makes "
+            "more than 1048576 at column 6");
+  // Concatenation cannot double its way past the bound either.
+  EXPECT_EQ(reason_of<ParseError>("'a' * 1000000 + 'b' * 100000"),
+            "concatenating sequences of size 1000000 and 100000 makes more than 1048576 at column 15");
+  EXPECT_EQ(reason_of<ParseError>("[0] * 2**19 + [0] * 2**19 + [0]"),
+            "concatenating sequences of size 1048576 and 1 makes more than 1048576 at column 27");
+  // Up to the bound, it is Python's repetition.
+  EXPECT_EQ(eval("'ab' * 3"), Value::make_string("ababab"));
+  EXPECT_EQ(eval("[[1]] * 2"), Value::make_list({Value::make_list({Value::make_int(1)}),
+                                                 Value::make_list({Value::make_int(1)})}));
 }
 
 TEST(EvalErrors, TypeErrorsInPythonsWords) {

@@ -32,12 +32,12 @@ MultiheadAttention::MultiheadAttention(MultiheadAttentionOptions options, Genera
     register_parameter("v_proj_weight", Tensor::empty({e, vdim()}, dtype));
     register_parameter("in_proj_weight", Tensor());
   } else {
-    register_parameter("in_proj_weight", Tensor::empty({3 * e, e}, dtype));
+    register_parameter("in_proj_weight", Tensor::empty({size_product(3, e, 1), e}, dtype));
     register_parameter("q_proj_weight", Tensor());
     register_parameter("k_proj_weight", Tensor());
     register_parameter("v_proj_weight", Tensor());
   }
-  register_parameter("in_proj_bias", options.bias ? Tensor::empty({3 * e}, dtype) : Tensor());
+  register_parameter("in_proj_bias", options.bias ? Tensor::empty({size_product(3, e, 1)}, dtype) : Tensor());
   register_module(
       "out_proj",
       std::make_shared<NonDynamicallyQuantizableLinear>(

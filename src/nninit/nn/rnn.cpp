@@ -96,13 +96,14 @@ RNNBase::RNNBase(std::string type_name, RNNBaseOptions options, Generator& gener
   // Without the num_layers check, PyTorch's flatten_parameters reads the first of no weights.
   if (o.num_layers <= 0) throw IndexError(layer + ": list index out of range");
 
-  const std::int64_t gate_size = gate_count(o.mode) * o.hidden_size;
+  const std::int64_t gate_size = size_product(gate_count(o.mode), o.hidden_size, 1);
   const std::int64_t directions = o.bidirectional ? 2 : 1;
   const std::int64_t real_hidden_size = o.proj_size > 0 ? o.proj_size : o.hidden_size;
   for (std::int64_t k = 0; k < o.num_layers; ++k) {
     for (std::int64_t direction = 0; direction < directions; ++direction) {
       const std::string suffix = fmt::format("_l{}{}", k, direction == 1 ? "_reverse" : "");
-      const std::int64_t layer_input_size = k == 0 ? o.input_size : real_hidden_size * directions;
+      const std::int64_t layer_input_size =
+          k == 0 ? o.input_size : size_product(real_hidden_size, directions, 2);
       register_parameter("weight_ih" + suffix, Tensor::empty({gate_size, layer_input_size}, o.dtype));
       register_parameter("weight_hh" + suffix, Tensor::empty({gate_size, real_hidden_size}, o.dtype));
       if (o.bias) {
@@ -147,7 +148,7 @@ GRU::GRU(GRUOptions o, Generator& generator) : Layer("GRU", base_options(RNNMode
 RNNCellBase::RNNCellBase(std::string type_name, RNNCellOptions options, std::int64_t num_chunks,
                          Generator& generator)
     : Module(std::move(type_name)), options_(options), num_chunks_(num_chunks) {
-  const std::int64_t gates = num_chunks * options.hidden_size;
+  const std::int64_t gates = size_product(num_chunks, options.hidden_size, 1);
   register_parameter("weight_ih", Tensor::empty({gates, options.input_size}, options.dtype));
   register_parameter("weight_hh", Tensor::empty({gates, options.hidden_size}, options.dtype));
   register_parameter("bias_ih", options.bias ? Tensor::empty({gates}, options.dtype) : Tensor());

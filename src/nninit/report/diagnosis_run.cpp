@@ -22,7 +22,11 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRu
   for (const std::string& r : run.rules) lines.emplace_back("--init", r);
   if (!run.preset.empty()) lines.emplace_back("--preset", run.preset);
   for (const std::string& line : diag::signal_verdict(d)) lines.emplace_back("signal", line);
-  if (d.symmetries.empty()) lines.emplace_back("symmetry", "no hidden units start identical");
+  if (!d.symmetries_checked) {
+    lines.emplace_back("symmetry", "not checked (it reads nninit's own module tree)");
+  } else if (d.symmetries.empty()) {
+    lines.emplace_back("symmetry", "no hidden units start identical");
+  }
   for (const diag::SymmetryFinding& s : d.symmetries) lines.emplace_back("symmetry", s.message);
   return lines;
 }

@@ -100,7 +100,7 @@ Json to_json(const diag::Diagnosis& d) {
           {"parameters", parameters},
           {"recurrent", recurrent},
           {"flags", flags},
-          {"symmetries", symmetries}};
+          {"symmetries", d.symmetries_checked ? symmetries : Json(nullptr)}};
 }
 
 Json to_json(const diag::ProbeResult& r) {

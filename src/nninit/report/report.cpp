@@ -1,18 +1,14 @@
 #include "nninit/report/report.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "nninit/core/error.h"
 #include "nninit/init/fan.h"
+#include "nninit/io/file.h"
 
 namespace nninit::report {
 namespace {
@@ -196,27 +192,9 @@ std::string render_report(const ReportData& data) {
 
 void write_report(const ReportData& data, const std::string& path) {
   const std::string html = render_report(data);
-  const std::filesystem::path target(path);
-  std::filesystem::path temporary = target;
-  temporary += fmt::format(".tmp-{}", static_cast<long>(::getpid()));
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (file) file.write(html.data(), static_cast<std::streamsize>(html.size()));
-    if (file) file.flush();
-    if (!file) {
-      const int error = errno;
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw IoError(fmt::format("write_report: cannot write '{}': {}", path, std::strerror(error)));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, target, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw IoError(fmt::format("write_report: cannot write '{}': {}", path, error.message()));
-  }
+  io::AtomicOutputFile file(path, "write_report");
+  file.write(std::as_bytes(std::span<const char>(html.data(), html.size())));
+  file.commit();
 }
 
 }  // namespace nninit::report

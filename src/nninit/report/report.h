@@ -68,8 +68,9 @@ struct ReportData {
 // The page, as UTF-8 text. It is also well-formed XML (the tests parse it as such).
 std::string render_report(const ReportData& data);
 
-// Writes the page to `path` through a temporary file in the same folder and a rename, so that a failure
-// leaves no partial file. IoError naming the path when it cannot.
+// Writes the page to `path` as the safetensors writer writes its files (io::AtomicOutputFile: an
+// exclusively created temporary file in the same folder, then a rename), so that a failure leaves no
+// partial file and a link planted in the folder is never followed. IoError naming the path when it cannot.
 void write_report(const ReportData& data, const std::string& path);
 
 }  // namespace nninit::report

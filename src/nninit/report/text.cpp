@@ -71,7 +71,9 @@ std::string format_diagnosis(const diag::Diagnosis& d) {
   out += "\n";
   for (const std::string& line : diag::signal_verdict(d))
     out += fmt::format("{}: {}\n", d.flags.empty() ? "signal" : "flag", line);
-  if (d.symmetries.empty()) {
+  if (!d.symmetries_checked) {
+    out += "symmetry: not checked (it reads nninit's own module tree)\n";
+  } else if (d.symmetries.empty()) {
     out += "symmetry: no hidden units start identical\n";
   }
   for (const diag::SymmetryFinding& s : d.symmetries) out += fmt::format("symmetry: {}\n", s.message);

@@ -1,0 +1,461 @@
+// nninit._nninit: the compiled half of the Python package (nninit/__init__.py and nninit/torch.py are the
+// other half). It knows nothing of torch: it fills memory it is handed (a NumPy array, or the storage of a
+// torch tensor that nninit/torch.py passes as an address) and carries PyTorch's generator state as bytes.
+// Errors become the Python exception PyTorch raises for the same mistake; warnings are re-emitted through
+// Python's warnings module after the call, with the category PyTorch uses.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "nninit/core/dtype.h"
+#include "nninit/core/error.h"
+#include "nninit/core/tensor.h"
+#include "nninit/core/torch_release.h"
+#include "nninit/core/warning.h"
+#include "nninit/diag/diagnose.h"
+#include "nninit/diag/lint.h"
+#include "nninit/diag/recording.h"
+#include "nninit/expr/init_expression.h"
+#include "nninit/expr/model_expression.h"
+#include "nninit/expr/rules.h"
+#include "nninit/random/torch_generator.h"
+#include "nninit/report/diagnosis_run.h"
+#include "nninit/report/report.h"
+
+namespace py = pybind11;
+
+namespace nninit::python {
+namespace {
+
+DType dtype_from_name(const std::string& name) {
+  for (DType dtype : {DType::float32, DType::float64, DType::float16, DType::bfloat16, DType::int64}) {
+    if (dtype_name(dtype) == name) return dtype;
+  }
+  throw ValueError("unknown dtype '" + name + "'; expected float32, float64, float16, bfloat16 or int64");
+}
+
+TorchCapability capability_from_name(const std::string& name) {
+  if (name == "default") return TorchCapability::generic;
+  if (name == "avx2") return TorchCapability::avx2;
+  if (name == "avx512") return TorchCapability::avx512;
+  throw ValueError("unknown capability '" + name + "'; expected default, avx2 or avx512");
+}
+
+TorchVariant make_variant(int major, int minor, const std::string& capability) {
+  const TorchVersion version{major, minor};
+  if (!version.is_known()) {
+    throw ValueError("nninit knows PyTorch " + TorchVersion::oldest().str() + " to " +
+                     TorchVersion::newest().str() + ", not " + version.str());
+  }
+  return {.version = version, .capability = capability_from_name(capability)};
+}
+
+// The NumPy dtype holding a tensor's elements: bfloat16 has none in NumPy itself, so its bit patterns travel
+// as uint16 and nninit/__init__.py views them as ml_dtypes.bfloat16 where that package is installed.
+py::dtype numpy_dtype(DType dtype) {
+  switch (dtype) {
+    case DType::float32: return py::dtype::of<float>();
+    case DType::float64: return py::dtype::of<double>();
+    case DType::float16: return py::dtype("float16");
+    case DType::bfloat16: return py::dtype::of<std::uint16_t>();
+    case DType::int64: return py::dtype::of<std::int64_t>();
+  }
+  throw ValueError("unsupported dtype");
+}
+
+// A new C-ordered NumPy array and an nninit tensor over the same memory.
+struct ArrayAndTensor {
+  py::array array;
+  Tensor tensor;
+};
+
+ArrayAndTensor new_array(const Shape& shape, DType dtype) {
+  const std::int64_t numel = shape_numel(shape);  // throws on negative sizes and overflow
+  py::array array(numpy_dtype(dtype), std::vector<py::ssize_t>(shape.begin(), shape.end()));
+  auto* data = static_cast<std::byte*>(array.mutable_data());
+  auto storage = Storage::wrap(data, static_cast<std::size_t>(numel) * itemsize(dtype), nullptr);
+  return {array, Tensor(storage, dtype, shape, contiguous_strides(shape), 0)};
+}
+
+// Runs `body` with nninit's warnings captured, then hands them to Python's warnings module (outside the
+// capture, with the GIL held, so that a warnings filter set to "error" raises as it would in PyTorch).
+template <class Body>
+auto with_python_warnings(Body&& body) {
+  std::vector<Warning> warnings;
+  auto emit = [&warnings] {
+    py::module_ module = py::module_::import("warnings");
+    for (const Warning& w : warnings) {
+      PyObject* category = w.category == WarningCategory::deprecation ? PyExc_DeprecationWarning
+                           : w.category == WarningCategory::future    ? PyExc_FutureWarning
+                                                                      : PyExc_UserWarning;
+      if (PyErr_WarnEx(category, w.message.c_str(), 2) != 0) throw py::error_already_set();
+    }
+  };
+  if constexpr (std::is_void_v<decltype(body())>) {
+    {
+      ScopedWarningCapture capture;
+      body();
+      warnings = capture.warnings();
+    }
+    emit();
+  } else {
+    decltype(body()) result = [&] {
+      ScopedWarningCapture capture;
+      auto value = body();
+      warnings = capture.warnings();
+      return value;
+    }();
+    emit();
+    return result;
+  }
+}
+
+// Runs `body` with `engine` standing for PyTorch's default generator. The Python API's generator is the one
+// `torch.manual_seed` seeds, and PyTorch draws from that one even where an init function is given another
+// (sparse_'s randperm), so nninit's process-wide default generator takes the engine's state and release for
+// the call and hands them back after it. The GIL is released meanwhile; the lock keeps calls from other
+// Python threads apart.
+template <class Body>
+void as_default_generator(TorchGenerator& engine, Body&& body) {
+  static std::mutex lock;
+  const std::lock_guard<std::mutex> guard(lock);
+  TorchGenerator& global = default_generator();
+  const TorchGenerator saved = global;
+  global = engine;
+  try {
+    body(global);
+  } catch (...) {
+    engine = global;
+    global = saved;
+    throw;
+  }
+  engine = global;
+  global = saved;
+}
+
+// Fills `tensor` as torch.nn.init's function would, raising PyTorch's own message: nninit's errors name the
+// function first ("orthogonal_: ...") for the command line, where the call is not in sight; in Python it is.
+void apply_as_torch(const expr::InitExpression& expression, const Tensor& tensor, TorchGenerator& engine) {
+  try {
+    py::gil_scoped_release release;
+    as_default_generator(engine, [&](TorchGenerator& generator) { expression.apply(tensor, generator); });
+  } catch (const Error& e) {
+    const std::string prefix = expression.function() + ": ";
+    const std::string_view message = e.what();
+    if (!message.starts_with(prefix)) throw;
+    throw Error(e.kind(), std::string(message.substr(prefix.size())));
+  }
+}
+
+py::array to_numpy(const Tensor& tensor) {
+  ArrayAndTensor out = new_array(tensor.sizes(), tensor.dtype());
+  out.tensor.copy_(tensor);
+  return out.array;
+}
+
+py::bytes state_bytes(const TorchGenerator& generator) {
+  const std::vector<std::uint8_t> state = generator.get_state();
+  return py::bytes(reinterpret_cast<const char*>(state.data()), state.size());
+}
+
+void set_state_bytes(TorchGenerator& generator, const py::bytes& state) {
+  const std::string_view view = state;
+  generator.set_state(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(view.data()), view.size()));
+}
+
+// A NumPy array (any float dtype, converted to float32; or int64) as an owned, contiguous nninit tensor.
+Tensor tensor_from(const py::handle& object) {
+  if (object.is_none()) return {};
+  const py::array array = py::array::ensure(object);
+  if (!array) throw TypeError("expected a NumPy array in the recording");
+  Shape shape(array.shape(), array.shape() + array.ndim());
+  if (array.dtype().kind() == 'i' || array.dtype().kind() == 'u') {
+    const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
+    Tensor tensor = Tensor::empty(shape, DType::int64);
+    std::memcpy(tensor.raw_data(), values.data(),
+                static_cast<std::size_t>(values.size()) * sizeof(std::int64_t));
+    return tensor;
+  }
+  const auto values = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
+  Tensor tensor = Tensor::empty(shape, DType::float32);
+  std::memcpy(tensor.raw_data(), values.data(), static_cast<std::size_t>(values.size()) * sizeof(float));
+  return tensor;
+}
+
+std::vector<NamedTensor> named_tensors_from(const py::list& pairs) {
+  std::vector<NamedTensor> out;
+  for (const py::handle pair : pairs) {
+    const auto items = pair.cast<py::tuple>();
+    out.push_back({items[0].cast<std::string>(), tensor_from(items[1])});
+  }
+  return out;
+}
+
+// The recording nninit/torch.py makes from PyTorch's hooks (a dict of lists of arrays), as diag reads it.
+diag::Recording recording_from(const py::dict& record) {
+  diag::Recording recording;
+  for (const py::handle input : record["inputs"].cast<py::list>())
+    recording.inputs.push_back(tensor_from(input));
+  recording.train = record["train"].cast<bool>();
+  recording.gradient_note = record["gradient_note"].cast<std::string>();
+  for (const py::handle item : record["calls"].cast<py::list>()) {
+    const auto call = item.cast<py::dict>();
+    diag::CallRecord out;
+    out.name = call["name"].cast<std::string>();
+    out.type = call["type"].cast<std::string>();
+    out.depth = call["depth"].cast<int>();
+    out.has_parameters = call["has_parameters"].cast<bool>();
+    for (const py::handle output : call["outputs"].cast<py::list>())
+      out.outputs.push_back(tensor_from(output));
+    out.input_gradient = tensor_from(call["input_gradient"]);
+    out.output_gradient = tensor_from(call["output_gradient"]);
+    recording.calls.push_back(std::move(out));
+  }
+  recording.parameters = named_tensors_from(record["parameters"].cast<py::list>());
+  recording.parameter_gradients = named_tensors_from(record["parameter_gradients"].cast<py::list>());
+  return recording;
+}
+
+void register_errors() {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyObject* type = PyExc_RuntimeError;
+      switch (e.kind()) {
+        case ErrorKind::value: type = PyExc_ValueError; break;
+        case ErrorKind::type: type = PyExc_TypeError; break;
+        case ErrorKind::runtime: type = PyExc_RuntimeError; break;
+        case ErrorKind::index: type = PyExc_IndexError; break;
+        case ErrorKind::not_implemented: type = PyExc_NotImplementedError; break;
+        case ErrorKind::zero_division: type = PyExc_ZeroDivisionError; break;
+        case ErrorKind::overflow: type = PyExc_OverflowError; break;
+        case ErrorKind::assertion: type = PyExc_AssertionError; break;
+        case ErrorKind::attribute: type = PyExc_AttributeError; break;
+        case ErrorKind::name: type = PyExc_NameError; break;
+        case ErrorKind::io: type = PyExc_OSError; break;
+      }
+      PyErr_SetString(type, e.what());
+    }
+  });
+}
+
+}  // namespace
+}  // namespace nninit::python
+
+PYBIND11_MODULE(_nninit, m) {
+  using namespace nninit;
+  using namespace nninit::python;
+  m.doc() = "nninit's compiled core: PyTorch's initialisation, bit for bit (see the nninit package)";
+  register_errors();
+
+  py::class_<TorchGenerator>(m, "Generator", R"(PyTorch's CPU generator (mt19937 and its distributions).
+
+Generator(seed=67280421310721, torch_version=(2, 14), capability="avx2"): a generator as
+torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where ATen dispatches to
+`capability` ("default", "avx2" or "avx512").)")
+      .def(py::init([](std::uint64_t seed, std::pair<int, int> version, const std::string& capability) {
+             return TorchGenerator(seed, make_variant(version.first, version.second, capability));
+           }),
+           py::arg("seed") = TorchGenerator::default_seed,
+           py::arg("torch_version") =
+               std::pair<int, int>{TorchVersion::newest().major, TorchVersion::newest().minor},
+           py::arg("capability") = "avx2")
+      .def(
+          "manual_seed",
+          [](TorchGenerator& g, std::int64_t seed) -> TorchGenerator& {
+            g.manual_seed(
+                static_cast<std::uint64_t>(seed));  // a negative seed wraps modulo 2^64, as in torch
+            return g;
+          },
+          py::arg("seed"), py::return_value_policy::reference_internal,
+          "torch.Generator.manual_seed: reseeds and clears the cached normal samples; returns the generator")
+      .def("initial_seed", &TorchGenerator::initial_seed)
+      .def("get_state", &state_bytes, "The 5056 bytes torch.Generator.get_state() returns, as bytes")
+      .def("set_state", &set_state_bytes, py::arg("state"),
+           "Restores a state from get_state() or from bytes(torch.get_rng_state().numpy())")
+      .def_property_readonly(
+          "torch_version",
+          [](const TorchGenerator& g) {
+            return std::pair<int, int>{g.variant().version.major, g.variant().version.minor};
+          })
+      .def_property_readonly("capability", [](const TorchGenerator& g) {
+        return torch_capability_name(g.variant().capability);
+      });
+
+  m.def(
+      "fill",
+      [](const std::string& expression, const Shape& shape, const std::string& dtype_text,
+         TorchGenerator& generator) {
+        const DType dtype = dtype_from_name(dtype_text);
+        return with_python_warnings([&] {
+          const auto parsed =
+              expr::InitExpression::parse(expression, {.version = generator.variant().version});
+          ArrayAndTensor out = new_array(shape, dtype);
+          apply_as_torch(parsed, out.tensor, generator);
+          return out.array;
+        });
+      },
+      py::arg("expression"), py::arg("shape"), py::arg("dtype"), py::arg("generator"),
+      "A new array initialised as torch.nn.init.EXPRESSION(torch.empty(shape, dtype=dtype)) would be");
+
+  m.def(
+      "fill_memory",
+      [](const std::string& expression, std::uintptr_t address, std::size_t nbytes, const Shape& sizes,
+         const Shape& strides, std::int64_t offset, const std::string& dtype_text,
+         TorchGenerator& generator) {
+        const DType dtype = dtype_from_name(dtype_text);
+        with_python_warnings([&] {
+          const auto parsed =
+              expr::InitExpression::parse(expression, {.version = generator.variant().version});
+          auto storage = Storage::wrap(reinterpret_cast<std::byte*>(address), nbytes, nullptr);
+          apply_as_torch(parsed, Tensor(storage, dtype, sizes, strides, offset), generator);
+        });
+      },
+      py::arg("expression"), py::arg("address"), py::arg("nbytes"), py::arg("sizes"), py::arg("strides"),
+      py::arg("offset"), py::arg("dtype"), py::arg("generator"),
+      "Fills, in place, the strided elements of a storage of nbytes at address (a torch tensor's storage)");
+
+  m.def(
+      "init",
+      [](const std::string& model_expression, const std::vector<std::string>& rule_texts,
+         const std::string& dtype_text, TorchGenerator& engine) {
+        return with_python_warnings([&] {
+          nn::ModulePtr model;
+          std::vector<expr::Rule> rules;
+          for (const std::string& text : rule_texts) rules.push_back(expr::parse_rule(text));
+          // A flag and a value, not std::optional<DType>: GCC 12 at -O3 warns falsely that it may be unset.
+          const bool convert = !dtype_text.empty();
+          const DType dtype = convert ? dtype_from_name(dtype_text) : DType::float32;
+          {
+            py::gil_scoped_release release;
+            as_default_generator(engine, [&](TorchGenerator& generator) {
+              model = expr::build_model(model_expression, generator);
+              if (!rules.empty()) expr::apply_rules(*model, rules, generator);
+            });
+            if (convert) model->to(dtype);
+          }
+          py::dict state;
+          for (const NamedTensor& t : model->state_dict()) state[py::str(t.name)] = to_numpy(t.tensor);
+          return state;
+        });
+      },
+      py::arg("model"), py::arg("rules"), py::arg("dtype"), py::arg("generator"),
+      "The state_dict of a model expression after the rules, as {name: array} in state_dict order");
+
+  m.def(
+      "parse_rule",
+      [](const std::string& text) {
+        const expr::Rule rule = expr::parse_rule(text);
+        // The right-hand side as written: the text after the '=' that ends the pattern.
+        const std::size_t equals = rule.text.find('=', rule.pattern_range.end);
+        py::dict parts;
+        parts["kind"] = rule.kind == expr::PatternKind::type_parameter ? "type" : "path";
+        parts["type"] = rule.type_name;
+        parts["parameter"] = rule.parameter_glob;
+        parts["path"] = rule.path_glob;
+        parts["expression"] = rule.text.substr(equals + 1);
+        return parts;
+      },
+      py::arg("rule"),
+      "A rule PATTERN=EXPR, parsed as the command line parses --init: {kind, type, parameter, path, "
+      "expression}");
+  m.def(
+      "rules_to_python",
+      [](const std::vector<std::string>& texts) {
+        std::vector<expr::Rule> rules;
+        for (const std::string& text : texts) rules.push_back(expr::parse_rule(text));
+        return expr::rules_to_python(rules);
+      },
+      py::arg("rules"), "The PyTorch init_fn code equivalent to a rule set");
+  m.def(
+      "check_expression",
+      [](const std::string& expression, std::pair<int, int> version) {
+        return expr::InitExpression::parse(expression, {.version = {version.first, version.second}})
+            .function();
+      },
+      py::arg("expression"), py::arg("torch_version"),
+      "Parses an init expression for a release (raising its error) and returns its function's name");
+
+  m.def(
+      "diagnose_recording",
+      [](const py::dict& record, const std::string& model, const std::string& model_repr, std::uint64_t seed,
+         double signal_bound, const std::string& report_path) {
+        report::DiagnosisRun run;
+        run.model = model;
+        run.model_repr = model_repr;
+        run.seed = std::to_string(seed);
+        run.inputs = record["inputs_note"].cast<std::string>();
+        const diag::Recording recording = recording_from(record);
+        run.parameters = recording.parameters;
+        {
+          py::gil_scoped_release release;
+          run.diagnosis = diag::diagnose(
+              recording, {.gradient_seed = seed, .signal_bound = signal_bound, .train = recording.train});
+          if (!report_path.empty()) {
+            run.report_path = report_path;
+            report::write_report(report::diagnosis_page(run), report_path);
+          }
+        }
+        return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
+      },
+      py::arg("recording"), py::arg("model"), py::arg("model_repr"), py::arg("gradient_seed"),
+      py::arg("signal_bound"), py::arg("report"),
+      "Judges a pass recorded from PyTorch's hooks as `nninit diagnose` judges its own: (text, json)");
+
+  m.def(
+      "diagnose_expression",
+      [](const std::string& model_expression, const std::vector<std::string>& rule_texts,
+         const std::vector<Shape>& input_shapes, bool train, std::uint64_t gradient_seed, double signal_bound,
+         const std::string& report_path, TorchGenerator& engine) {
+        return with_python_warnings([&] {
+          std::vector<expr::Rule> rules;
+          for (const std::string& text : rule_texts) rules.push_back(expr::parse_rule(text));
+          report::DiagnosisRun run;
+          run.model = model_expression;
+          run.seed = std::to_string(engine.initial_seed());
+          run.variant = engine.variant();
+          run.rules = rule_texts;
+          {
+            py::gil_scoped_release release;
+            nn::ModulePtr model;
+            std::vector<Tensor> inputs;
+            // As `torch.manual_seed(seed); model = MODEL; init_fn; x = torch.randn(shape)` draws them.
+            as_default_generator(engine, [&](TorchGenerator& generator) {
+              model = expr::build_model(model_expression, generator);
+              if (!rules.empty()) expr::apply_rules(*model, rules, generator);
+              inputs = diag::random_inputs(*model, input_shapes, generator);
+            });
+            run.model_repr = model->repr();
+            run.inputs = "drawn as torch.randn right after the model (integer indices for an Embedding)";
+            run.parameters = model->named_parameters();
+            run.diagnosis = diag::diagnose(
+                *model, inputs,
+                {.gradient_seed = gradient_seed, .signal_bound = signal_bound, .train = train});
+            run.findings = diag::check_initialization(*model);
+            if (!report_path.empty()) {
+              run.report_path = report_path;
+              report::write_report(report::diagnosis_page(run), report_path);
+            }
+          }
+          return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
+        });
+      },
+      py::arg("model"), py::arg("rules"), py::arg("input_shapes"), py::arg("train"), py::arg("gradient_seed"),
+      py::arg("signal_bound"), py::arg("report"), py::arg("generator"),
+      "`nninit diagnose MODEL` in a call: (text, json), the lint's findings included");
+
+  m.def("init_functions", &expr::InitExpression::known_functions,
+        "Every torch.nn.init function name nninit accepts, canonical names first");
+  m.attr("newest_torch_version") =
+      std::pair<int, int>{TorchVersion::newest().major, TorchVersion::newest().minor};
+  m.attr("oldest_torch_version") =
+      std::pair<int, int>{TorchVersion::oldest().major, TorchVersion::oldest().minor};
+}

@@ -1,0 +1,420 @@
+"""nninit.torch: torch.nn.init's functions, computed by nninit, in place and bit for bit.
+
+    import torch
+    import nninit.torch as nt
+    w = torch.empty(256, 784)
+    nt.kaiming_uniform_(w, a=math.sqrt(5))   # the values and the generator state torch.nn.init's would give
+
+Each function has the name and the signature of the running PyTorch's (``generator=`` where that release has
+it), raises PyTorch's errors and warnings, and leaves the generator it draws from (PyTorch's default one, or
+the ``torch.Generator`` passed) in the state PyTorch's own function would, so code that mixes nninit and torch
+calls draws the same numbers as torch alone. The release and the CPU capability are read from the running
+torch (``torch.__version__``, the capability ATen dispatches to); ``use()`` overrides them.
+
+What nninit cannot reproduce exactly falls through to PyTorch's own function, never to a different value: a
+tensor that is not on the CPU, a dtype other than float32/float64/float16/bfloat16, a tensor whose elements
+overlap, a release nninit does not know.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fnmatch
+import functools
+import inspect
+import math
+import re
+import threading
+import warnings
+
+import torch
+
+from nninit import Diagnosis, _nninit, parse_torch_version
+
+__all__ = ["use", "release", "supports", "accelerated", "apply_rules", "rules_to_python", "diagnose", "Diagnosis"]
+
+_DTYPES = {
+    torch.float32: "float32",
+    torch.float64: "float64",
+    torch.float16: "float16",
+    torch.bfloat16: "bfloat16",
+}
+
+_override = {"torch_version": None, "capability": None}
+
+
+def _detected_capability() -> str:
+    """The capability ATen dispatches CPU kernels to in this process, as nninit names it."""
+    name = None
+    cpu_backend = getattr(torch.backends, "cpu", None)
+    if cpu_backend is not None and hasattr(cpu_backend, "get_cpu_capability"):
+        name = cpu_backend.get_cpu_capability()
+    else:  # PyTorch 1.13 reports it only in its build summary
+        match = re.search(r"CPU capability usage:\s*(\w+)", torch.__config__.show())
+        name = match.group(1) if match else "AVX2"
+    name = name.lower()
+    if name.startswith("avx512"):
+        return "avx512"
+    if name.startswith("avx2"):
+        return "avx2"
+    return "default"
+
+
+def use(torch_version=None, capability=None) -> None:
+    """Imitate another release or capability than the running torch's (None: detect again)."""
+    _override["torch_version"] = None if torch_version is None else parse_torch_version(torch_version)
+    _override["capability"] = capability
+
+
+def release():
+    """((major, minor), capability) that nninit.torch imitates now."""
+    version = _override["torch_version"] or parse_torch_version(torch.__version__)
+    return version, _override["capability"] or _detected_capability()
+
+
+def _known(version) -> bool:
+    return tuple(_nninit.oldest_torch_version) <= version <= tuple(_nninit.newest_torch_version)
+
+
+def supports(tensor) -> bool:
+    """Whether nninit computes an init of this tensor itself (otherwise PyTorch's function runs)."""
+    if not isinstance(tensor, torch.Tensor) or tensor.device.type != "cpu" or tensor.dtype not in _DTYPES:
+        return False
+    if tensor.is_sparse or tensor.is_quantized or tensor.is_conj() or tensor.is_neg():
+        return False
+    if not _known(release()[0]):
+        return False
+    return _extent(tensor) is not None
+
+
+def _extent(tensor):
+    """Elements spanned from the view's first one, or None when elements overlap (an expanded tensor)."""
+    if tensor.numel() == 0:
+        return 0
+    pairs = sorted((abs(st), sz) for sz, st in zip(tensor.shape, tensor.stride()) if sz != 1)
+    span = 1
+    for stride, size in pairs:
+        if stride < span or stride < 0:
+            return None
+        span = stride * (size - 1) + span
+    return span
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float, str)):
+        return repr(value)
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return repr(value.item())
+    raise TypeError(f"nninit cannot pass {type(value).__name__} to an init function")
+
+
+def _state_of(generator) -> bytes:
+    return generator.get_state().numpy().tobytes()
+
+
+def _fill(expression: str, tensor, generator=None):
+    """Fills a tensor that supports() accepts with an init expression ("normal_(std=0.02)"), drawing from
+    `generator` (PyTorch's default one when None) and leaving it in the state PyTorch's function would."""
+    version, capability = release()
+    torch_generator = generator if generator is not None else torch.default_generator
+    engine = _nninit.Generator(torch_version=version, capability=capability)
+    engine.set_state(_state_of(torch_generator))
+    storage = tensor.untyped_storage() if hasattr(tensor, "untyped_storage") else tensor.storage()
+    offset = tensor.storage_offset()
+    element = tensor.element_size()
+    base = tensor.data_ptr() - offset * element
+    nbytes = storage.nbytes() if hasattr(storage, "nbytes") else storage.size() * element
+    try:
+        _nninit.fill_memory(expression, base, nbytes, list(tensor.shape), list(tensor.stride()), offset,
+                            _DTYPES[tensor.dtype], engine)
+    finally:
+        # Also after an error: PyTorch's function may have drawn before failing (trunc_normal_ on float16
+        # draws its uniform_ first), and nninit's engine has drawn the same.
+        torch_generator.set_state(torch.frombuffer(bytearray(engine.get_state()), dtype=torch.uint8))
+    return tensor
+
+
+def _run(name, torch_function, bound):
+    arguments = dict(bound.arguments)
+    tensor = arguments.pop("tensor")
+    generator = arguments.pop("generator", None)
+    if (not supports(tensor) or (generator is not None and generator.device.type != "cpu")
+            or (name == "sparse_" and generator is not None)):
+        # (sparse_ draws its randperm from PyTorch's default generator even when given another: two streams
+        # nninit would have to carry at once.)
+        return torch_function(*bound.args, **bound.kwargs)
+    try:
+        expression = "{}({})".format(name, ", ".join(f"{k}={_literal(v)}" for k, v in arguments.items()))
+    except TypeError:
+        return torch_function(*bound.args, **bound.kwargs)
+    return _fill(expression, tensor, generator)
+
+
+def _drop_in(name):
+    torch_function = getattr(torch.nn.init, name)
+    signature = inspect.signature(torch_function)
+
+    @functools.wraps(torch_function)
+    def function(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)  # Python's own TypeError for a wrong call
+        bound.apply_defaults()
+        return _run(name, torch_function, bound)
+
+    function.__doc__ = (f"torch.nn.init.{name}, computed by nninit (same values, same generator state).\n\n"
+                        + (torch_function.__doc__ or ""))
+    return function
+
+
+# The random schemes and the deterministic ones, as the running torch names them; calculate_gain and the fan
+# helpers are PyTorch's own (pure functions, nothing to accelerate).
+_FUNCTIONS = ["uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+              "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+              "sparse_"]
+for _name in _FUNCTIONS:
+    if hasattr(torch.nn.init, _name):
+        globals()[_name] = _drop_in(_name)
+        __all__.append(_name)
+calculate_gain = torch.nn.init.calculate_gain
+__all__.append("calculate_gain")
+del _name
+
+
+# --- accelerated(): what module constructors and init code call, routed through nninit ----------------------
+
+_ORIGINAL_TENSOR_METHODS = {"uniform_": torch.Tensor.uniform_, "normal_": torch.Tensor.normal_}
+_patch_lock = threading.Lock()
+_patch_depth = 0
+
+
+def _tensor_method(name):
+    original = _ORIGINAL_TENSOR_METHODS[name]
+    first, second = ("from", "to") if name == "uniform_" else ("mean", "std")
+    init_names = ("a", "b") if name == "uniform_" else ("mean", "std")
+
+    @functools.wraps(original)
+    def method(self, *args, **kwargs):
+        # Tensor.uniform_(from=0, to=1, *, generator=None) and Tensor.normal_(mean=0, std=1, *, generator=None):
+        # anything else, or what autograd would refuse (an in-place op on a leaf that requires grad), is
+        # PyTorch's business and goes to the original method, which raises as it would have.
+        if len(args) > 2 or set(kwargs) - {first, second, "generator"} or (args and first in kwargs) or (
+                len(args) > 1 and second in kwargs):
+            return original(self, *args, **kwargs)
+        if self.requires_grad and torch.is_grad_enabled():
+            return original(self, *args, **kwargs)
+        values = list(args) + [kwargs.get(first, 0.0), kwargs.get(second, 1.0)][len(args):]
+        generator = kwargs.get("generator")
+        if (not supports(self) or (generator is not None and generator.device.type != "cpu")
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+            return original(self, *args, **kwargs)
+        expression = "{}({}={!r}, {}={!r})".format(name, init_names[0], float(values[0]), init_names[1],
+                                                   float(values[1]))
+        return _fill(expression, self, generator)
+
+    return method
+
+
+@contextlib.contextmanager
+def accelerated():
+    """Within it, torch.nn.init's functions and the CPU ``Tensor.uniform_`` / ``Tensor.normal_`` methods (what
+    module constructors and init code such as Hugging Face's ``module.weight.data.normal_(...)`` call) run on
+    nninit's parallel kernels: the model's state_dict and the generator state afterwards equal plain
+    PyTorch's bit for bit, only sooner. Nests; the originals are back when the outermost one exits."""
+    global _patch_depth
+    with _patch_lock:
+        if _patch_depth == 0:
+            saved = {name: getattr(torch.nn.init, name) for name in _FUNCTIONS if hasattr(torch.nn.init, name)}
+            accelerated._saved = saved
+            for name in saved:
+                setattr(torch.nn.init, name, globals()[name])
+            for name in _ORIGINAL_TENSOR_METHODS:
+                setattr(torch.Tensor, name, _tensor_method(name))
+        _patch_depth += 1
+    try:
+        yield
+    finally:
+        with _patch_lock:
+            _patch_depth -= 1
+            if _patch_depth == 0:
+                for name, function in accelerated._saved.items():
+                    setattr(torch.nn.init, name, function)
+                for name, method in _ORIGINAL_TENSOR_METHODS.items():
+                    setattr(torch.Tensor, name, method)
+
+
+# --- rules on the user's own modules ------------------------------------------------------------------------
+
+def rules_to_python(rules) -> str:
+    """The PyTorch ``init_fn`` code a rule set stands for (what ``nninit init --print-python`` prints)."""
+    return _nninit.rules_to_python(list(rules))
+
+
+def _type_names(module):
+    return [cls.__name__ for cls in type(module).__mro__]
+
+
+def _torch_fallback(expression: str, tensor):
+    """Runs an init expression with PyTorch's own function, for a tensor nninit does not fill itself."""
+    function_name = expression.split("(", 1)[0].strip().split(".")[-1]
+    torch_function = getattr(torch.nn.init, function_name, None)
+    if torch_function is None:
+        raise NotImplementedError(f"{function_name} is nninit's own scheme, and nninit cannot fill this tensor "
+                                  f"({tensor.dtype} on {tensor.device}); PyTorch has no such function")
+    call = lambda *args, **kwargs: torch_function(tensor, *args, **kwargs)
+    return eval(expression, {"__builtins__": {}, "math": math, function_name: call, "nn": None})
+
+
+def apply_rules(model, rules):
+    """Initialises the parameters of any torch module by rules PATTERN=EXPR, exactly as ``nninit init --init``
+    does for nninit's own models and as the equivalent ``init_fn`` (``rules_to_python``) would in PyTorch:
+    modules in ``model.apply`` order, each module's own parameters, the first matching rule wins. ``Type.param``
+    matches a module that is an instance of a class named Type (custom classes included); other patterns are
+    globs over the full parameter name. Returns, per rule, the names of the parameters it initialised."""
+    version, _ = release()
+    rules = list(rules)
+    parsed = []
+    for text in rules:
+        parts = _nninit.parse_rule(text)
+        _nninit.check_expression(parts["expression"], version)
+        parsed.append(parts)
+    names = {id(p): n for n, p in model.named_parameters()}
+    model_types = {name for module in model.modules() for name in _type_names(module)}
+    for parts, text in zip(parsed, rules):
+        if parts["kind"] == "type" and parts["type"] not in model_types and not hasattr(torch.nn, parts["type"]):
+            close = difflib.get_close_matches(parts["type"], sorted(model_types), n=2)
+            hint = " (did you mean {}?)".format(" or ".join(f"'{c}'" for c in close)) if close else ""
+            raise ValueError(f"rule '{text}': '{parts['type']}' is neither a torch.nn class nor a type in the "
+                             f"model{hint}")
+
+    def matches(parts, module, local, full):
+        if parts["kind"] == "type":
+            return parts["type"] in _type_names(module) and fnmatch.fnmatchcase(local, parts["parameter"])
+        return fnmatch.fnmatchcase(full, parts["path"])
+
+    initialised = [[] for _ in rules]
+    plan = []
+
+    def visit(module):
+        for local, parameter in module.named_parameters(recurse=False):
+            full = names.get(id(parameter), local)
+            for index, parts in enumerate(parsed):
+                if matches(parts, module, local, full):
+                    plan.append((index, parameter, full))
+                    break
+
+    model.apply(visit)
+    if not plan:
+        listing = ", ".join(names.values())
+        raise ValueError(f"apply_rules: no rule matched any parameter (rules: {', '.join(map(repr, rules))}); "
+                         f"the model's parameters are {listing}")
+    for index, parameter, full in plan:
+        expression = parsed[index]["expression"]
+        with torch.no_grad():
+            if supports(parameter):
+                _fill(expression, parameter)
+            else:
+                _torch_fallback(expression, parameter)
+        initialised[index].append(full)
+    for index, text in enumerate(rules):
+        if not initialised[index]:
+            warnings.warn(f"rule '{text}' matched no parameter", UserWarning, stacklevel=2)
+    return {text: initialised[index] for index, text in enumerate(rules)}
+
+
+# --- diagnose the user's real model ---------------------------------------------------------------------------
+
+def _tensors_in(value):
+    """The tensors in a module's output, in order: a tensor, or nested tuples, lists and dicts of them."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in _tensors_in(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _tensors_in(item)]
+    return []
+
+
+def _array(tensor):
+    tensor = tensor.detach()
+    if tensor.is_floating_point():
+        return tensor.to("cpu", torch.float32).clone().numpy()
+    if tensor.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
+        return tensor.to("cpu", torch.int64).clone().numpy()
+    return None
+
+
+def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=100.0, report=None):
+    """Runs the real model forward on the example inputs and backward from an N(0, 1) gradient at each float
+    output (nninit's generator, seeded with gradient_seed), records every module call through PyTorch's hooks
+    (order, type, outputs, the gradient reaching each module's first input and output), and judges the
+    record as ``nninit diagnose`` judges its own models: statistics per layer and parameter, vanishing and
+    exploding signals. ``train=True`` is the mode training starts in (BatchNorm on batch statistics).
+
+    The model is left as it was: parameters, buffers (BatchNorm's running statistics), ``.grad``, the
+    train/eval mode of every module and PyTorch's random state. Functional calls (``F.relu``) are not
+    modules and are not recorded as layers of their own. Returns a Diagnosis; ``report="page.html"`` also
+    writes the HTML report."""
+    names = {module: name for name, module in model.named_modules()}
+    calls, stack, handles = [], [], []
+
+    def pre_hook(module, args):
+        record = {"name": names.get(module, type(module).__name__), "type": type(module).__name__,
+                  "depth": len(stack), "has_parameters": any(True for _ in module.parameters(recurse=False)),
+                  "outputs": [], "input_gradient": None, "output_gradient": None}
+        calls.append(record)
+        stack.append(record)
+        inputs = _tensors_in(args)
+        if inputs and inputs[0].requires_grad:
+            inputs[0].register_hook(lambda g, r=record: r.__setitem__("input_gradient", _array(g)))
+
+    def post_hook(module, args, output):
+        record = stack.pop()
+        outputs = _tensors_in(output)
+        record["outputs"] = [_array(t) for t in outputs]
+        if outputs and outputs[0].requires_grad:
+            outputs[0].register_hook(lambda g, r=record: r.__setitem__("output_gradient", _array(g)))
+
+    modes = {module: module.training for module in model.modules()}
+    buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    try:
+        with torch.random.fork_rng(devices=[]):
+            model.train(train)
+            for module in model.modules():
+                handles.append(module.register_forward_pre_hook(pre_hook))
+                handles.append(module.register_forward_hook(post_hook))
+            inputs = [x.detach().clone().requires_grad_(True) if isinstance(x, torch.Tensor) and
+                      x.is_floating_point() else x for x in example_inputs]
+            for p in model.parameters():
+                p.grad = None
+            with torch.enable_grad():
+                outputs = [t for t in _tensors_in(model(*inputs)) if t.is_floating_point() and t.requires_grad]
+                from nninit import fill, make_generator
+                generator = make_generator(gradient_seed)
+                seeds = [torch.from_numpy(fill("normal_()", list(t.shape), generator=generator)).to(t.dtype)
+                         for t in outputs]
+                if outputs:
+                    torch.autograd.backward(outputs, seeds)
+        parameters = [(name, _array(p)) for name, p in model.named_parameters()]
+        parameter_gradients = [(name, _array(p.grad) if p.grad is not None else _array(torch.zeros_like(p)))
+                               for name, p in model.named_parameters()]
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, mode in modes.items():
+            module.training = mode
+        with torch.no_grad():
+            for name, b in model.named_buffers():
+                b.copy_(buffers[name])
+        for name, p in model.named_parameters():
+            p.grad = grads[name]
+    shapes = ", ".join("x".join(map(str, x.shape)) for x in example_inputs if isinstance(x, torch.Tensor))
+    record = {"inputs": [_array(x) for x in example_inputs if isinstance(x, torch.Tensor)], "train": train,
+              "gradient_note": f"N(0, 1) at each float output, nninit's generator seeded {gradient_seed}",
+              "inputs_note": f"{shapes}, the example inputs given", "calls": calls, "parameters": parameters,
+              "parameter_gradients": parameter_gradients}
+    text, document = _nninit.diagnose_recording(record, type(model).__name__, repr(model), gradient_seed,
+                                                 signal_bound, "" if report is None else str(report))
+    return Diagnosis(text, document, report)
