@@ -391,7 +391,7 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
         report::DiagnosisRun run;
         run.model = model;
         run.model_repr = model_repr;
-        run.seed = std::to_string(seed);
+        run.seed = seed;
         run.inputs = record["inputs_note"].cast<std::string>();
         const diag::Recording recording = recording_from(record);
         run.parameters = recording.parameters;
@@ -420,7 +420,7 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
           for (const std::string& text : rule_texts) rules.push_back(expr::parse_rule(text));
           report::DiagnosisRun run;
           run.model = model_expression;
-          run.seed = std::to_string(engine.initial_seed());
+          run.seed = engine.initial_seed();
           run.variant = engine.variant();
           run.rules = rule_texts;
           {
