@@ -273,6 +273,13 @@ TEST_F(Cli, CheckGroupsAndFiltersFindings) {
       << r.output;
   EXPECT_LE(std::count(r.output.begin(), r.output.end(), '\n'), 11) << r.output;
   EXPECT_FALSE(contains(r.output, "fix:")) << r.output;
+  // A 24-layer encoder stays within one screen (24 lines): one finding per role, not 120.
+  r =
+      run("check \"TransformerEncoder(TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=256, "
+          "batch_first=True), num_layers=24)\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_LE(std::count(r.output.begin(), r.output.end(), '\n'), 24) << r.output;
+  EXPECT_TRUE(contains(r.output, "covers: 24 parameters")) << r.output;
   r = run("check mlp --min-severity warning");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "--init \"[02].weight=kaiming_normal_(nonlinearity='relu')\"")) << r.output;

@@ -61,8 +61,8 @@ std::string scale_reason(const LayerInfo& layer) {
   }
 }
 
-// The compounding layers' (lint.h) factors multiplied: what the activation std at the end of the chain is
-// predicted to be, relative to the matching schemes.
+// The compounding layers' (lint.h) forward factors multiplied: what the activation std at the end of the
+// chain is predicted to be, relative to variance-preserving initialisations.
 struct EndToEnd {
   double factor = 1.0;
   int layers = 0;
@@ -127,6 +127,10 @@ struct ScaleReading {
   TensorStatistics statistics;
   double measured = 0.0;  // RMS
   double ratio = 0.0;     // measured / recommendation.expected_std
+  // measured / (gain / sqrt(fan_in)): the factor on the forward signal's std. It equals `ratio` where the
+  // matching scheme keeps the variance (Kaiming, LeCun); before tanh and sigmoid the matching scheme is
+  // Xavier, which balances forward and backward and is not the forward reference.
+  double forward_ratio = 0.0;
 };
 
 std::optional<ScaleReading> read_scale(const LayerInfo& layer, std::span<const LsuvLayer> lsuv) {
@@ -145,7 +149,9 @@ std::optional<ScaleReading> read_scale(const LayerInfo& layer, std::span<const L
   // The symmetry check speaks for these.
   if (measured == 0.0 || s.non_finite > 0 || s.std == 0.0) return std::nullopt;
   const double ratio = measured / recommendation->expected_std;
-  return ScaleReading{std::move(*recommendation), s, measured, ratio};
+  const auto fan_in = static_cast<double>(init::calculate_fan_in_and_fan_out(w).fan_in);
+  const double forward_ratio = measured * std::sqrt(fan_in) / layer.following.gain;
+  return ScaleReading{std::move(*recommendation), s, measured, ratio, forward_ratio};
 }
 
 // Hidden layers outside transformers whose output reaches the next layer without a normalisation in
@@ -159,7 +165,7 @@ EndToEnd end_to_end(const Architecture& architecture, std::span<const LsuvLayer>
   for (const LayerInfo& layer : architecture.layers) {
     if (!compounds(layer)) continue;
     if (const auto reading = read_scale(layer, lsuv)) {
-      e.factor *= reading->ratio;
+      e.factor *= reading->forward_ratio;
       ++e.layers;
     }
   }
@@ -225,17 +231,21 @@ void check_scale(const LayerInfo& layer, const EndToEnd& chain, std::span<const 
     if (r > 1.0 && chain.layers > 0)
       finding.effect += fmt::format("; {:.2g}x end to end with the hidden layers before it", predicted);
   } else {
+    // Before tanh and sigmoid the factor on the signal is against gain/sqrt(fan_in), not Xavier.
     const std::string baseline =
-        saturating ? fmt::format("relative to {} and within {}'s linear range{}: ", recommendation.scheme,
-                                 f.module, r > 1.0 ? " (beyond it the units saturate)" : "")
-                   : std::string();
-    finding.effect = compounding(r, chain, baseline);
+        saturating
+            ? fmt::format(
+                  "relative to the variance-keeping std {:.4g} (gain {:.3g} / sqrt(fan_in)) and within "
+                  "{}'s linear range{}: ",
+                  measured / reading->forward_ratio, f.gain, f.module,
+                  reading->forward_ratio > 1.0 ? " (beyond it the units saturate)" : "")
+            : std::string();
+    finding.effect = compounding(reading->forward_ratio, chain, baseline);
     if (f.normalized) {
       finding.effect = fmt::format(
           "{}activation std multiplied by {:.2f} at this layer, but the {} after it rescales the "
-          "activations, "
-          "so the factor does not compound (it still sets this layer's effective learning rate)",
-          baseline, r, fmt::join(f.skipped, ", "));
+          "activations, so the factor does not compound (it still sets this layer's effective learning rate)",
+          baseline, reading->forward_ratio, fmt::join(f.skipped, ", "));
     }
   }
   finding.fix = fmt::format("{}={}", path_pattern(layer.path, "weight"), recommendation.expression);

@@ -32,8 +32,9 @@
 // Severity of `scale` (docs/diagnostics.md gives the reasoning), from the effect on this model rather than
 // the per-layer factor alone. The compounding layers are the hidden Linear/Bilinear/conv layers outside
 // transformers whose output reaches the next layer without a normalisation in between; the end-to-end
-// factor F is the product of their ratios r (one too large and one too small cancel, as they do in the
-// forward pass). With f = max(r, 1/r) and max(F, 1/F):
+// factor F is the product of their factors on the forward signal, measured / (gain / sqrt(fan_in)) (r
+// itself, except before tanh and sigmoid, whose matching Xavier is not the variance-keeping std); one too
+// large and one too small cancel, as they do in the forward pass. With f = max(r, 1/r) and max(F, 1/F):
 //   f <= 1.3            no finding. 1.3 covers the spread between reasonable choices (sqrt(2) against the
 //                       exact gains of GELU or SiLU is at most 1.23).
 //   max(F, 1/F) >= 10   error: the model's signal ends an order of magnitude off (Xavier before ReLU in a

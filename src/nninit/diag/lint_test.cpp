@@ -158,12 +158,33 @@ TEST(Lint, KaimingOnTanhAsksForXavier) {
     EXPECT_NE(f->message.find("which Tanh does not do"), std::string::npos) << f->message;
     EXPECT_EQ(f->fix, std::string(path) + "=xavier_uniform_(gain=calculate_gain('tanh'))");
     EXPECT_NE(f->reason.find("tanh and sigmoid want Xavier"), std::string::npos);
-    EXPECT_TRUE(
-        f->effect.starts_with("relative to Xavier (gain 5/3) and within Tanh's linear range: activation std "
-                              "multiplied by 0."))
+    // Kaiming's sqrt(2) against tanh's variance-keeping gain 5/3: 0.85 on the signal per layer.
+    EXPECT_TRUE(f->effect.starts_with("relative to the variance-keeping std")) << f->effect;
+    EXPECT_NE(f->effect.find("(gain 1.67 / sqrt(fan_in)) and within Tanh's linear range: activation std "
+                             "multiplied by 0.85 per layer"),
+              std::string::npos)
         << f->effect;
   }
   EXPECT_FALSE(has_errors(findings)) << all(findings);
+}
+
+// Before tanh the signal factor is against the variance-keeping 5/3 / sqrt(fan_in), not Xavier: PyTorch's
+// default keeps 1/sqrt(3) / (5/3) = 0.35 per layer, 0.12 over the 3-layer tanh MLP's 2 compounding layers (a
+// warning) and 0.35^8 = 2e-4 over a 9-layer stack's 8 (an error).
+TEST(Lint, PyTorchDefaultBeforeTanhIsJudgedByItsSignalFactor) {
+  const std::vector<Finding> shallow = check_initialization(
+      *build("Sequential(Linear(784, 256), Tanh(), Linear(256, 128), Tanh(), Linear(128, 10))"));
+  const Finding* f = find(shallow, "0.weight", "scale");
+  ASSERT_NE(f, nullptr) << all(shallow);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_NEAR(f->numbers.end_to_end, 1.0 / 3.0 / (25.0 / 9.0), 0.01);
+  EXPECT_FALSE(has_errors(shallow)) << all(shallow);
+  std::string expression = "Sequential(";
+  for (int i = 0; i < 8; ++i) expression += "Linear(256, 256), Tanh(), ";
+  expression += "Linear(256, 10))";
+  const std::vector<Finding> deep = check_initialization(*build(expression));
+  ASSERT_NE(find(deep, "0.weight", "scale"), nullptr) << all(deep);
+  EXPECT_EQ(find(deep, "0.weight", "scale")->severity, Severity::error);
 }
 
 TEST(Lint, SeluWantsLecunNormal) {

@@ -83,6 +83,7 @@ std::string format_diagnosis(const diag::Diagnosis& d) {
 std::string format_findings(std::span<const diag::Finding> findings, const FindingsView& view) {
   std::string text;
   std::size_t hidden = 0;
+  std::vector<std::string_view> reasons;  // printed once: findings of one kind share their reason
   for (const diag::Finding& f : findings) {
     if (f.severity < view.minimum) {
       ++hidden;
@@ -96,7 +97,10 @@ std::string format_findings(std::span<const diag::Finding> findings, const Findi
     if (view.brief) continue;
     if (!f.effect.empty()) text += fmt::format("    effect: {}\n", f.effect);
     if (!f.fix.empty()) text += fmt::format("    fix:    --init \"{}\"\n", f.fix);
-    if (!f.reason.empty()) text += fmt::format("    why:    {}\n", f.reason);
+    if (!f.reason.empty() && std::find(reasons.begin(), reasons.end(), f.reason) == reasons.end()) {
+      text += fmt::format("    why:    {}\n", f.reason);
+      reasons.push_back(f.reason);
+    }
   }
   text += fmt::format(
       "{} error(s), {} warning(s), {} note(s){}\n", diag::count(findings, diag::Severity::error),

@@ -27,8 +27,8 @@ struct FindingsView {
   bool brief = false;
 };
 
-// "error: [scale] 0.weight: ...", then indented effect, fix and reason lines; a summary line last, which
-// counts every finding and says how many were left out.
+// "error: [scale] 0.weight: ...", then indented effect, fix and reason lines (a reason only where it first
+// appears); a summary line last, which counts every finding and says how many were left out.
 std::string format_findings(std::span<const diag::Finding> findings, const FindingsView& view = {});
 
 // The probe's data and settings, one row per candidate (loss at the start and end, held-out numbers,

@@ -29,6 +29,29 @@ TEST(Text, FindingsForTerminals) {
   EXPECT_TRUE(contains(text, "0 error(s), 1 warning(s)")) << text;
 }
 
+std::size_t occurrences(const std::string& text, std::string_view what) {
+  std::size_t n = 0;
+  for (std::size_t i = text.find(what); i != std::string::npos; i = text.find(what, i + 1)) ++n;
+  return n;
+}
+
+// --min-severity hides the milder findings and the summary says how many; --quiet keeps one line each; a
+// reason shared by several findings is printed once.
+TEST(Text, FindingsViewFiltersAndShortens) {
+  // PyTorch's default: a warning on 0.weight, notes on the output layer and the two biases (one reason).
+  const std::vector<diag::Finding> findings =
+      diag::check_initialization(*build("Sequential(Linear(20, 64), ReLU(), Linear(64, 1))"));
+  const std::string all = format_findings(findings);
+  EXPECT_EQ(occurrences(all, "Ordinary biases start at 0"), 1u) << all;
+  const std::string warnings = format_findings(findings, {.minimum = diag::Severity::warning});
+  EXPECT_FALSE(contains(warnings, "info:")) << warnings;
+  EXPECT_TRUE(contains(warnings, "0 error(s), 1 warning(s), 3 note(s) (3 below warning not shown)"))
+      << warnings;
+  const std::string brief = format_findings(findings, {.brief = true});
+  EXPECT_FALSE(contains(brief, "    fix:")) << brief;
+  EXPECT_EQ(occurrences(brief, "\n"), findings.size() + 1) << brief;
+}
+
 TEST(Text, DiagnosisTablesAndVerdict) {
   nn::ModulePtr model = build("Sequential(LSTM(6, 5, num_layers=2, bidirectional=True))");
   TorchGenerator g(1);
