@@ -2,7 +2,8 @@
 // as `transformers` builds them: its parameter names, shapes and module order, PyTorch's default draws in
 // construction order, then the model's `_init_weights` over the tree, then the tied output embedding.
 //
-//   const HfConfig config = parse_hf_config(read_text("examples/gpt2.json"));
+//   std::ifstream file("examples/configs/gpt2.json");
+//   const HfConfig config = parse_hf_config(std::string(std::istreambuf_iterator<char>(file), {}));
 //   for (const HfParameter& p : hf_parameters(config)) ...       // names and shapes, nothing allocated
 //   hf_parameter_count(config);                                   // 124439808 for GPT-2 124M
 //   TorchGenerator generator(0);                                  // torch.manual_seed(0)
