@@ -78,6 +78,12 @@ TEST_F(Cli, ABadConfigNamesTheKeyAndWritesNothing) {
   const Result t5 = run("init " + config + " --dry-run");
   EXPECT_EQ(t5.status, 2);
   EXPECT_TRUE(contains(t5.output, "key 'model_type': 't5' is not a model nninit builds")) << t5.output;
+
+  const Result check = run("check " + example("gpt2-tiny.json"));
+  EXPECT_EQ(check.status, 2);
+  EXPECT_TRUE(
+      contains(check.output, "gpt2-tiny.json is a Hugging Face config, which only `nninit init` reads"))
+      << check.output;
 }
 
 // A preset is a rule set a user can read, and override with --init rules, which come first.
