@@ -37,7 +37,7 @@ TEST_F(Cli, DryRunCountsPublishedTotals) {
   EXPECT_EQ(document["tensors"].back()["name"], "lm_head.weight");
   EXPECT_EQ(document["tensors"].back()["tied_to"], "transformer.wte.weight");
 
-  const Result llama = run("init " + example("llama-2-7b.json") + " --dry-run");
+  const Result llama = run("init --config " + example("llama-2-7b.json") + " --dry-run");
   ASSERT_EQ(llama.status, 0) << llama.output;
   EXPECT_TRUE(contains(llama.output, "LlamaForCausalLM (model_type llama): 6,738,415,616 parameters"))
       << llama.output;
@@ -78,6 +78,13 @@ TEST_F(Cli, ABadConfigNamesTheKeyAndWritesNothing) {
   const Result t5 = run("init " + config + " --dry-run");
   EXPECT_EQ(t5.status, 2);
   EXPECT_TRUE(contains(t5.output, "key 'model_type': 't5' is not a model nninit builds")) << t5.output;
+
+  const Result both = run("init mlp --config " + example("gpt2-tiny.json"));
+  EXPECT_EQ(both.status, 2);
+  EXPECT_TRUE(contains(both.output, "init takes MODEL or --config FILE, not both")) << both.output;
+  const Result none = run("init --dry-run");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_TRUE(contains(none.output, "init needs MODEL")) << none.output;
 
   const Result check = run("check " + example("gpt2-tiny.json"));
   EXPECT_EQ(check.status, 2);

@@ -24,7 +24,19 @@
 
 namespace nninit::cli {
 
-int run_init(const InitOptions& options) {
+int run_init(const InitOptions& given) {
+  InitOptions options = given;
+  if (!options.config.empty()) {
+    if (!options.model.empty()) throw UsageError("init takes MODEL or --config FILE, not both");
+    if (!is_config_file(options.config)) {
+      throw UsageError(
+          fmt::format("--config: {} is not a JSON file (a Hugging Face config.json)", options.config));
+    }
+    options.model = options.config;
+  } else if (options.model.empty()) {
+    throw UsageError(
+        "init needs MODEL (an expression, a file, a built-in name or a config.json) or --config FILE");
+  }
   // Parsed before anything is built, so that a bad --dtype fails first. (A plain flag and value rather than
   // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
   bool convert = !options.dtype.empty();
