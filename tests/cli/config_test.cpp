@@ -143,10 +143,12 @@ TEST(ConfigAgainstTransformers, EveryTensorBitForBit) {
   if (fs::relative(folder, source).string().starts_with(".."))
     GTEST_SKIP() << "the build folder is outside the repository";
   fs::create_directories(folder);
-  const std::string configs[] = {"examples/configs/gpt2-tiny.json", "examples/configs/llama-tiny.json",
+  const std::string configs[] = {"examples/configs/gpt2-tiny.json",
+                                 "examples/configs/llama-tiny.json",
                                  "tests/data/hf_configs/qwen2-tied.json",
                                  "tests/data/hf_configs/mistral-padding.json",
-                                 "tests/data/hf_configs/llama-biases-float16.json"};
+                                 "tests/data/hf_configs/llama-biases-float16.json",
+                                 "tests/data/hf_configs/gpt2-bare.json"};
   for (const std::string& config : configs) {
     const fs::path out = folder / "model.safetensors";
     const Result r = run("init " + (source / config).string() + " --seed 7 -o " + out.string());
