@@ -1,7 +1,7 @@
 // nninit init MODEL: the state_dict of a PyTorch model expression, initialised as
 //   torch.manual_seed(seed); model = eval(MODEL); model.apply(init_fn_of_the_rules); model.to(dtype)
 // would initialise it, written as safetensors or summarised. MODEL may be a Hugging Face config.json:
-//   torch.manual_seed(seed); model = GPT2LMHeadModel(GPT2Config.from_json_file(MODEL)); ...
+//   torch.manual_seed(seed); model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(MODEL))
 // written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
 #include <cstdio>
 

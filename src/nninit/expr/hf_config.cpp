@@ -1,6 +1,5 @@
 #include "nninit/expr/hf_config.h"
 
-#include <cmath>
 #include <memory>
 #include <utility>
 
