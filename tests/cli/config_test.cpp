@@ -108,6 +108,14 @@ TEST_F(Cli, PrintRulesShowsThePresetAfterTheUsersRules) {
     scaled = scaled || rule == "transformer.h.*.attn.c_proj.weight=normal_(std=0.02/math.sqrt(2*2))";
   EXPECT_TRUE(scaled) << r.output;
 
+  // A 7B config's rules come from its shapes: nothing is allocated.
+  const Result llama = run("init " + example("llama-2-7b.json") + " --preset mitchell --print-rules");
+  ASSERT_EQ(llama.status, 0) << llama.output;
+  EXPECT_TRUE(contains(llama.output,
+                       "\nmodel.layers.31.self_attn.o_proj.weight=trunc_normal_(std=1/math.sqrt(4096)/"
+                       "math.sqrt(2*(31+1)), "))
+      << llama.output;
+
   const Result unknown = run("init " + example("gpt2-tiny.json") + " --preset xavier");
   EXPECT_EQ(unknown.status, 2);
   EXPECT_TRUE(contains(unknown.output,

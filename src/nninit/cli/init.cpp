@@ -50,6 +50,10 @@ int run_init(const InitOptions& given) {
     return 0;
   }
   const bool from_config = is_config_file(options.model);
+  if (options.print_rules && from_config) {
+    std::fputs(format_rules(options.preset, config_rules(options), options.json).c_str(), stdout);
+    return 0;
+  }
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
   PreparedModel prepared = from_config ? prepare_config_model(options) : prepare_model(options);

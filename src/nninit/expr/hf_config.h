@@ -92,6 +92,11 @@ std::int64_t hf_parameter_count(const HfConfig& config);
 // (dropout, activations, rotary embeddings) are left out of the tree.
 nn::ModulePtr build_hf_model(const HfConfig& config, Generator& generator);
 
+// The same module tree with nothing allocated and nothing drawn: each parameter is a view of an element of
+// its own with zero strides, so names, module types, shapes and the tying are there for reading the structure
+// (the transformer presets' rules for a 7B config), and no value may be read or written.
+nn::ModulePtr hf_model_structure(const HfConfig& config);
+
 // transformers' class name of the built model: "GPT2LMHeadModel", "LlamaForCausalLM", "Qwen2Model".
 std::string hf_class_name(const HfConfig& config);
 
