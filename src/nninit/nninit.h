@@ -45,7 +45,8 @@
 #include "nninit/nn/sparse.h"
 #include "nninit/nn/transformer.h"
 
-// expr: models from constructor expressions, init expressions, PATTERN=EXPR rules
+// expr: models from constructor expressions and Hugging Face configs, init expressions, PATTERN=EXPR rules
+#include "nninit/expr/hf_config.h"
 #include "nninit/expr/init_expression.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/expr/rules.h"
@@ -60,6 +61,7 @@
 #include "nninit/diag/probe.h"
 #include "nninit/diag/recording.h"
 #include "nninit/diag/symmetry.h"
+#include "nninit/diag/transformer_presets.h"
 
 // report: the terminal, JSON and HTML views of results
 #include "nninit/report/charts.h"

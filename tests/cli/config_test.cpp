@@ -37,7 +37,7 @@ TEST_F(Cli, DryRunCountsPublishedTotals) {
   EXPECT_EQ(document["tensors"].back()["name"], "lm_head.weight");
   EXPECT_EQ(document["tensors"].back()["tied_to"], "transformer.wte.weight");
 
-  const Result llama = run("init " + example("llama-2-7b.json") + " --dry-run");
+  const Result llama = run("init --config " + example("llama-2-7b.json") + " --dry-run");
   ASSERT_EQ(llama.status, 0) << llama.output;
   EXPECT_TRUE(contains(llama.output, "LlamaForCausalLM (model_type llama): 6,738,415,616 parameters"))
       << llama.output;
@@ -78,6 +78,19 @@ TEST_F(Cli, ABadConfigNamesTheKeyAndWritesNothing) {
   const Result t5 = run("init " + config + " --dry-run");
   EXPECT_EQ(t5.status, 2);
   EXPECT_TRUE(contains(t5.output, "key 'model_type': 't5' is not a model nninit builds")) << t5.output;
+
+  const Result both = run("init mlp --config " + example("gpt2-tiny.json"));
+  EXPECT_EQ(both.status, 2);
+  EXPECT_TRUE(contains(both.output, "init takes MODEL or --config FILE, not both")) << both.output;
+  const Result none = run("init --dry-run");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_TRUE(contains(none.output, "init needs MODEL")) << none.output;
+
+  const Result check = run("check " + example("gpt2-tiny.json"));
+  EXPECT_EQ(check.status, 2);
+  EXPECT_TRUE(
+      contains(check.output, "gpt2-tiny.json is a Hugging Face config, which only `nninit init` reads"))
+      << check.output;
 }
 
 // A preset is a rule set a user can read, and override with --init rules, which come first.
@@ -94,6 +107,14 @@ TEST_F(Cli, PrintRulesShowsThePresetAfterTheUsersRules) {
   for (const auto& rule : rules)
     scaled = scaled || rule == "transformer.h.*.attn.c_proj.weight=normal_(std=0.02/math.sqrt(2*2))";
   EXPECT_TRUE(scaled) << r.output;
+
+  // A 7B config's rules come from its shapes: nothing is allocated.
+  const Result llama = run("init " + example("llama-2-7b.json") + " --preset mitchell --print-rules");
+  ASSERT_EQ(llama.status, 0) << llama.output;
+  EXPECT_TRUE(contains(llama.output,
+                       "\nmodel.layers.31.self_attn.o_proj.weight=trunc_normal_(std=1/math.sqrt(4096)/"
+                       "math.sqrt(2*(31+1)), "))
+      << llama.output;
 
   const Result unknown = run("init " + example("gpt2-tiny.json") + " --preset xavier");
   EXPECT_EQ(unknown.status, 2);
@@ -130,10 +151,12 @@ TEST(ConfigAgainstTransformers, EveryTensorBitForBit) {
   if (fs::relative(folder, source).string().starts_with(".."))
     GTEST_SKIP() << "the build folder is outside the repository";
   fs::create_directories(folder);
-  const std::string configs[] = {"examples/configs/gpt2-tiny.json", "examples/configs/llama-tiny.json",
+  const std::string configs[] = {"examples/configs/gpt2-tiny.json",
+                                 "examples/configs/llama-tiny.json",
                                  "tests/data/hf_configs/qwen2-tied.json",
                                  "tests/data/hf_configs/mistral-padding.json",
-                                 "tests/data/hf_configs/llama-biases-float16.json"};
+                                 "tests/data/hf_configs/llama-biases-float16.json",
+                                 "tests/data/hf_configs/gpt2-bare.json"};
   for (const std::string& config : configs) {
     const fs::path out = folder / "model.safetensors";
     const Result r = run("init " + (source / config).string() + " --seed 7 -o " + out.string());

@@ -2,7 +2,8 @@
 
     python3 config_with_transformers.py CONFIG.json SEED FILE.safetensors
 
-Builds the model as a user would (torch.manual_seed(SEED); AutoModelForCausalLM.from_config(config)) and
+Builds the model as a user would (torch.manual_seed(SEED); AutoModelForCausalLM.from_config(config), or
+AutoModel for a config whose `architectures` names the bare model) and
 compares every tensor's shape, dtype and bits with the file. The file holds a tied lm_head.weight once, as
 save_pretrained writes it, so a tied entry is compared under the name it shares. Exit status 1 on any
 difference, with each difference listed.
@@ -22,8 +23,9 @@ def bits(tensor):
 def main():
     config_path, seed, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     config = transformers.AutoConfig.from_pretrained(config_path)
+    bare = (config.architectures or [""])[0] == type(transformers.AutoModel.from_config(config)).__name__
     torch.manual_seed(seed)
-    model = transformers.AutoModelForCausalLM.from_config(config)
+    model = (transformers.AutoModel if bare else transformers.AutoModelForCausalLM).from_config(config)
     ours = load_file(path)
     # A tied parameter is stored under the first name named_parameters() gives it.
     first = {}

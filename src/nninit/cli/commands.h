@@ -41,6 +41,7 @@ struct ModelOptions {
 };
 
 struct InitOptions : ModelOptions {
+  std::string config;  // --config FILE: a Hugging Face config, in place of MODEL (whatever the file's name)
   std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::string output;  // empty: print only
   bool json = false;

@@ -70,11 +70,30 @@ bool saved_dtype(const expr::HfConfig& config, DType* dtype) {
   return true;
 }
 
-PreparedModel prepare_config_model(const ModelOptions& options) {
+namespace {
+
+void refuse_lsuv(const ModelOptions& options) {
   if (options.preset == "lsuv") {
     throw UsageError(
         "--preset lsuv runs the model forward, which nninit does not do for a Hugging Face config");
   }
+}
+
+}  // namespace
+
+std::vector<expr::Rule> config_rules(const ModelOptions& options) {
+  refuse_lsuv(options);
+  std::vector<expr::Rule> rules;
+  for (const std::string& text : options.rules) rules.push_back(expr::parse_rule(text));
+  if (!options.preset.empty()) {
+    const nn::ModulePtr structure = expr::hf_model_structure(read_config_file(options.model));
+    for (expr::Rule& rule : preset_rules(options.preset, *structure)) rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+PreparedModel prepare_config_model(const ModelOptions& options) {
+  refuse_lsuv(options);
   PreparedModel prepared;
   prepared.variant = configure_default_generator(options.generator);
   const expr::HfConfig config = read_config_file(options.model);

@@ -35,6 +35,10 @@ PreparedModel prepare_config_model(const ModelOptions& options);
 // under its first name only.
 std::vector<NamedTensor> without_tied_copies(const std::vector<NamedTensor>& state);
 
+// The --init rules, then the preset's, for a config: read from its structure (expr::hf_model_structure), so
+// that printing them allocates nothing whatever the model's size.
+std::vector<expr::Rule> config_rules(const ModelOptions& options);
+
 // `init --print-rules`: the rules in the order they apply, each a valid --init argument, headed by the
 // preset's paper and summary (as comments), or one JSON document.
 std::string format_rules(const std::string& preset, const std::vector<expr::Rule>& rules, bool json);

@@ -1,7 +1,7 @@
 // nninit init MODEL: the state_dict of a PyTorch model expression, initialised as
 //   torch.manual_seed(seed); model = eval(MODEL); model.apply(init_fn_of_the_rules); model.to(dtype)
 // would initialise it, written as safetensors or summarised. MODEL may be a Hugging Face config.json:
-//   torch.manual_seed(seed); model = GPT2LMHeadModel(GPT2Config.from_json_file(MODEL)); ...
+//   torch.manual_seed(seed); model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(MODEL))
 // written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
 #include <cstdio>
 
@@ -24,7 +24,19 @@
 
 namespace nninit::cli {
 
-int run_init(const InitOptions& options) {
+int run_init(const InitOptions& given) {
+  InitOptions options = given;
+  if (!options.config.empty()) {
+    if (!options.model.empty()) throw UsageError("init takes MODEL or --config FILE, not both");
+    if (!is_config_file(options.config)) {
+      throw UsageError(
+          fmt::format("--config: {} is not a JSON file (a Hugging Face config.json)", options.config));
+    }
+    options.model = options.config;
+  } else if (options.model.empty()) {
+    throw UsageError(
+        "init needs MODEL (an expression, a file, a built-in name or a config.json) or --config FILE");
+  }
   // Parsed before anything is built, so that a bad --dtype fails first. (A plain flag and value rather than
   // std::optional<DType>: GCC 12 at -O3 warns falsely that the optional's enum may be uninitialised.)
   bool convert = !options.dtype.empty();
@@ -39,6 +51,10 @@ int run_init(const InitOptions& options) {
   }
   check_output("-o", options.output, {options.model});  // MODEL may be a file holding the expression
   const bool from_config = is_config_file(options.model);
+  if (options.print_rules && from_config) {
+    std::fputs(format_rules(options.preset, config_rules(options), options.json).c_str(), stdout);
+    return 0;
+  }
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
   PreparedModel prepared = from_config ? prepare_config_model(options) : prepare_model(options);

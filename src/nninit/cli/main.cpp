@@ -51,8 +51,10 @@ void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& opt
 }
 
 // MODEL, --init, --preset, --input and the generator options of init, diagnose and check.
-void add_model_options(CLI::App& command, nninit::cli::ModelOptions& options, const char* input_help) {
-  command.add_option("model", options.model, kModelHelp)->required();
+// MODEL is required except for init, which also takes it as --config FILE.
+void add_model_options(CLI::App& command, nninit::cli::ModelOptions& options, const char* input_help,
+                       bool model_required = true) {
+  command.add_option("model", options.model, kModelHelp)->required(model_required);
   command.add_option("--init", options.rules, kRuleHelp);
   command.add_option("--preset", options.preset, kPresetHelp);
   command.add_option("--input", options.input, input_help);
@@ -138,10 +140,14 @@ int main(int argc, char** argv) {
   nninit::cli::InitOptions init;
   CLI::App* init_command =
       app.add_subcommand("init", "Initialise a PyTorch model expression and write its state_dict");
-  add_model_options(*init_command, init, "The batch shape --preset lsuv runs on, e.g. 64,784");
+  add_model_options(*init_command, init, "The batch shape --preset lsuv runs on, e.g. 64,784", false);
+  init_command->add_option("--config", init.config,
+                           "A Hugging Face config.json (gpt2, llama, mistral, qwen2), in place of MODEL");
   init_command->add_option("-o,--output", init.output, "Write the state_dict to this safetensors file");
-  init_command->add_option("--dtype", init.dtype,
-                           "Convert the model to float32, float64, float16 or bfloat16");
+  init_command->add_option(
+      "--dtype", init.dtype,
+      "Convert the model to float32, float64, float16 or bfloat16 (a config's default: the "
+      "dtype it names)");
   init_command->add_flag("--json", init.json, "Print one JSON document");
   init_command->add_flag(
       "--print-rules", init.print_rules,

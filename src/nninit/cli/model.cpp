@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "nninit/cli/builtin_models.h"
+#include "nninit/cli/config_model.h"
 #include "nninit/cli/options.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
@@ -45,6 +46,11 @@ std::vector<Shape> parse_input_shapes(const std::string& text) {
 }
 
 PreparedModel prepare_model(const ModelOptions& options) {
+  if (is_config_file(options.model)) {
+    // init reads configs (prepare_config_model); diagnose and check need layers nninit runs and judges.
+    throw UsageError(
+        fmt::format("MODEL: {} is a Hugging Face config, which only `nninit init` reads", options.model));
+  }
   PreparedModel prepared;
   prepared.variant = configure_default_generator(options.generator);
   prepared.expression = resolve_model(options.model, &prepared.default_input_shape);

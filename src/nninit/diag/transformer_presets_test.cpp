@@ -179,6 +179,26 @@ TEST(TransformerPresets, Gpt2ReadsTorchTransformerEncoder) {
   EXPECT_EQ(stats(state, "layers.1.norm2.weight").min, 1.0);
 }
 
+// `init CONFIG --print-rules` reads the rules from the config's structure, allocating nothing: they are the
+// rules of the built model.
+TEST(TransformerPresets, AConfigsStructureGivesTheBuiltModelsRules) {
+  for (const char* config : {"gpt2-tiny.json", "llama-tiny.json"}) {
+    std::ifstream in(std::string(NNINIT_SOURCE_DIR) + "/examples/configs/" + config);
+    std::stringstream text;
+    text << in.rdbuf();
+    const nn::ModulePtr structure = expr::hf_model_structure(expr::parse_hf_config(text.str()));
+    for (const TransformerPreset& preset : transformer_presets()) {
+      const bool fused =
+          std::string(config) == "gpt2-tiny.json" && (preset.name == "deepnorm" || preset.name == "t-fixup");
+      if (fused) continue;  // refused for both (DeepnormGivesBetaToValuesOutputsAndMlp)
+      std::vector<std::string> from_structure;
+      for (const PresetRule& r : transformer_preset_rules(preset.name, *structure))
+        from_structure.push_back(r.rule.text);
+      EXPECT_EQ(from_structure, rule_texts(config, preset.name)) << config << " " << preset.name;
+    }
+  }
+}
+
 TEST(TransformerPresets, EveryPresetNamesItsPaper) {
   ASSERT_EQ(transformer_presets().size(), 8u);
   for (const TransformerPreset& preset : transformer_presets()) {

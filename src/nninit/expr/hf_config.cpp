@@ -1,6 +1,6 @@
 #include "nninit/expr/hf_config.h"
 
-#include <cmath>
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -313,6 +313,25 @@ std::string embedding_name(const HfConfig& config) {
   return config.family == HfFamily::gpt2 ? "wte.weight" : "embed_tokens.weight";
 }
 
+// The class of the module that holds parameter `leaf` ("c_attn", "q_proj", "ln_f") in a config's tree.
+std::string layer_type(const HfConfig& config, std::string_view leaf) {
+  if (leaf == "wte" || leaf == "wpe" || leaf == "embed_tokens") return "Embedding";
+  if (leaf == "lm_head") return "Linear";
+  if (config.family == HfFamily::gpt2) return leaf.starts_with("ln_") ? "LayerNorm" : "Conv1D";
+  return leaf.ends_with("_proj") ? "Linear" : config.class_prefix + "RMSNorm";
+}
+
+// The class of a module that holds modules: "GPT2Model", "ModuleList", "LlamaDecoderLayer", "GPT2MLP".
+std::string container_type(const HfConfig& config, std::string_view name, std::string_view parent_type) {
+  const std::string& prefix = config.class_prefix;
+  if (name == "h" || name == "layers") return "ModuleList";
+  if (parent_type == "ModuleList")
+    return prefix + (config.family == HfFamily::gpt2 ? "Block" : "DecoderLayer");
+  if (name == "mlp") return prefix + "MLP";
+  if (name == "attn" || name == "self_attn") return prefix + "Attention";
+  return prefix + "Model";
+}
+
 }  // namespace
 
 HfConfig parse_hf_config(std::string_view json_text) {
@@ -432,6 +451,46 @@ nn::ModulePtr build_hf_model(const HfConfig& config, Generator& generator) {
   if (config.tie_word_embeddings) {
     const std::string embedding = config.family == HfFamily::gpt2 ? "wte" : "embed_tokens";
     model->child("lm_head").set_parameter("weight", body->child(embedding).parameter("weight"));
+  }
+  return model;
+}
+
+nn::ModulePtr hf_model_structure(const HfConfig& config) {
+  nn::ModulePtr model = std::make_shared<HfContainer>(hf_class_name(config));
+  // Containers along each dotted path, created in order of first use: the order state_dict() follows.
+  const auto module_at = [&](const std::string& path) {
+    nn::Module* module = model.get();
+    std::size_t begin = 0;
+    while (begin < path.size()) {
+      const std::size_t end = std::min(path.find('.', begin), path.size());
+      const std::string name = path.substr(begin, end - begin);
+      bool found = false;
+      for (const auto& [child_name, child] : module->own_children()) found = found || child_name == name;
+      if (!found) {
+        const bool holds_parameters = end == path.size();
+        module->register_module(
+            name, std::make_shared<HfContainer>(holds_parameters
+                                                    ? layer_type(config, name)
+                                                    : container_type(config, name, module->type_name())));
+      }
+      module = &module->child(name);
+      begin = end + 1;
+    }
+    return module;
+  };
+  for (const HfParameter& p : hf_parameters(config)) {
+    const std::size_t dot = p.name.rfind('.');
+    nn::Module* module = module_at(p.name.substr(0, dot));
+    if (!p.tied_to.empty()) {
+      const std::size_t tied_dot = p.tied_to.rfind('.');
+      module->register_parameter(
+          p.name.substr(dot + 1),
+          module_at(p.tied_to.substr(0, tied_dot))->parameter(p.tied_to.substr(tied_dot + 1)));
+      continue;
+    }
+    // An element of its own each: parameters are told apart by their storage (nn::same_tensor).
+    module->register_parameter(p.name.substr(dot + 1), Tensor(Storage::allocate(itemsize(kDType)), kDType,
+                                                              p.shape, Shape(p.shape.size(), 0), 0));
   }
   return model;
 }

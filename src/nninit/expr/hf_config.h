@@ -2,7 +2,8 @@
 // as `transformers` builds them: its parameter names, shapes and module order, PyTorch's default draws in
 // construction order, then the model's `_init_weights` over the tree, then the tied output embedding.
 //
-//   const HfConfig config = parse_hf_config(read_text("examples/gpt2.json"));
+//   std::ifstream file("examples/configs/gpt2.json");
+//   const HfConfig config = parse_hf_config(std::string(std::istreambuf_iterator<char>(file), {}));
 //   for (const HfParameter& p : hf_parameters(config)) ...       // names and shapes, nothing allocated
 //   hf_parameter_count(config);                                   // 124439808 for GPT-2 124M
 //   TorchGenerator generator(0);                                  // torch.manual_seed(0)
@@ -90,6 +91,11 @@ std::int64_t hf_parameter_count(const HfConfig& config);
 // transformers' order, then _init_weights and tie_weights as above. Layers that hold no parameters
 // (dropout, activations, rotary embeddings) are left out of the tree.
 nn::ModulePtr build_hf_model(const HfConfig& config, Generator& generator);
+
+// The same module tree with nothing allocated and nothing drawn: each parameter is a view of an element of
+// its own with zero strides, so names, module types, shapes and the tying are there for reading the structure
+// (the transformer presets' rules for a 7B config), and no value may be read or written.
+nn::ModulePtr hf_model_structure(const HfConfig& config);
 
 // transformers' class name of the built model: "GPT2LMHeadModel", "LlamaForCausalLM", "Qwen2Model".
 std::string hf_class_name(const HfConfig& config);

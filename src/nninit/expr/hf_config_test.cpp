@@ -116,6 +116,39 @@ TEST(HfConfig, TinyLlamaHasGroupedQueryAttentionAndItsOwnHead) {
   EXPECT_EQ(config.torch_dtype, DType::bfloat16);
 }
 
+// The structure-only tree is the built tree without the values: the same modules (names and classes) and
+// the same state_dict names, shapes and ties.
+TEST(HfConfig, StructureIsTheBuiltTreeWithoutValues) {
+  const std::string bare_gpt2 = R"({"model_type": "gpt2", "architectures": ["GPT2Model"], "vocab_size": 50,
+      "n_positions": 16, "n_embd": 32, "n_layer": 3, "n_head": 2})";
+  const std::string tied_qwen2 = R"({"model_type": "qwen2", "vocab_size": 90, "hidden_size": 32,
+      "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "tie_word_embeddings": true})";
+  for (const std::string& json :
+       {example("gpt2-tiny.json"), example("llama-tiny.json"), bare_gpt2, tied_qwen2}) {
+    const HfConfig config = parse_hf_config(json);
+    TorchGenerator generator(0);
+    const nn::ModulePtr built = build_hf_model(config, generator);
+    const nn::ModulePtr structure = hf_model_structure(config);
+    std::vector<std::string> built_modules;
+    std::vector<std::string> structure_modules;
+    for (const nn::NamedModule& m : built->named_modules())
+      built_modules.push_back(m.name + " " + m.module->type_name());
+    for (const nn::NamedModule& m : structure->named_modules()) {
+      structure_modules.push_back(m.name + " " + m.module->type_name());
+    }
+    EXPECT_EQ(structure_modules, built_modules) << config.model_type;
+    const std::vector<NamedTensor> built_state = built->state_dict();
+    const std::vector<NamedTensor> structure_state = structure->state_dict();
+    ASSERT_EQ(structure_state.size(), built_state.size());
+    for (std::size_t i = 0; i < built_state.size(); ++i) {
+      EXPECT_EQ(structure_state[i].name, built_state[i].name);
+      EXPECT_EQ(structure_state[i].tensor.sizes(), built_state[i].tensor.sizes());
+    }
+    EXPECT_EQ(structure->named_parameters().size(), built->named_parameters().size()) << config.model_type;
+  }
+}
+
 TEST(HfConfig, PaddingRowIsZero) {
   const HfConfig config = parse_hf_config(R"({"model_type": "mistral", "vocab_size": 10, "hidden_size": 8,
       "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "pad_token_id": 3})");
