@@ -258,9 +258,10 @@ TEST_F(Cli, SpecialOutputPathsAreRefusedAndLeftAsTheyAre) {
   EXPECT_EQ(files, 1u);  // the FIFO alone: no temporary file anywhere
 }
 
-// Runs nninit with `arguments` (no shell) as the user nobody when this process is root (root may write into
-// any folder, so permissions would test nothing), and returns its status and its stdout and stderr.
-Result run_unprivileged(const std::vector<std::string>& arguments) {
+// Runs the nninit executable `binary` with `arguments` (no shell) as the user nobody when this process is
+// root (root may write into any folder, so permissions would test nothing), and returns its status and its
+// stdout and stderr.
+Result run_unprivileged(const std::string& binary, const std::vector<std::string>& arguments) {
   int pipe_ends[2];
   Result result;
   if (::pipe(pipe_ends) != 0) return result;
@@ -270,10 +271,10 @@ Result run_unprivileged(const std::vector<std::string>& arguments) {
     ::dup2(pipe_ends[1], 2);
     ::close(pipe_ends[0]);
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) std::_Exit(126);
-    std::vector<char*> argv{const_cast<char*>(NNINIT_BINARY)};
+    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
     for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    ::execv(NNINIT_BINARY, argv.data());
+    ::execv(binary.c_str(), argv.data());
     std::_Exit(127);
   }
   ::close(pipe_ends[1]);
@@ -293,7 +294,13 @@ TEST_F(Cli, AnUnwritableFolderIsFoundBeforeTheWork) {
   fs::permissions(path("locked"), fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
                                       fs::perms::group_exec | fs::perms::others_read |
                                       fs::perms::others_exec);
-  const Result r = run_unprivileged({"fill", "ones_", "--shape", "2", "-o", path("locked/t.safetensors")});
+  // A copy of the executable in the test's folder: the build may sit where nobody cannot reach it (CI builds
+  // inside a private temporary folder).
+  const std::string binary = path("nninit");
+  fs::copy_file(NNINIT_BINARY, binary);
+  fs::permissions(binary, fs::perms::all);
+  const Result r =
+      run_unprivileged(binary, {"fill", "ones_", "--shape", "2", "-o", path("locked/t.safetensors")});
   fs::permissions(path("locked"), fs::perms::owner_all);
   EXPECT_EQ(r.status, 3) << r.output;
   EXPECT_TRUE(contains(r.output, "the folder '" + path("locked") + "' is not writable: Permission denied"))
