@@ -120,6 +120,15 @@ TEST_F(Cli, ComputedOutputSizesPastInt64AreErrors) {
   };
   for (const Case& c : cases) {
     const Result r = run("diagnose " + c.arguments);
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer's operator new reports a request it cannot serve and stops the process instead of
+    // throwing std::bad_alloc (allocator_may_return_null covers malloc only), so the out-of-memory case ends
+    // in its report there; the release build holds status 4.
+    if (c.status == 4) {
+      EXPECT_TRUE(contains(r.output, "allocator is out of memory")) << c.arguments << "\n" << r.output;
+      continue;
+    }
+#endif
     EXPECT_EQ(r.status, c.status) << c.arguments << "\n" << r.output;
     EXPECT_TRUE(contains(r.output, c.message)) << c.arguments << "\n" << r.output;
   }
