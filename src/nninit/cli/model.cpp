@@ -114,9 +114,7 @@ report::FindingsView findings_view(const LintTextOptions& options) {
 std::vector<diag::Finding> lint_prepared(const PreparedModel& prepared) {
   diag::LintOptions options;
   if (prepared.lsuv) options.lsuv = prepared.lsuv->layers;
-  std::vector<std::string> names;
-  for (const NamedTensor& p : prepared.model->named_parameters()) names.push_back(p.name);
-  return diag::group_findings(diag::check_initialization(*prepared.model, options), names);
+  return diag::grouped_findings(*prepared.model, options);
 }
 
 }  // namespace nninit::cli

@@ -549,4 +549,10 @@ std::size_t count(std::span<const Finding> findings, Severity severity) {
                                                 [&](const Finding& f) { return f.severity == severity; }));
 }
 
+std::vector<Finding> grouped_findings(nn::Module& model, const LintOptions& options) {
+  std::vector<std::string> names;
+  for (const NamedTensor& p : model.named_parameters()) names.push_back(p.name);
+  return group_findings(check_initialization(model, options), names);
+}
+
 }  // namespace nninit::diag

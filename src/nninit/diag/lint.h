@@ -113,6 +113,10 @@ std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& 
 std::vector<Finding> group_findings(std::span<const Finding> findings,
                                     std::span<const std::string> parameter_names);
 
+// The lint as `check`, `diagnose` and the Python package report it: check_initialization's findings grouped
+// over the model's own parameter names.
+std::vector<Finding> grouped_findings(nn::Module& model, const LintOptions& options = {});
+
 bool has_errors(std::span<const Finding> findings);
 std::size_t count(std::span<const Finding> findings, Severity severity);
 

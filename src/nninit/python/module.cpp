@@ -288,6 +288,29 @@ nn::ModulePtr mirror_from(const py::dict& node, const std::string& path) {
   return module;
 }
 
+std::vector<expr::Rule> parse_rules(const std::vector<std::string>& texts) {
+  std::vector<expr::Rule> rules;
+  for (const std::string& text : texts) rules.push_back(expr::parse_rule(text));
+  return rules;
+}
+
+// A diagnosis run's text and JSON views, after its HTML page where a path is given (as the command's
+// --report).
+py::tuple views(report::DiagnosisRun& run, const std::string& report_path) {
+  std::string text;
+  std::string json;
+  {
+    py::gil_scoped_release release;
+    if (!report_path.empty()) {
+      run.report_path = report_path;
+      report::write_report(report::diagnosis_page(run), report_path);
+    }
+    text = report::diagnosis_text(run);
+    json = report::diagnosis_json(run).dump();
+  }
+  return py::make_tuple(text, json);
+}
+
 void register_errors() {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -394,8 +417,7 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
          const std::string& dtype_text, TorchGenerator& engine) {
         return with_python_warnings([&] {
           nn::ModulePtr model;
-          std::vector<expr::Rule> rules;
-          for (const std::string& text : rule_texts) rules.push_back(expr::parse_rule(text));
+          const std::vector<expr::Rule> rules = parse_rules(rule_texts);
           // A flag and a value, not std::optional<DType>: GCC 12 at -O3 warns falsely that it may be unset.
           const bool convert = !dtype_text.empty();
           const DType dtype = convert ? dtype_from_name(dtype_text) : DType::float32;
@@ -434,11 +456,7 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
       "expression}");
   m.def(
       "rules_to_python",
-      [](const std::vector<std::string>& texts) {
-        std::vector<expr::Rule> rules;
-        for (const std::string& text : texts) rules.push_back(expr::parse_rule(text));
-        return expr::rules_to_python(rules);
-      },
+      [](const std::vector<std::string>& texts) { return expr::rules_to_python(parse_rules(texts)); },
       py::arg("rules"), "The PyTorch init_fn code equivalent to a rule set");
   m.def(
       "check_expression",
@@ -470,16 +488,10 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
           if (mirror) {
             run.diagnosis.symmetries = diag::find_symmetries(*mirror);
             run.diagnosis.symmetries_checked = true;
-            std::vector<std::string> names;
-            for (const NamedTensor& p : mirror->named_parameters()) names.push_back(p.name);
-            run.findings = diag::group_findings(diag::check_initialization(*mirror), names);
-          }
-          if (!report_path.empty()) {
-            run.report_path = report_path;
-            report::write_report(report::diagnosis_page(run), report_path);
+            run.findings = diag::grouped_findings(*mirror);
           }
         }
-        return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
+        return views(run, report_path);
       },
       py::arg("recording"), py::arg("tree"), py::arg("model"), py::arg("model_repr"),
       py::arg("gradient_seed"), py::arg("signal_bound"), py::arg("report"),
@@ -491,8 +503,7 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
          const std::vector<Shape>& input_shapes, bool train, std::uint64_t gradient_seed, double signal_bound,
          const std::string& report_path, TorchGenerator& engine) {
         return with_python_warnings([&] {
-          std::vector<expr::Rule> rules;
-          for (const std::string& text : rule_texts) rules.push_back(expr::parse_rule(text));
+          const std::vector<expr::Rule> rules = parse_rules(rule_texts);
           report::DiagnosisRun run;
           run.model = model_expression;
           run.seed = engine.initial_seed();
@@ -514,15 +525,9 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
             run.diagnosis = diag::diagnose(
                 *model, inputs,
                 {.gradient_seed = gradient_seed, .signal_bound = signal_bound, .train = train});
-            std::vector<std::string> names;
-            for (const NamedTensor& p : model->named_parameters()) names.push_back(p.name);
-            run.findings = diag::group_findings(diag::check_initialization(*model), names);
-            if (!report_path.empty()) {
-              run.report_path = report_path;
-              report::write_report(report::diagnosis_page(run), report_path);
-            }
+            run.findings = diag::grouped_findings(*model);
           }
-          return py::make_tuple(report::diagnosis_text(run), report::diagnosis_json(run).dump());
+          return views(run, report_path);
         });
       },
       py::arg("model"), py::arg("rules"), py::arg("input_shapes"), py::arg("train"), py::arg("gradient_seed"),
