@@ -62,6 +62,7 @@ class TorchGenerator final : public Generator {
   std::optional<double>& next_double_normal_sample() { return next_double_normal_; }
   std::optional<float>& next_float_normal_sample() { return next_float_normal_; }
 
+  std::unique_ptr<Generator> clone() const override { return std::make_unique<TorchGenerator>(*this); }
   void uniform_(const Tensor& tensor, double from, double to) override;
   void normal_(const Tensor& tensor, double mean, double std) override;
   void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override;

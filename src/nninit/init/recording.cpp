@@ -1,0 +1,105 @@
+#include "nninit/init/recording.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "nninit/core/error.h"
+#include "nninit/core/warning.h"
+#include "nninit/init/internal/recorded_write.h"
+
+namespace nninit::init {
+namespace {
+
+thread_local InitRecording* active_recording = nullptr;
+thread_local int nested_writes = 0;
+
+bool is_whole(const Tensor& tensor) {
+  return tensor.is_contiguous() && tensor.storage_offset() == 0 &&
+         static_cast<std::size_t>(tensor.numel()) * itemsize(tensor.dtype()) == tensor.storage()->nbytes();
+}
+
+}  // namespace
+
+namespace internal {
+
+InitRecording* recording_for_next_write() {
+  return nested_writes == 0 ? active_recording : nullptr;
+}
+
+NestedWrite::NestedWrite() {
+  ++nested_writes;
+}
+NestedWrite::~NestedWrite() {
+  --nested_writes;
+}
+
+}  // namespace internal
+
+InitRecording::InitRecording() {
+  if (active_recording != nullptr)
+    throw ValueError("InitRecording: a recording is already active on this thread");
+  active_recording = this;
+}
+
+InitRecording::~InitRecording() {
+  finish();
+}
+
+void InitRecording::finish() {
+  if (active_ && active_recording == this) active_recording = nullptr;
+  active_ = false;
+}
+
+void InitRecording::refuse(std::string reason) {
+  if (refusal_.empty()) refusal_ = std::move(reason);
+}
+
+void InitRecording::record(const Tensor& tensor, Generator* generator, Write write) {
+  std::shared_ptr<const Generator> before = generator != nullptr ? generator->clone() : nullptr;
+  // The call runs on scratch memory laid out as the tensor's storage: the generator advances as the call
+  // would advance it, and errors are thrown before anything is remembered.
+  const std::size_t nbytes = tensor.defined() ? tensor.storage()->nbytes() : 0;
+  if (scratch_ == nullptr || scratch_->nbytes() < nbytes) scratch_ = Storage::allocate(nbytes);
+  const Tensor scratch = tensor.defined()
+                             ? Tensor(Storage::wrap(scratch_->data(), nbytes, scratch_), tensor.dtype(),
+                                      tensor.sizes(), tensor.strides(), tensor.storage_offset())
+                             : tensor;
+  {
+    const internal::NestedWrite nested;
+    write(scratch, generator);
+  }
+  if (!tensor.defined()) return;
+  calls_by_storage_[tensor.storage().get()].push_back({tensor, std::move(write), std::move(before)});
+  ++calls_;
+}
+
+void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
+  if (!is_whole(tensor)) {
+    throw ValueError("InitRecording::materialize: the tensor must be a whole contiguous tensor, not a view");
+  }
+  if (out.dtype() != tensor.dtype() || out.sizes() != tensor.sizes() || !out.is_contiguous()) {
+    throw ValueError(fmt::format(
+        "InitRecording::materialize: out must be a contiguous {} tensor of shape [{}], got {} of shape [{}]",
+        dtype_name(tensor.dtype()), fmt::join(tensor.sizes(), ", "), dtype_name(out.dtype()),
+        fmt::join(out.sizes(), ", ")));
+  }
+  const auto found = calls_by_storage_.find(tensor.storage().get());
+  if (found == calls_by_storage_.end() || !is_whole(found->second.front().target)) {
+    // Values written outside init functions, or parts that no recorded call overwrites.
+    if (tensor.numel() > 0) std::memcpy(out.raw_data(), tensor.raw_data(), tensor.storage()->nbytes());
+  }
+  if (found == calls_by_storage_.end()) return;
+  const ScopedWarningCapture already_warned;
+  const internal::NestedWrite nested;
+  for (const Call& call : found->second) {
+    const Tensor target(out.storage(), out.dtype(), call.target.sizes(), call.target.strides(),
+                        out.storage_offset() + call.target.storage_offset());
+    const std::unique_ptr<Generator> generator =
+        call.generator != nullptr ? call.generator->clone() : nullptr;
+    call.write(target, generator.get());
+  }
+}
+
+}  // namespace nninit::init
