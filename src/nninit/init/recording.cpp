@@ -1,6 +1,8 @@
 #include "nninit/init/recording.h"
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -75,6 +77,28 @@ void InitRecording::record(const Tensor& tensor, Generator* generator, Write wri
   ++calls_;
 }
 
+void InitRecording::record_copy(const Tensor& source, const Tensor& copy) {
+  if (!is_whole(source)) {
+    refuse("a copied module holds a view of part of a tensor");
+    return;
+  }
+  const auto found = calls_by_storage_.find(source.storage().get());
+  const std::size_t count = found == calls_by_storage_.end() ? 0 : found->second.size();
+  calls_by_storage_[copy.storage().get()].push_back(
+      {copy, [this, source, count](const Tensor& target, Generator*) { replay(source, target, count); },
+       nullptr});
+  ++calls_;
+}
+
+void copy_storage(const Tensor& source, const Tensor& copy) {
+  if (InitRecording* recording = internal::recording_for_next_write()) {
+    recording->record_copy(source, copy);
+    return;
+  }
+  const std::size_t nbytes = source.storage()->nbytes();
+  if (nbytes != 0) std::memcpy(copy.storage()->data(), source.storage()->data(), nbytes);
+}
+
 void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
   if (!is_whole(tensor)) {
     throw ValueError("InitRecording::materialize: the tensor must be a whole contiguous tensor, not a view");
@@ -85,15 +109,20 @@ void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
         dtype_name(tensor.dtype()), fmt::join(tensor.sizes(), ", "), dtype_name(out.dtype()),
         fmt::join(out.sizes(), ", ")));
   }
+  replay(tensor, out, std::numeric_limits<std::size_t>::max());
+}
+
+void InitRecording::replay(const Tensor& tensor, const Tensor& out, std::size_t count) const {
   const auto found = calls_by_storage_.find(tensor.storage().get());
-  if (found == calls_by_storage_.end() || !is_whole(found->second.front().target)) {
+  if (found == calls_by_storage_.end() || count == 0 || !is_whole(found->second.front().target)) {
     // Values written outside init functions, or parts that no recorded call overwrites.
     if (tensor.numel() > 0) std::memcpy(out.raw_data(), tensor.raw_data(), tensor.storage()->nbytes());
   }
-  if (found == calls_by_storage_.end()) return;
+  if (found == calls_by_storage_.end() || count == 0) return;
   const ScopedWarningCapture already_warned;
   const internal::NestedWrite nested;
-  for (const Call& call : found->second) {
+  for (std::size_t i = 0; i < std::min(count, found->second.size()); ++i) {
+    const Call& call = found->second[i];
     const Tensor target(out.storage(), out.dtype(), call.target.sizes(), call.target.strides(),
                         out.storage_offset() + call.target.storage_offset());
     const std::unique_ptr<Generator> generator =

@@ -62,12 +62,16 @@ class InitRecording {
   // emitted again. May be called from several threads at once for different `out`s.
   void materialize(const Tensor& tensor, const Tensor& out) const;
 
-  // Used by the init functions (internal/recorded_write.h).
+  // Used by copy_storage and the init functions (internal/recorded_write.h).
+  void record_copy(const Tensor& source, const Tensor& copy);
   using Write = std::function<void(const Tensor& target, Generator* generator)>;
   void record(const Tensor& tensor, Generator* generator, Write write);
   void refuse(std::string reason);
 
  private:
+  // materialize with only the first `count` calls on tensor's storage.
+  void replay(const Tensor& tensor, const Tensor& out, std::size_t count) const;
+
   struct Call {
     Tensor target;  // the tensor (or view) the call wrote into: its storage and layout
     Write write;
@@ -80,5 +84,10 @@ class InitRecording {
   std::size_t calls_ = 0;
   bool active_ = true;
 };
+
+// Copies the bytes of source's whole storage into copy's storage, which has the same size (a module's
+// deepcopy). With a recording active, the copy is recorded instead: copy's values are source's as they
+// are at this point, made when copy is materialised.
+void copy_storage(const Tensor& source, const Tensor& copy);
 
 }  // namespace nninit::init
