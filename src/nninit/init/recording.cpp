@@ -52,6 +52,7 @@ InitRecording::~InitRecording() {
 void InitRecording::finish() {
   if (active_ && active_recording == this) active_recording = nullptr;
   active_ = false;
+  scratch_.reset();  // as large as the largest tensor: not needed for replays
 }
 
 void InitRecording::refuse(std::string reason) {
@@ -114,15 +115,25 @@ void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
 
 void InitRecording::replay(const Tensor& tensor, const Tensor& out, std::size_t count) const {
   const auto found = calls_by_storage_.find(tensor.storage().get());
-  if (found == calls_by_storage_.end() || count == 0 || !is_whole(found->second.front().target)) {
+  const std::vector<Call> none;
+  const std::vector<Call>& calls = found != calls_by_storage_.end() ? found->second : none;
+  const std::size_t end = std::min(count, calls.size());
+  // Every init function writes every element of its target, so a call whose target is the whole storage
+  // overwrites all that came before it: the replay starts at the last such call. (A model's construction
+  // draws each weight, then its _init_weights draws it again: only the second is made.)
+  std::size_t begin = end;
+  while (begin > 0 && !is_whole(calls[begin - 1].target)) --begin;
+  if (begin == 0) {
     // Values written outside init functions, or parts that no recorded call overwrites.
     if (tensor.numel() > 0) std::memcpy(out.raw_data(), tensor.raw_data(), tensor.storage()->nbytes());
+  } else {
+    --begin;
   }
-  if (found == calls_by_storage_.end() || count == 0) return;
+  if (begin == end) return;
   const ScopedWarningCapture already_warned;
   const internal::NestedWrite nested;
-  for (std::size_t i = 0; i < std::min(count, found->second.size()); ++i) {
-    const Call& call = found->second[i];
+  for (std::size_t i = begin; i < end; ++i) {
+    const Call& call = calls[i];
     const Tensor target(out.storage(), out.dtype(), call.target.sizes(), call.target.strides(),
                         out.storage_offset() + call.target.storage_offset());
     const std::unique_ptr<Generator> generator =
