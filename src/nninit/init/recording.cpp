@@ -70,6 +70,16 @@ void InitRecording::record(const Tensor& tensor, Generator* generator, Write wri
                                       tensor.sizes(), tensor.strides(), tensor.storage_offset())
                              : tensor;
   {
+    // Only the generator's state after the call matters here: it may skip computing values.
+    struct ValuesUnneeded {
+      Generator* generator;
+      explicit ValuesUnneeded(Generator* g) : generator(g) {
+        if (generator != nullptr) generator->set_values_unneeded(true);
+      }
+      ~ValuesUnneeded() {
+        if (generator != nullptr) generator->set_values_unneeded(false);
+      }
+    } const unneeded(generator);
     const internal::NestedWrite nested;
     write(scratch, generator);
   }
