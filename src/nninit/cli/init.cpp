@@ -29,37 +29,54 @@
 namespace nninit::cli {
 namespace {
 
-// Writes the recorded model's state: every tensor is declared first, then made in the output file's mapping
-// (through a float32 scratch buffer, reused, when it is converted to another dtype), summarised, and released
-// from memory before the next. Returns the tensors' summaries.
-std::vector<TensorSummary> write_recorded(const std::string& path, const std::vector<NamedTensor>& state,
-                                          const init::InitRecording& recording, std::optional<DType> dtype,
-                                          const io::Metadata& metadata) {
+// A reusable buffer for tensors of any dtype and shape, grown as needed.
+class Scratch {
+ public:
+  Tensor tensor(const Shape& sizes, DType dtype) {
+    const std::size_t nbytes = storage_nbytes(sizes, dtype);
+    if (storage_ == nullptr || storage_->nbytes() < nbytes) storage_ = Storage::allocate(nbytes);
+    return Tensor(Storage::wrap(storage_->data(), nbytes, storage_), dtype, sizes, contiguous_strides(sizes),
+                  0);
+  }
+
+ private:
+  std::shared_ptr<Storage> storage_;
+};
+
+// Makes the recorded model's tensors one at a time: into the output file's mapping when there is one (every
+// tensor declared first; each released from memory once made), otherwise into a reused buffer, only to be
+// summarised. A tensor converted to another dtype is made in its own dtype first (a second reused buffer),
+// as Module.to converts a built model. Returns the summaries.
+std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
+                                         const init::InitRecording& recording, std::optional<DType> dtype,
+                                         const std::string& path, const io::Metadata& metadata) {
   // Module.to converts floating-point tensors only.
   auto stored_dtype = [&](const Tensor& t) {
     return dtype && is_floating_point(t.dtype()) ? *dtype : t.dtype();
   };
-  std::vector<io::TensorSpec> specs;
-  for (const NamedTensor& t : state) specs.push_back({t.name, stored_dtype(t.tensor), t.tensor.sizes()});
-  io::SafetensorsWriter writer(path, specs, metadata);
-  std::shared_ptr<Storage> scratch;
+  std::optional<io::SafetensorsWriter> writer;
+  if (!path.empty()) {
+    std::vector<io::TensorSpec> specs;
+    for (const NamedTensor& t : state) specs.push_back({t.name, stored_dtype(t.tensor), t.tensor.sizes()});
+    writer.emplace(path, specs, metadata);
+  }
+  Scratch made;
+  Scratch converted;
   std::vector<TensorSummary> summaries;
   for (const NamedTensor& t : state) {
-    const Tensor out = writer.view(t.name);
-    if (out.dtype() == t.tensor.dtype()) {
+    const DType stored = stored_dtype(t.tensor);
+    const Tensor out = writer ? writer->view(t.name) : converted.tensor(t.tensor.sizes(), stored);
+    if (stored == t.tensor.dtype()) {
       recording.materialize(t.tensor, out);
     } else {
-      const std::size_t nbytes = t.tensor.storage()->nbytes();
-      if (scratch == nullptr || scratch->nbytes() < nbytes) scratch = Storage::allocate(nbytes);
-      const Tensor values(Storage::wrap(scratch->data(), nbytes, scratch), t.tensor.dtype(), t.tensor.sizes(),
-                          t.tensor.strides(), 0);
+      const Tensor values = made.tensor(t.tensor.sizes(), t.tensor.dtype());
       recording.materialize(t.tensor, values);
       out.copy_(values);
     }
     summaries.push_back(summarize(t.name, out));
-    writer.release(t.name);
+    if (writer) writer->release(t.name);
   }
-  writer.commit();
+  if (writer) writer->commit();
   return summaries;
 }
 
@@ -99,12 +116,13 @@ int run_init(const InitOptions& given) {
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
   auto prepare = [&] { return from_config ? prepare_config_model(options) : prepare_model(options); };
-  // With -o the model is built under a recording (init/recording.h), which keeps no values: each tensor is
-  // made afterwards, one at a time, straight into the output file, so memory stays bounded by the largest
-  // tensor whatever the model's size. LSUV needs the values on the way (forward passes); a recording that
-  // met something it cannot replay is built again the ordinary way.
+  // The model is built under a recording (init/recording.h), which keeps no values: each tensor is made
+  // afterwards, one at a time, straight into the output file (or a buffer, to be summarised), so memory
+  // stays bounded by the largest tensor whatever the model's size, and draws that a later call overwrites
+  // (construction's, before _init_weights or a rule) cost a discard. LSUV needs the values on the way
+  // (forward passes); a recording that met something it cannot replay is built again the ordinary way.
   std::optional<init::InitRecording> recording;
-  if (!options.output.empty() && !options.print_rules && options.preset != "lsuv") recording.emplace();
+  if (!options.print_rules && options.preset != "lsuv") recording.emplace();
   PreparedModel prepared = prepare();
   if (recording) {
     recording->finish();
@@ -122,25 +140,26 @@ int run_init(const InitOptions& given) {
       from_config ? without_tied_copies(prepared.model->state_dict()) : prepared.model->state_dict();
 
   std::vector<TensorSummary> summaries;
+  io::Metadata metadata;
   if (!options.output.empty()) {
-    io::Metadata metadata{{"format", "pt"},
-                          {"nninit.model", prepared.expression},
-                          {"nninit.seed", options.generator.seed},
-                          {"nninit.torch_version", prepared.variant.version.str()},
-                          {"nninit.capability", torch_capability_name(prepared.variant.capability)}};
+    metadata = {{"format", "pt"},
+                {"nninit.model", prepared.expression},
+                {"nninit.seed", options.generator.seed},
+                {"nninit.torch_version", prepared.variant.version.str()},
+                {"nninit.capability", torch_capability_name(prepared.variant.capability)}};
     for (std::size_t i = 0; i < options.rules.size(); ++i)
       metadata[fmt::format("nninit.rule.{}", i)] = options.rules[i];
     if (!options.preset.empty()) metadata["nninit.preset"] = options.preset;
-    try {
-      if (recording) {
-        summaries = write_recorded(options.output, state, *recording,
-                                   convert ? std::optional(dtype) : std::nullopt, metadata);
-      } else {
-        io::write_safetensors(options.output, state, metadata);
-      }
-    } catch (const IoError& e) {
-      throw Failure(e.what());
+  }
+  try {
+    if (recording) {
+      summaries = make_recorded(state, *recording, convert ? std::optional(dtype) : std::nullopt,
+                                options.output, metadata);
+    } else if (!options.output.empty()) {
+      io::write_safetensors(options.output, state, metadata);
     }
+  } catch (const IoError& e) {
+    throw Failure(e.what());
   }
   if (summaries.empty()) {
     for (const NamedTensor& t : state) summaries.push_back(summarize(t.name, t.tensor));
