@@ -56,6 +56,7 @@ struct LintTextOptions {
 };
 
 struct DiagnoseOptions : ModelOptions {
+  std::string weights;     // a safetensors state_dict loaded into the model (cli/weights.h), or empty
   std::string input_file;  // a safetensors file: its tensors, in file order, are the model's inputs
   bool train = true;       // --eval: eval mode; train mode otherwise, as a PyTorch module starts training
   std::string report;      // an HTML file to write
@@ -68,6 +69,7 @@ struct DiagnoseOptions : ModelOptions {
 };
 
 struct CheckOptions : ModelOptions {
+  std::string weights;  // a safetensors state_dict loaded into the model (cli/weights.h), or empty
   bool json = false;
   LintTextOptions lint_text;
 };

@@ -1,6 +1,7 @@
 // nninit diagnose MODEL: what an initialisation does to the network, measured (diag/diagnose.h) and judged
 // against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep
-// (diag/depth_sweep.h) and the HTML report (report/report.h).
+// (diag/depth_sweep.h) and the HTML report (report/report.h). With --weights FILE the parameters are the
+// file's (cli/weights.h), and the probe trains them as one more candidate.
 #include <cmath>
 #include <cstdio>
 
@@ -11,6 +12,7 @@
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
+#include "nninit/cli/weights.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/depth_sweep.h"
@@ -19,6 +21,7 @@
 #include "nninit/diag/probe.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/io/safetensors.h"
+#include "nninit/nn/load_state_dict.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/diagnosis_run.h"
 
@@ -49,9 +52,16 @@ std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& 
 
 // The probe's candidates: the standard five (probe.h), and the user's own initialisation when one was given.
 std::vector<diag::Candidate> probe_candidates(nn::Module& prototype, const DiagnoseOptions& options,
-                                              const PreparedModel& prepared,
-                                              const std::vector<Shape>& shapes) {
+                                              const PreparedModel& prepared, const std::vector<Shape>& shapes,
+                                              const std::vector<NamedTensor>& weights) {
   std::vector<diag::Candidate> candidates = diag::standard_candidates(prototype);
+  if (!options.weights.empty()) {
+    diag::Candidate loaded{.label = "--weights",
+                           .description = fmt::format("the state_dict in {}", options.weights)};
+    loaded.initialize = [weights](nn::Module& model, Generator&) { nn::load_state_dict(model, weights); };
+    candidates.push_back(std::move(loaded));
+    return candidates;
+  }
   if (prepared.rules.empty() && !prepared.lsuv) return candidates;
   diag::Candidate mine;
   mine.label = options.preset.empty() ? "--init rules" : fmt::format("--preset {}", options.preset);
@@ -87,12 +97,14 @@ std::string describe_inputs(const DiagnoseOptions& options, const std::vector<Te
 // The training probe on a fresh build of the model (as PyTorch builds it): every candidate initialises its
 // own copy of that prototype.
 diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel& prepared,
-                            const std::vector<Tensor>& inputs, std::uint64_t seed) {
+                            const std::vector<Tensor>& inputs, const std::vector<NamedTensor>& weights,
+                            std::uint64_t seed) {
   TorchGenerator build_generator(seed, prepared.variant);
   const nn::ModulePtr prototype = expr::build_model(prepared.expression, build_generator);
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) shapes.push_back(t.sizes());
-  const std::vector<diag::Candidate> candidates = probe_candidates(*prototype, options, prepared, shapes);
+  const std::vector<diag::Candidate> candidates =
+      probe_candidates(*prototype, options, prepared, shapes, weights);
   return diag::run_probe(
       *prototype, shapes.front(), candidates,
       {.steps = options.steps,
@@ -105,9 +117,12 @@ diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel&
 
 int run_diagnose(const DiagnoseOptions& options) {
   check_diagnose_options(options);
-  check_output("--report", options.report, {options.model, options.input_file});
+  check_output("--report", options.report, {options.model, options.input_file, options.weights});
   const report::FindingsView view = findings_view(options.lint_text);
   PreparedModel prepared = prepare_model(options);
+  const std::vector<NamedTensor> weights =
+      options.weights.empty() ? std::vector<NamedTensor>() : read_weights(options.weights);
+  if (!options.weights.empty()) load_weights(*prepared.model, weights, options.weights, options);
   const std::vector<Tensor> inputs = model_inputs(options, prepared);
   const std::uint64_t seed = parse_seed(options.generator.seed);
 
@@ -124,7 +139,8 @@ int run_diagnose(const DiagnoseOptions& options) {
   run.diagnosis = diag::diagnose(*prepared.model, inputs, {.gradient_seed = seed, .train = options.train});
   run.inputs = describe_inputs(options, inputs, run.diagnosis.input_std);
   run.findings = lint_prepared(prepared);
-  if (options.probe) run.probe = run_probe(options, prepared, inputs, seed);
+  run.weights = options.weights;
+  if (options.probe) run.probe = run_probe(options, prepared, inputs, weights, seed);
   if (options.depth_sweep) {
     for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
       run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));

@@ -111,6 +111,11 @@ std::string misspelling(CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+// diagnose's and check's --weights.
+constexpr const char* weights_help =
+    "A safetensors state_dict (e.g. a training run's) loaded into MODEL by name, with "
+    "load_state_dict(strict=True)'s rules: judged in place of an initialisation";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,6 +168,7 @@ int main(int argc, char** argv) {
   add_model_options(*diagnose_command, diagnose,
                     "Input shape, e.g. 64,784 (several inputs: 8,10,32;8,12,32); default: the built-in "
                     "model's");
+  diagnose_command->add_option("--weights", diagnose.weights, weights_help);
   diagnose_command->add_option("--input-file", diagnose.input_file,
                                "A safetensors file whose tensors, in file order, are the model's inputs");
   diagnose_command->add_flag("--train,!--eval", diagnose.train,
@@ -183,6 +189,7 @@ int main(int argc, char** argv) {
   CLI::App* check_command = app.add_subcommand(
       "check", "Lint the initialisation against the architecture (exit status 1 on errors)");
   add_model_options(*check_command, check, "The batch shape --preset lsuv runs on");
+  check_command->add_option("--weights", check.weights, weights_help);
   check_command->add_flag("--json", check.json, "Print one JSON document");
   add_lint_text_options(*check_command, check.lint_text);
 

@@ -21,6 +21,7 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRu
   };
   for (const std::string& r : run.rules) lines.emplace_back("--init", r);
   if (!run.preset.empty()) lines.emplace_back("--preset", run.preset);
+  if (!run.weights.empty()) lines.emplace_back("--weights", run.weights);
   for (const std::string& line : diag::signal_verdict(d)) lines.emplace_back("signal", line);
   if (!d.symmetries_checked) {
     lines.emplace_back("symmetry", "not checked (it reads nninit's own module tree)");
@@ -78,6 +79,7 @@ Json diagnosis_json(const DiagnosisRun& run) {
   out["schema_version"] = json_schema_version;
   out["model"] = run.model;
   out["seed"] = run.seed;
+  out["weights"] = run.weights.empty() ? Json(nullptr) : Json(run.weights);
   out["torch_version"] = run.variant.version.str();
   out["capability"] = torch_capability_name(run.variant.capability);
   out["diagnosis"] = to_json(run.diagnosis);
