@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "nninit/core/error.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/engine/loss.h"
 #include "nninit/engine/trace.h"
 #include "nninit/expr/model_expression.h"
@@ -270,6 +271,42 @@ TEST(ProbeData, DigitsWhenTheShapeFitsTeacherOtherwise) {
   data = make_probe_data(*mlp, {64, 784}, {.kind = ProbeDataKind::teacher});
   EXPECT_EQ(data.task, ProbeTask::regression);
   EXPECT_EQ(data.train_targets.sizes(), (Shape{1024, 10}));
+}
+
+// Images that digits do not fit, scored over classes: the pattern task (probe_data.h), balanced classes.
+TEST(ProbeData, OtherImagesGetThePatternTask) {
+  const nn::ModulePtr cnn =
+      build("Sequential(Conv2d(3, 4, 3, padding=1), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(4, 3))");
+  ProbeData data = make_probe_data(*cnn, {8, 3, 8, 8});
+  EXPECT_EQ(data.task, ProbeTask::classification);
+  EXPECT_EQ(data.classes, 3);
+  EXPECT_TRUE(data.description.starts_with("image patterns: 3 classes")) << data.description;
+  EXPECT_EQ(data.train_inputs.sizes(), (Shape{1024, 3, 8, 8}));
+  EXPECT_EQ(data.held_out_inputs.sizes(), (Shape{256, 3, 8, 8}));
+  EXPECT_EQ(data.train_targets.dtype(), DType::int64);
+  std::vector<int> per_class(3, 0);
+  for (double label : data.train_targets.to_doubles()) ++per_class[static_cast<std::size_t>(label)];
+  for (int count : per_class) EXPECT_NEAR(count, 1024 / 3, 1);
+  const TensorStatistics s = statistics(data.train_inputs);
+  EXPECT_NEAR(s.mean, 0.0, 0.02);
+  EXPECT_NEAR(s.std, 1.0, 0.02);
+  // Asked for the teacher, it gets the teacher.
+  data = make_probe_data(*cnn, {8, 3, 8, 8}, {.kind = ProbeDataKind::teacher});
+  EXPECT_EQ(data.task, ProbeTask::regression);
+}
+
+// On the pattern task the initialisations differ, where the random teacher left every one of them at the
+// chance loss: the matched CNN learns, the too-small one stalls.
+TEST(ProbePatterns, MatchedLearnsWhereTooSmallStalls) {
+  const nn::ModulePtr model = build(
+      "Sequential(Conv2d(3, 8, 3, padding=1), ReLU(), Conv2d(8, 8, 3, padding=1), ReLU(), "
+      "AdaptiveAvgPool2d(1), Flatten(), Linear(8, 3))");
+  const ProbeResult r =
+      run_probe(*model, {64, 3, 8, 8}, pick(*model, {"too small", "matched"}), {.steps = 100});
+  SCOPED_TRACE(verdicts(r));
+  EXPECT_GT(result_of(r, "matched").held_out_accuracy, 0.6);
+  EXPECT_LT(result_of(r, "too small").held_out_accuracy, 0.45);
+  EXPECT_NE(verdicts(r).find("too small: stalled at the chance loss"), std::string::npos);
 }
 
 TEST(ProbeData, SequencesPutTheBatchWhereTheModelReadsIt) {
