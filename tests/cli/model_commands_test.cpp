@@ -324,6 +324,46 @@ TEST_F(Cli, CheckAcceptsWhatLsuvScaled) {
   }
 }
 
+// The probe says what it will cost before the bulk of it runs, and a budget cuts every candidate's steps
+// alike and says so. The budget here is far below one step, so the cut (to 1 step) does not depend on
+// the machine's speed.
+TEST_F(Cli, ProbeSaysItsCostAndHonoursABudget) {
+  Result r = run("diagnose mlp --probe --steps 40 --probe-budget 0.000001");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output,
+                       "training probe: 5 candidates x 1 steps (23 batches per epoch); the first step took "))
+      << r.output;
+  EXPECT_TRUE(contains(r.output, "(steps cut from 40 to fit --probe-budget)")) << r.output;
+  EXPECT_TRUE(
+      contains(r.output, "stopped early: the time budget of 1e-06 s allowed 1 of the 40 steps per candidate"))
+      << r.output;
+  EXPECT_EQ(r.output.find('\r'), std::string::npos) << "progress is for terminals only";
+  r = run("diagnose mlp --probe --steps 40 --probe-budget 0.000001 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  // stderr (merged into the output here) holds the plan line first; the document follows it.
+  const std::size_t document = r.output.find("{\n");
+  ASSERT_NE(document, std::string::npos) << r.output;
+  const nlohmann::json probe = nlohmann::json::parse(r.output.substr(document))["probe"];
+  EXPECT_EQ(probe["steps"], 40);
+  EXPECT_EQ(probe["steps_per_candidate"], 1);
+  EXPECT_EQ(probe["cut_by_budget"], true);
+  EXPECT_EQ(probe["budget_seconds"], 1e-6);
+  EXPECT_TRUE(probe["first_step_seconds"].is_number()) << probe;
+  for (const auto& c : probe["candidates"]) EXPECT_EQ(c["steps_run"], 1) << c["label"];
+  // Without a budget: no cut, the plan still said.
+  r = run("diagnose mlp --probe --steps 3");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "training probe: 5 candidates x 3 steps")) << r.output;
+  EXPECT_FALSE(contains(r.output, "stopped early")) << r.output;
+  // Bad budgets are usage errors.
+  r = run("diagnose mlp --probe --probe-budget -5");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--probe-budget must be a positive number of seconds, got -5")) << r.output;
+  r = run("diagnose mlp --probe-budget 60");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--probe-budget needs --probe")) << r.output;
+}
+
 // --weights: a state_dict written by `init -o` is what check and diagnose then judge, loaded by name.
 TEST_F(Cli, CheckAndDiagnoseJudgeTheWeightsOfAFile) {
   const std::string kaiming = path("kaiming.safetensors");

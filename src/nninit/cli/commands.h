@@ -63,6 +63,7 @@ struct DiagnoseOptions : ModelOptions {
   bool probe = false;
   std::string optimizer = "sgd";
   int steps = 300;
+  double probe_budget = 0.0;  // seconds for the whole probe (0: none): the steps per candidate are cut to fit
   bool depth_sweep = false;
   bool json = false;
   LintTextOptions lint_text;

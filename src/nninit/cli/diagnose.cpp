@@ -2,6 +2,9 @@
 // against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep
 // (diag/depth_sweep.h) and the HTML report (report/report.h). With --weights FILE the parameters are the
 // file's (cli/weights.h), and the probe trains them as one more candidate.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -79,6 +82,11 @@ std::vector<diag::Candidate> probe_candidates(nn::Module& prototype, const Diagn
 // Step 1: the options only diagnose has, checked before any work.
 void check_diagnose_options(const DiagnoseOptions& options) {
   if (options.steps < 1) throw UsageError(fmt::format("--steps must be at least 1, got {}", options.steps));
+  if (!(options.probe_budget > 0.0 && std::isfinite(options.probe_budget)) && options.probe_budget != 0.0) {
+    throw UsageError(
+        fmt::format("--probe-budget must be a positive number of seconds, got {}", options.probe_budget));
+  }
+  if (options.probe_budget > 0.0 && !options.probe) throw UsageError("--probe-budget needs --probe");
   if (options.optimizer != "sgd" && options.optimizer != "adam") {
     throw UsageError(
         fmt::format("--optimizer: unknown optimizer '{}'; expected sgd or adam", options.optimizer));
@@ -94,6 +102,35 @@ std::string describe_inputs(const DiagnoseOptions& options, const std::vector<Te
   return fmt::format("{}, drawn as torch.randn after construction (std {:.4g})", shapes, input_std);
 }
 
+// "6.5 min" or "40 s".
+std::string duration(double seconds) {
+  return seconds >= 120.0 ? fmt::format("{:.1f} min", seconds / 60.0) : fmt::format("{:.2g} s", seconds);
+}
+
+// What the probe will cost, on stderr once its first step was timed, and (on a terminal) where it stands,
+// on one line rewritten after every step.
+void show_progress(const diag::ProbeProgress& p, bool terminal) {
+  if (p.plan) {
+    std::string plan = fmt::format(
+        "training probe: {} candidates x {} steps ({} batches per epoch); the first step took {}, so about "
+        "{} in all",
+        p.candidates, p.steps, p.batches_per_epoch, duration(p.first_step_seconds),
+        duration(p.estimated_seconds));
+    if (p.cut_by_budget) plan += fmt::format(" (steps cut from {} to fit --probe-budget)", p.steps_asked);
+    std::fputs(((terminal ? "\r" : "") + plan + "\n").c_str(), stderr);
+  }
+  if (!terminal) return;
+  // What is left at the rate seen so far (the first step, which warms up, weighs less as steps go by).
+  const auto total = static_cast<std::int64_t>(p.candidates) * p.steps;
+  const std::int64_t done = static_cast<std::int64_t>(p.candidate) * p.steps + p.step;
+  const std::string line = fmt::format(
+      "probe: candidate {}/{} ({}), step {}/{}, {} elapsed, about {} left", p.candidate + 1, p.candidates,
+      p.label, p.step, p.steps, duration(p.elapsed_seconds),
+      duration(p.elapsed_seconds / static_cast<double>(done) * static_cast<double>(total - done)));
+  std::fputs(fmt::format("\r{:<100}", line).c_str(), stderr);
+  std::fflush(stderr);
+}
+
 // The training probe on a fresh build of the model (as PyTorch builds it): every candidate initialises its
 // own copy of that prototype.
 diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel& prepared,
@@ -105,12 +142,17 @@ diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel&
   for (const Tensor& t : inputs) shapes.push_back(t.sizes());
   const std::vector<diag::Candidate> candidates =
       probe_candidates(*prototype, options, prepared, shapes, weights);
-  return diag::run_probe(
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  diag::ProbeResult result = diag::run_probe(
       *prototype, shapes.front(), candidates,
       {.steps = options.steps,
        .optimizer = options.optimizer == "adam" ? diag::Optimizer::adam : diag::Optimizer::sgd,
-       .seed = seed},
+       .seed = seed,
+       .budget_seconds = options.probe_budget,
+       .progress = [terminal](const diag::ProbeProgress& p) { show_progress(p, terminal); }},
       {.seed = seed});
+  if (terminal) std::fputs(fmt::format("\r{:<100}\r", "").c_str(), stderr);
+  return result;
 }
 
 }  // namespace

@@ -180,6 +180,10 @@ int main(int argc, char** argv) {
                              "Train copies of the model under several initialisations and compare losses");
   diagnose_command->add_option("--optimizer", diagnose.optimizer, "The probe's optimizer: sgd or adam");
   diagnose_command->add_option("--steps", diagnose.steps, "The probe's training steps (default 300)");
+  diagnose_command->add_option(
+      "--probe-budget", diagnose.probe_budget,
+      "Seconds the probe may take: once its first step is timed, every candidate runs "
+      "as many steps as fit (the output says when it cut them)");
   diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
                              "Also run a 50-layer tanh and ReLU network under seven initialisations");
   diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");

@@ -1,11 +1,14 @@
 #include "nninit/diag/probe.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -600,6 +603,63 @@ TEST(ProbeOptimizer, AdamFirstStepMovesEveryWeightByTheLearningRate) {
     EXPECT_NEAR(std::fabs(w), 1e-3, 1e-6);
   }
   EXPECT_NEAR(r.candidates[0].max_abs_weight_final, 1e-3, 1e-6);
+}
+
+// ---- cost and budget ----
+
+// A clock that moves one second per reading: the first step, read before and after, takes one second, and
+// everything the probe decides from time is deterministic.
+std::function<double()> counting_clock() {
+  auto now = std::make_shared<double>(0.0);
+  return [now] { return *now += 1.0; };
+}
+
+TEST(ProbeBudget, EveryCandidateRunsTheStepsThatFitTheBudget) {
+  const nn::ModulePtr model = build("Sequential(Linear(64, 16), Tanh(), Linear(16, 5))");
+  std::vector<ProbeProgress> seen;
+  const ProbeResult r =
+      run_probe(*model, {8, 64}, pick(*model, {"PyTorch default", "matched"}),
+                {.budget_seconds = 40.0, .clock = counting_clock(), .progress = [&](const ProbeProgress& p) {
+                   seen.push_back(p);
+                 }});
+  EXPECT_EQ(r.first_step_seconds, 1.0);
+  ASSERT_TRUE(r.cut_by_budget);
+  ASSERT_LT(r.steps_per_candidate, 300);
+  // The steps fit the budget by the estimate, and one more would not.
+  const auto estimate = [&](int steps) { return 2.0 * (steps * r.first_step_seconds + r.overhead_seconds); };
+  EXPECT_LE(estimate(r.steps_per_candidate), 40.0);
+  EXPECT_GT(estimate(r.steps_per_candidate + 1), 40.0);
+  EXPECT_EQ(r.estimated_seconds, estimate(r.steps_per_candidate));
+  for (const CandidateResult& c : r.candidates) {
+    EXPECT_EQ(c.steps_run, r.steps_per_candidate) << c.label;
+    EXPECT_EQ(c.steps.back(), r.steps_per_candidate - 1)
+        << c.label << ": the curve ends at the last step run";
+  }
+  // The plan is told once, after the first step; then every step of every candidate.
+  ASSERT_EQ(seen.size(), 2u * static_cast<std::size_t>(r.steps_per_candidate));
+  EXPECT_TRUE(seen.front().plan);
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const ProbeProgress& p) { return p.plan; }), 1);
+  EXPECT_TRUE(seen.front().cut_by_budget);
+  EXPECT_EQ(seen.front().steps_asked, 300);
+  EXPECT_EQ(seen.front().steps, r.steps_per_candidate);
+  EXPECT_EQ(seen.back().candidate, 1u);
+  EXPECT_EQ(seen.back().step, r.steps_per_candidate);
+  EXPECT_EQ(seen.back().label, "matched");
+  // A budget too small for one step still runs one.
+  const ProbeResult tiny = run_probe(*model, {8, 64}, pick(*model, {"matched"}),
+                                     {.steps = 20, .budget_seconds = 0.5, .clock = counting_clock()});
+  EXPECT_EQ(tiny.steps_per_candidate, 1);
+  EXPECT_EQ(tiny.candidates.front().steps_run, 1);
+}
+
+TEST(ProbeBudget, ABudgetThatFitsCutsNothing) {
+  const nn::ModulePtr model = build("Sequential(Linear(64, 16), Tanh(), Linear(16, 5))");
+  const ProbeResult r = run_probe(*model, {8, 64}, pick(*model, {"matched"}),
+                                  {.steps = 20, .budget_seconds = 1e6, .clock = counting_clock()});
+  EXPECT_FALSE(r.cut_by_budget);
+  EXPECT_EQ(r.steps_per_candidate, 20);
+  EXPECT_EQ(r.candidates.front().steps_run, 20);
+  EXPECT_THROW(run_probe(*model, {8, 64}, pick(*model, {"matched"}), {.budget_seconds = -1.0}), ValueError);
 }
 
 TEST(ProbeOptions, RejectsNonsense) {

@@ -128,6 +128,11 @@ Json to_json(const diag::ProbeResult& r) {
           {"optimizer", r.options.optimizer == diag::Optimizer::sgd ? "sgd" : "adam"},
           {"learning_rate", r.options.learning_rate},
           {"steps", r.options.steps},
+          {"steps_per_candidate", r.steps_per_candidate},
+          {"budget_seconds", r.options.budget_seconds > 0.0 ? Json(r.options.budget_seconds) : Json(nullptr)},
+          {"cut_by_budget", r.cut_by_budget},
+          {"first_step_seconds", json_number(r.first_step_seconds)},
+          {"estimated_seconds", json_number(r.estimated_seconds)},
           {"chance_loss", json_number(r.chance_loss)},
           {"candidates", candidates}};
 }

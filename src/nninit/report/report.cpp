@@ -10,6 +10,7 @@
 #include "nninit/core/error.h"
 #include "nninit/init/fan.h"
 #include "nninit/io/file.h"
+#include "nninit/report/text.h"
 
 namespace nninit::report {
 namespace {
@@ -179,6 +180,7 @@ std::string probe_section(const diag::ProbeResult& result) {
       escape(result.data), o.steps, o.optimizer == diag::Optimizer::sgd ? "SGD" : "Adam",
       probe_cell(o.learning_rate), o.batch_size, o.seed, probe_cell(result.chance_loss),
       classification ? "ln of the class count" : "predicting 0");
+  if (result.cut_by_budget) out += fmt::format("<p class=\"note\">{}.</p>\n", escape(budget_line(result)));
   out += fmt::format(
       "<table class=\"probe\">\n<tr><th class=\"name\">candidate</th><th>loss start</th><th>loss end</th>"
       "<th>train loss</th><th>held-out loss</th>{}<th>identical units start/end</th>"
