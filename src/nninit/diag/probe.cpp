@@ -381,6 +381,9 @@ ProbeResult run_probe(const nn::Module& prototype, const ProbeData& data,
   result.task = data.task;
   result.options = options;
   result.options.learning_rate = learning_rate(options);
+  // The settings as data: the callbacks may hold references that do not outlive the call.
+  result.options.clock = {};
+  result.options.progress = {};
   if (data.task == ProbeTask::classification) {
     result.chance_loss = std::log(static_cast<double>(data.classes));
   } else {

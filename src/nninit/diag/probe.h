@@ -155,7 +155,7 @@ struct ProbeResult {
   std::string data{};  // ProbeData::description
   ProbeTask task = ProbeTask::classification;
   double chance_loss = 0.0;  // ln(classes) for classification, the targets' variance (~1) for regression
-  ProbeOptions options{};    // with the learning rate resolved; `steps` as asked
+  ProbeOptions options{};    // with the learning rate resolved, `steps` as asked, no clock or progress
   std::vector<CandidateResult> candidates{};
   // The cost, as estimated from the first candidate's first step (which pays for warming up, so the
   // estimate errs long and a budget is kept): each candidate's steps at that time, plus its overhead, the
