@@ -359,6 +359,9 @@ TEST_F(Cli, ProbeSaysItsCostAndHonoursABudget) {
   r = run("diagnose mlp --probe --probe-budget -5");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "--probe-budget must be a positive number of seconds, got -5")) << r.output;
+  r = run("diagnose mlp --probe --probe-budget inf");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--probe-budget must be a positive number of seconds, got inf")) << r.output;
   r = run("diagnose mlp --probe-budget 60");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "--probe-budget needs --probe")) << r.output;
