@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/io/safetensors.h"
 
 namespace {
@@ -321,6 +322,128 @@ TEST_F(Cli, CheckAcceptsWhatLsuvScaled) {
     const nlohmann::json findings = parse_json(r)["findings"];  // named: a range-for keeps no temporary alive
     for (const auto& f : findings) EXPECT_NE(f["check"], "scale") << model << "\n" << r.output;
   }
+}
+
+// The probe says what it will cost before the bulk of it runs, and a budget cuts every candidate's steps
+// alike and says so. The budget here is far below one step, so the cut (to 1 step) does not depend on
+// the machine's speed.
+TEST_F(Cli, ProbeSaysItsCostAndHonoursABudget) {
+  Result r = run("diagnose mlp --probe --steps 40 --probe-budget 0.000001");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output,
+                       "training probe: 5 candidates x 1 steps (23 batches per epoch); the first step took "))
+      << r.output;
+  EXPECT_TRUE(contains(r.output, "(steps cut from 40 to fit --probe-budget)")) << r.output;
+  EXPECT_TRUE(
+      contains(r.output, "stopped early: the time budget of 1e-06 s allowed 1 of the 40 steps per candidate"))
+      << r.output;
+  EXPECT_EQ(r.output.find('\r'), std::string::npos) << "progress is for terminals only";
+  r = run("diagnose mlp --probe --steps 40 --probe-budget 0.000001 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  // stderr (merged into the output here) holds the plan line first; the document follows it.
+  const std::size_t document = r.output.find("{\n");
+  ASSERT_NE(document, std::string::npos) << r.output;
+  const nlohmann::json probe = nlohmann::json::parse(r.output.substr(document))["probe"];
+  EXPECT_EQ(probe["steps"], 40);
+  EXPECT_EQ(probe["steps_per_candidate"], 1);
+  EXPECT_EQ(probe["cut_by_budget"], true);
+  EXPECT_EQ(probe["budget_seconds"], 1e-6);
+  EXPECT_TRUE(probe["first_step_seconds"].is_number()) << probe;
+  for (const auto& c : probe["candidates"]) EXPECT_EQ(c["steps_run"], 1) << c["label"];
+  // Without a budget: no cut, the plan still said.
+  r = run("diagnose mlp --probe --steps 3");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "training probe: 5 candidates x 3 steps")) << r.output;
+  EXPECT_FALSE(contains(r.output, "stopped early")) << r.output;
+  // Bad budgets are usage errors.
+  r = run("diagnose mlp --probe --probe-budget -5");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--probe-budget must be a positive number of seconds, got -5")) << r.output;
+  r = run("diagnose mlp --probe --probe-budget inf");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--probe-budget must be a positive number of seconds, got inf")) << r.output;
+  r = run("diagnose mlp --probe-budget 60");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--probe-budget needs --probe")) << r.output;
+}
+
+// --weights: a state_dict written by `init -o` is what check and diagnose then judge, loaded by name.
+TEST_F(Cli, CheckAndDiagnoseJudgeTheWeightsOfAFile) {
+  const std::string kaiming = path("kaiming.safetensors");
+  ASSERT_EQ(run("init mlp --init \"Linear.weight=kaiming_normal_(nonlinearity='relu')\" --init "
+                "\"Linear.bias=zeros_()\" -o " +
+                kaiming)
+                .status,
+            0);
+  // mlp under PyTorch's default has a scale warning; with the file's Kaiming weights it has none.
+  Result r = run("check mlp --weights " + kaiming + " --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  nlohmann::json j = parse_json(r);
+  EXPECT_EQ(j["weights"], kaiming);
+  EXPECT_EQ(j["warnings"], 0) << r.output;
+  EXPECT_EQ(j["errors"], 0) << r.output;
+  // All-zero weights in the file are what the lint sees: symmetry errors, exit status 1.
+  const std::string zeros = path("zeros.safetensors");
+  ASSERT_EQ(run("init mlp --init \"*=zeros_()\" -o " + zeros).status, 0);
+  r = run("check mlp --weights " + zeros);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "error: [symmetry]")) << r.output;
+  // A float64 file loads into the float32 model, converted as copy_ converts: the stds are the file's.
+  const std::string wide = path("float64.safetensors");
+  ASSERT_EQ(run("init mlp --dtype float64 --seed 3 -o " + wide).status, 0);
+  r = run("diagnose mlp --weights " + wide + " --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  j = parse_json(r);
+  const nninit::io::SafetensorsContents file = nninit::io::read_safetensors(wide);
+  const double file_std = nninit::statistics(file.at("0.weight")).std;
+  EXPECT_NEAR(j["diagnosis"]["parameters"][0]["value"]["std"].get<double>(), file_std, 1e-6 * file_std);
+  EXPECT_EQ(j["weights"], wide);
+  // The probe trains the file's weights as one more candidate.
+  r = run("diagnose mlp --weights " + kaiming + " --probe --steps 5");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "\n--weights ")) << r.output;
+}
+
+// Each mismatch kind exits 2 with PyTorch 1.13's load_state_dict(strict=True) message (tabs printed as four
+// spaces): the texts are str(e) from torch for the same models, the dict in load_file's (sorted) order.
+TEST_F(Cli, WeightsThatDoNotFitExitTwoWithPyTorchsMessage) {
+  const std::string model = "\"Sequential(Linear(4, 3), ReLU(), Linear(3, 2))\"";
+  struct Case {
+    std::string source, message;
+  };
+  const Case cases[] = {
+      {"Sequential(Linear(4, 3))", "    Missing key(s) in state_dict: \"2.weight\", \"2.bias\". \n"},
+      {"Sequential(Linear(4, 3), ReLU(), Linear(3, 2), ReLU(), Linear(2, 2))",
+       "    Unexpected key(s) in state_dict: \"4.bias\", \"4.weight\". \n"},
+      {"Sequential(Linear(4, 5), ReLU(), Linear(5, 2))",
+       "    size mismatch for 0.weight: copying a param with shape torch.Size([5, 4]) from checkpoint, the "
+       "shape "
+       "in current model is torch.Size([3, 4]).\n"
+       "    size mismatch for 0.bias: copying a param with shape torch.Size([5]) from checkpoint, the shape "
+       "in "
+       "current model is torch.Size([3]).\n"
+       "    size mismatch for 2.weight: copying a param with shape torch.Size([2, 5]) from checkpoint, the "
+       "shape "
+       "in current model is torch.Size([2, 3]).\n"},
+  };
+  const std::string file = path("other.safetensors");
+  const std::string page = path("page.html");
+  for (const Case& c : cases) {
+    ASSERT_EQ(run("init \"" + c.source + "\" -o " + file).status, 0) << c.source;
+    for (const std::string& command : {"check " + model, "diagnose " + model + " --report " + page}) {
+      const Result r = run(command + " --weights " + file);
+      EXPECT_EQ(r.status, 2) << r.output;
+      EXPECT_EQ(r.output, "nninit: error: --weights " + file +
+                              ": Error(s) in loading state_dict for Sequential:\n" + c.message)
+          << command << " with the weights of " << c.source;
+      EXPECT_FALSE(fs::exists(page)) << "a failed load writes no report";
+    }
+  }
+  // The file sets every parameter: --init and --preset beside it are refused.
+  const Result r = run("check " + model + " --weights " + file + " --preset auto");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--weights " + file + " sets every parameter: it excludes --preset"))
+      << r.output;
 }
 
 }  // namespace

@@ -12,6 +12,10 @@
 4. For every <svg class="chart">, the part of the screenshot inside its plot area must hold at least
    MIN_PIXELS pixels of each colour it claims to draw (data-colors): lines, markers and bars, not the legend
    or the axes, which lie outside the plot area.
+5. What the terminal says is on the page and renders: the per-layer table (and, from nninit, the probe's
+   table and its verdicts) and the lint's findings each have a box in the screenshot with text drawn in it
+   (MIN_INK dark pixels); every finding lies below every chart; diagnose's histograms (successive layers)
+   share one x range (data-x-domain); a cell whose name was shortened shows both ends of its title with "…" between.
 
 Exit status: 0 when every check passes; 1 when one fails; 77 (CTest's skip) when Chromium is absent.
 With --broken the expectation is reversed: the pixel check must fail (0 when it does, 1 when the broken
@@ -31,20 +35,41 @@ WINDOW_HEIGHT = 7000  # tall enough for the diagnose page with every section
 MIN_PIXELS = 40  # a line 2.5 px wide across a few hundred px gives thousands; a legend swatch is outside
 TOLERANCE = 30  # per channel: anti-aliased edges drift from the exact colour, the core of a stroke does not
 SKIP = 77
+MIN_INK = 200  # dark pixels in a table or finding: a few characters of text already give more
 
 
 class Charts(html.parser.HTMLParser):
+    """The charts, the measured sections (tables, findings, verdict lists) and the shortened name cells."""
+
     def __init__(self):
         super().__init__()
         self.charts = []
         self.measured = False
+        self.sections = {}  # "table.layers", "table.probe", "ul.verdicts", "div.finding": [attributes, ...]
+        self.shortened = []  # [title, shown text] of each name cell with a title
+        self.cell = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
         if tag == "body" and attributes.get("data-charts-measured") == "yes":
             self.measured = True
-        if tag == "svg" and "chart" in (attributes.get("class") or "").split():
+        if tag == "svg" and "chart" in classes:
             self.charts.append(attributes)
+        for kind in classes:
+            if (tag, kind) in (("table", "layers"), ("table", "probe"), ("ul", "verdicts"), ("div", "finding")):
+                self.sections.setdefault(f"{tag}.{kind}", []).append(attributes)
+        if tag == "td" and "name" in classes and "title" in attributes:
+            self.cell = [attributes["title"], ""]
+            self.shortened.append(self.cell)
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[1] += data
 
 
 def chromium_binary():
@@ -115,6 +140,54 @@ def check_pixels(screenshot, charts):
     return failures
 
 
+def count_ink(pixels, box):
+    left, top, right, bottom = box
+    return sum(1 for y in range(top, bottom) for x in range(left, right) if max(pixels[x, y]) < 140)
+
+
+def check_sections(screenshot, page, required, shared_histogram_scale):
+    """The terminal's tables and the findings: present, drawn, the findings after the charts."""
+    from PIL import Image  # python3-pil
+
+    image = Image.open(screenshot).convert("RGB")
+    pixels = image.load()
+    failures = []
+    for kind in required:
+        if kind not in page.sections:
+            failures.append(f"no {kind} on the page")
+    for kind, elements in page.sections.items():
+        for index, attributes in enumerate(elements):
+            name = f"{kind} #{index}"
+            if not attributes.get("data-box"):
+                failures.append(f"{name}: no data-box (the page's script did not run)")
+                continue
+            x, y, w, h = (int(v) for v in attributes["data-box"].split(","))
+            if w < 50 or h < 10:
+                failures.append(f"{name}: {w}x{h} px is too small to show anything")
+                continue
+            if y + h > image.height or x + w > image.width:
+                failures.append(f"{name}: at y={y}..{y + h}, outside the {image.width}x{image.height} screenshot")
+                continue
+            ink = count_ink(pixels, (max(x, 0), max(y, 0), x + w, y + h))
+            print(f"  {name:60s} {w}x{h} px, {ink:6d} px of text  {'ok' if ink >= MIN_INK else 'MISSING'}")
+            if ink < MIN_INK:
+                failures.append(f"{name}: only {ink} dark px (text) in its box (at least {MIN_INK} expected)")
+    chart_bottom = max((sum(int(v) for v in c["data-box"].split(",")[1::2]) for c in page.charts
+                        if c.get("data-box")), default=0)
+    for attributes in page.sections.get("div.finding", []):
+        if attributes.get("data-box") and int(attributes["data-box"].split(",")[1]) < chart_bottom:
+            failures.append(f"a finding at y={attributes['data-box'].split(',')[1]} lies above a chart (the "
+                            f"charts end at y={chart_bottom})")
+    domains = {c["data-x-domain"] for c in page.charts if c.get("data-x-domain")}
+    if shared_histogram_scale and len(domains) > 1:
+        failures.append(f"the histograms do not share one x range: {sorted(domains)}")
+    for title, shown in page.shortened:
+        head, _, tail = shown.strip().partition("\u2026")
+        if not tail or not title.startswith(head) or not title.endswith(tail) or len(shown) >= len(title):
+            failures.append(f"the name cell {shown!r} is not {title!r} cut in the middle")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser()
     source = parser.add_mutually_exclusive_group(required=True)
@@ -173,6 +246,11 @@ def main():
     print(f"{len(charts.charts)} charts, screenshot {screenshot}")
     pixel_failures = check_pixels(screenshot, charts.charts)
     failures += pixel_failures
+    required = ["table.layers", "div.finding"] + (["table.probe", "ul.verdicts"] if args.nninit else [])
+    # The sample's histograms are of parameters, each on its own scale; diagnose's are successive layers.
+    failures += check_sections(screenshot, charts, required, shared_histogram_scale=bool(args.nninit))
+    if args.sample and not charts.shortened:
+        failures.append("the sample's long layer name was not shortened (no name cell with a title)")
 
     if args.broken:
         if pixel_failures:

@@ -102,7 +102,23 @@ report::ReportData sample() {
     data.histograms.push_back(std::move(h));
   }
   data.lint_ran = true;
-  data.findings = diag::check_initialization(*model);
+  data.findings = diag::grouped_findings(*model);
+  // A per-layer table shaped like diagnose's, with a module path too long for its cell (cut in the middle,
+  // whole in the cell's title).
+  const char* layer_names[] = {
+      "0", "1", "encoder.layers.11.self_attn.out_proj.parametrizations.weight.original", "3", "4"};
+  const char* layer_types[] = {"Linear", "ReLU", "Linear", "ReLU", "Linear"};
+  for (int i = 0; i < 5; ++i) {
+    const double spread = 0.58 * std::pow(0.71, i);
+    data.layers.push_back(
+        {.name = layer_names[i],
+         .type = layer_types[i],
+         .depth = 1,
+         .output = {.count = 64, .mean = 0.0, .std = spread, .min = -3 * spread, .max = 3 * spread},
+         .std_ratio = 0.71,
+         .input_grad_std = 0.01 * std::pow(1.4, i),
+         .grad_ratio = 1.4});
+  }
 
   LineChart depth{.title = "std by depth (PyTorch default, ReLU)", .x_label = "layer", .y_label = "std"};
   depth.series.push_back(curve("activation std", 10, 0.58, 0.41, 11));

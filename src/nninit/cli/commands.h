@@ -56,18 +56,21 @@ struct LintTextOptions {
 };
 
 struct DiagnoseOptions : ModelOptions {
+  std::string weights;     // a safetensors state_dict loaded into the model (cli/weights.h), or empty
   std::string input_file;  // a safetensors file: its tensors, in file order, are the model's inputs
   bool train = true;       // --eval: eval mode; train mode otherwise, as a PyTorch module starts training
   std::string report;      // an HTML file to write
   bool probe = false;
   std::string optimizer = "sgd";
   int steps = 300;
+  double probe_budget = 0.0;  // seconds for the whole probe (0: none): the steps per candidate are cut to fit
   bool depth_sweep = false;
   bool json = false;
   LintTextOptions lint_text;
 };
 
 struct CheckOptions : ModelOptions {
+  std::string weights;  // a safetensors state_dict loaded into the model (cli/weights.h), or empty
   bool json = false;
   LintTextOptions lint_text;
 };

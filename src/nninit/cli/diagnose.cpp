@@ -1,6 +1,10 @@
 // nninit diagnose MODEL: what an initialisation does to the network, measured (diag/diagnose.h) and judged
 // against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep
-// (diag/depth_sweep.h) and the HTML report (report/report.h).
+// (diag/depth_sweep.h) and the HTML report (report/report.h). With --weights FILE the parameters are the
+// file's (cli/weights.h), and the probe trains them as one more candidate.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -11,6 +15,7 @@
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
+#include "nninit/cli/weights.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
 #include "nninit/diag/depth_sweep.h"
@@ -19,6 +24,7 @@
 #include "nninit/diag/probe.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/io/safetensors.h"
+#include "nninit/nn/load_state_dict.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/diagnosis_run.h"
 
@@ -49,9 +55,16 @@ std::vector<Tensor> model_inputs(const DiagnoseOptions& options, PreparedModel& 
 
 // The probe's candidates: the standard five (probe.h), and the user's own initialisation when one was given.
 std::vector<diag::Candidate> probe_candidates(nn::Module& prototype, const DiagnoseOptions& options,
-                                              const PreparedModel& prepared,
-                                              const std::vector<Shape>& shapes) {
+                                              const PreparedModel& prepared, const std::vector<Shape>& shapes,
+                                              const std::vector<NamedTensor>& weights) {
   std::vector<diag::Candidate> candidates = diag::standard_candidates(prototype);
+  if (!options.weights.empty()) {
+    diag::Candidate loaded{.label = "--weights",
+                           .description = fmt::format("the state_dict in {}", options.weights)};
+    loaded.initialize = [weights](nn::Module& model, Generator&) { nn::load_state_dict(model, weights); };
+    candidates.push_back(std::move(loaded));
+    return candidates;
+  }
   if (prepared.rules.empty() && !prepared.lsuv) return candidates;
   diag::Candidate mine;
   mine.label = options.preset.empty() ? "--init rules" : fmt::format("--preset {}", options.preset);
@@ -69,6 +82,11 @@ std::vector<diag::Candidate> probe_candidates(nn::Module& prototype, const Diagn
 // Step 1: the options only diagnose has, checked before any work.
 void check_diagnose_options(const DiagnoseOptions& options) {
   if (options.steps < 1) throw UsageError(fmt::format("--steps must be at least 1, got {}", options.steps));
+  if (!(options.probe_budget > 0.0 && std::isfinite(options.probe_budget)) && options.probe_budget != 0.0) {
+    throw UsageError(
+        fmt::format("--probe-budget must be a positive number of seconds, got {}", options.probe_budget));
+  }
+  if (options.probe_budget > 0.0 && !options.probe) throw UsageError("--probe-budget needs --probe");
   if (options.optimizer != "sgd" && options.optimizer != "adam") {
     throw UsageError(
         fmt::format("--optimizer: unknown optimizer '{}'; expected sgd or adam", options.optimizer));
@@ -84,30 +102,69 @@ std::string describe_inputs(const DiagnoseOptions& options, const std::vector<Te
   return fmt::format("{}, drawn as torch.randn after construction (std {:.4g})", shapes, input_std);
 }
 
+// "6.5 min" or "40 s".
+std::string duration(double seconds) {
+  return seconds >= 120.0 ? fmt::format("{:.1f} min", seconds / 60.0) : fmt::format("{:.2g} s", seconds);
+}
+
+// What the probe will cost, on stderr once its first step was timed, and (on a terminal) where it stands,
+// on one line rewritten after every step.
+void show_progress(const diag::ProbeProgress& p, bool terminal) {
+  if (p.plan) {
+    std::string plan = fmt::format(
+        "training probe: {} candidates x {} steps ({} batches per epoch); the first step took {}, so about "
+        "{} in all",
+        p.candidates, p.steps, p.batches_per_epoch, duration(p.first_step_seconds),
+        duration(p.estimated_seconds));
+    if (p.cut_by_budget) plan += fmt::format(" (steps cut from {} to fit --probe-budget)", p.steps_asked);
+    std::fputs(((terminal ? "\r" : "") + plan + "\n").c_str(), stderr);
+  }
+  if (!terminal) return;
+  // What is left at the rate seen so far (the first step, which warms up, weighs less as steps go by).
+  const auto total = static_cast<std::int64_t>(p.candidates) * p.steps;
+  const std::int64_t done = static_cast<std::int64_t>(p.candidate) * p.steps + p.step;
+  const std::string line = fmt::format(
+      "probe: candidate {}/{} ({}), step {}/{}, {} elapsed, about {} left", p.candidate + 1, p.candidates,
+      p.label, p.step, p.steps, duration(p.elapsed_seconds),
+      duration(p.elapsed_seconds / static_cast<double>(done) * static_cast<double>(total - done)));
+  std::fputs(fmt::format("\r{:<100}", line).c_str(), stderr);
+  std::fflush(stderr);
+}
+
 // The training probe on a fresh build of the model (as PyTorch builds it): every candidate initialises its
 // own copy of that prototype.
 diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel& prepared,
-                            const std::vector<Tensor>& inputs, std::uint64_t seed) {
+                            const std::vector<Tensor>& inputs, const std::vector<NamedTensor>& weights,
+                            std::uint64_t seed) {
   TorchGenerator build_generator(seed, prepared.variant);
   const nn::ModulePtr prototype = expr::build_model(prepared.expression, build_generator);
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) shapes.push_back(t.sizes());
-  const std::vector<diag::Candidate> candidates = probe_candidates(*prototype, options, prepared, shapes);
-  return diag::run_probe(
+  const std::vector<diag::Candidate> candidates =
+      probe_candidates(*prototype, options, prepared, shapes, weights);
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  diag::ProbeResult result = diag::run_probe(
       *prototype, shapes.front(), candidates,
       {.steps = options.steps,
        .optimizer = options.optimizer == "adam" ? diag::Optimizer::adam : diag::Optimizer::sgd,
-       .seed = seed},
+       .seed = seed,
+       .budget_seconds = options.probe_budget,
+       .progress = [terminal](const diag::ProbeProgress& p) { show_progress(p, terminal); }},
       {.seed = seed});
+  if (terminal) std::fputs(fmt::format("\r{:<100}\r", "").c_str(), stderr);
+  return result;
 }
 
 }  // namespace
 
 int run_diagnose(const DiagnoseOptions& options) {
   check_diagnose_options(options);
-  check_output("--report", options.report, {options.model, options.input_file});
+  check_output("--report", options.report, {options.model, options.input_file, options.weights});
   const report::FindingsView view = findings_view(options.lint_text);
   PreparedModel prepared = prepare_model(options);
+  const std::vector<NamedTensor> weights =
+      options.weights.empty() ? std::vector<NamedTensor>() : read_weights(options.weights);
+  if (!options.weights.empty()) load_weights(*prepared.model, weights, options.weights, options);
   const std::vector<Tensor> inputs = model_inputs(options, prepared);
   const std::uint64_t seed = parse_seed(options.generator.seed);
 
@@ -124,7 +181,8 @@ int run_diagnose(const DiagnoseOptions& options) {
   run.diagnosis = diag::diagnose(*prepared.model, inputs, {.gradient_seed = seed, .train = options.train});
   run.inputs = describe_inputs(options, inputs, run.diagnosis.input_std);
   run.findings = lint_prepared(prepared);
-  if (options.probe) run.probe = run_probe(options, prepared, inputs, seed);
+  run.weights = options.weights;
+  if (options.probe) run.probe = run_probe(options, prepared, inputs, weights, seed);
   if (options.depth_sweep) {
     for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
       run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));

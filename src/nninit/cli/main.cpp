@@ -111,6 +111,11 @@ std::string misspelling(CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+// diagnose's and check's --weights.
+constexpr const char* weights_help =
+    "A safetensors state_dict (e.g. a training run's) loaded into MODEL by name, with "
+    "load_state_dict(strict=True)'s rules: judged in place of an initialisation";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,6 +168,7 @@ int main(int argc, char** argv) {
   add_model_options(*diagnose_command, diagnose,
                     "Input shape, e.g. 64,784 (several inputs: 8,10,32;8,12,32); default: the built-in "
                     "model's");
+  diagnose_command->add_option("--weights", diagnose.weights, weights_help);
   diagnose_command->add_option("--input-file", diagnose.input_file,
                                "A safetensors file whose tensors, in file order, are the model's inputs");
   diagnose_command->add_flag("--train,!--eval", diagnose.train,
@@ -174,6 +180,10 @@ int main(int argc, char** argv) {
                              "Train copies of the model under several initialisations and compare losses");
   diagnose_command->add_option("--optimizer", diagnose.optimizer, "The probe's optimizer: sgd or adam");
   diagnose_command->add_option("--steps", diagnose.steps, "The probe's training steps (default 300)");
+  diagnose_command->add_option(
+      "--probe-budget", diagnose.probe_budget,
+      "Seconds the probe may take: once its first step is timed, every candidate runs "
+      "as many steps as fit (the output says when it cut them)");
   diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
                              "Also run a 50-layer tanh and ReLU network under seven initialisations");
   diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");
@@ -183,6 +193,7 @@ int main(int argc, char** argv) {
   CLI::App* check_command = app.add_subcommand(
       "check", "Lint the initialisation against the architecture (exit status 1 on errors)");
   add_model_options(*check_command, check, "The batch shape --preset lsuv runs on");
+  check_command->add_option("--weights", check.weights, weights_help);
   check_command->add_flag("--json", check.json, "Print one JSON document");
   add_lint_text_options(*check_command, check.lint_text);
 

@@ -255,6 +255,20 @@ void check_scale(const LayerInfo& layer, const EndToEnd& chain, std::span<const 
                      .ratio = r,
                      .end_to_end = f.normalized ? std::numeric_limits<double>::quiet_NaN() : predicted,
                      .compounding_layers = chain.layers};
+  std::vector<std::pair<std::string, double>>& values = finding.numbers.values;
+  values = {{"fan_in", static_cast<double>(fans.fan_in)}, {"fan_out", static_cast<double>(fans.fan_out)}};
+  if (!output) {
+    if (saturating) {
+      values.emplace_back("variance_keeping_std", measured / reading->forward_ratio);
+      values.emplace_back("gain", f.gain);
+    }
+    const double per_layer = reading->forward_ratio;
+    values.emplace_back("factor_per_layer", per_layer);
+    if (!f.normalized) {
+      values.emplace_back("variance_per_layer", per_layer * per_layer);
+      values.emplace_back("after_10_layers", std::pow(per_layer, 10));
+    }
+  }
   out.push_back(std::move(finding));
 }
 
@@ -272,6 +286,9 @@ void check_lsuv(const LayerInfo& layer, std::span<const LsuvLayer> lsuv, std::ve
       "LSUV did not bring this layer to its target: its output std went from {:.4g} to {:.4g} in {} "
       "division(s)",
       scaled->initial_std, scaled->final_std, scaled->iterations);
+  finding.numbers.values = {{"initial_std", scaled->initial_std},
+                            {"final_std", scaled->final_std},
+                            {"iterations", static_cast<double>(scaled->iterations)}};
   finding.effect =
       "this layer's output scale is off the target on the batch; the layers after it were measured with it, "
       "so the error does not compound, but this layer's effective learning rate differs";
@@ -316,6 +333,8 @@ void check_bias(const LayerInfo& layer, std::vector<Finding>& out) {
     }
     finding.message = fmt::format("{} is not zero: mean {:.3g}, std {:.3g}, range [{:.3g}, {:.3g}]{}",
                                   finding.path, s.mean, s.std, s.min, s.max, source);
+    finding.numbers.values = {
+        {"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"max", s.max}, {"rms", bias_rms}};
     if (preactivation > 0.0) {
       const double share = bias_rms * bias_rms / (bias_rms * bias_rms + preactivation * preactivation);
       if (bias_rms > 0.5 * preactivation) finding.severity = Severity::warning;
@@ -323,6 +342,8 @@ void check_bias(const LayerInfo& layer, std::vector<Finding>& out) {
           "bias RMS {:.3g} against a pre-activation std of {:.3g} from the weights "
           "(unit-variance inputs): {:.1f}% of the pre-activation variance is a fixed offset",
           bias_rms, preactivation, 100.0 * share);
+      finding.numbers.values.emplace_back("preactivation_std", preactivation);
+      finding.numbers.values.emplace_back("offset_share", share);
     } else {
       finding.effect = fmt::format("bias RMS {:.3g}: a fixed offset per unit", bias_rms);
     }
@@ -351,6 +372,8 @@ void check_normalization(const LayerInfo& layer, std::vector<Finding>& out) {
     finding.message =
         fmt::format("{} ({} {}) is not {}: mean {:.3g}, range [{:.3g}, {:.3g}]", finding.path, layer.type,
                     scale ? "scale" : "shift", scale ? "1" : "0", s.mean, s.min, s.max);
+    finding.numbers.values = {
+        {"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"max", s.max}, {"target", target}};
     if (scale && s.min == 0.0 && s.max == 0.0) {
       finding.effect =
           "a zero scale makes the layer output its shift alone and stops every gradient through it "
@@ -383,6 +406,7 @@ void check_non_finite(nn::Module& model, std::vector<Finding>& out) {
          fmt::format("{}=zeros_()", path_pattern("", p.name)),
          "An initialisation must be finite; the fix shown only clears it, choose the scheme the other "
          "findings name."});
+    out.back().numbers.values = {{"non_finite_values", static_cast<double>(s.non_finite)}};
   }
 }
 

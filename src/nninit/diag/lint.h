@@ -54,6 +54,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nninit/diag/lsuv.h"
@@ -65,8 +66,20 @@ enum class Severity { info, warning, error };
 
 std::string_view severity_name(Severity severity);  // "info", "warning", "error"
 
-// The numbers a scale, scheme or transformer finding states, as numbers (--json); NaN (0 layers) where a
-// finding states none.
+// The numbers a finding states, as numbers (--json): five fixed ones (NaN, 0 layers, where a finding states
+// none), and every other number its message and effect state in `values`, by name. The names per check:
+//   scale, scheme  fan_in, fan_out; hidden layers also factor_per_layer (the factor on the activation std),
+//                  variance_per_layer, after_10_layers; before tanh or sigmoid variance_keeping_std, gain
+//   lsuv           initial_std, final_std, iterations
+//   bias           mean, std, min, max, rms; after a weight also preactivation_std, offset_share (a
+//                  fraction: the share of the pre-activation variance the bias is)
+//   normalization  mean, std, min, max, target
+//   forget_gate    forget_bias (bias_ih + bias_hh, averaged), forget_gate (its sigmoid), kept_after_10_steps
+//   recurrent      mean_column_norm
+//   transformer    lecun_std; residual projections also residual_std, residual_ratio, residual_branches
+//   symmetry       units, distinct_units, copied_units; constant (constant weights); groups and
+//                  units_in_groups (when several groups)
+//   non_finite     non_finite_values
 struct FindingNumbers {
   double measured_std = std::numeric_limits<double>::quiet_NaN();  // the weight's RMS
   double expected_std = std::numeric_limits<double>::quiet_NaN();  // the matching scheme's std, or 0.02
@@ -74,6 +87,7 @@ struct FindingNumbers {
   // The predicted end-to-end factor over the model's compounding layers, and how many there are.
   double end_to_end = std::numeric_limits<double>::quiet_NaN();
   int compounding_layers = 0;
+  std::vector<std::pair<std::string, double>> values{};  // in the order the text states them
 };
 
 struct Finding {

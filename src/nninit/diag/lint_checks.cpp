@@ -93,6 +93,15 @@ void check_symmetry(nn::Module& model, const Architecture& architecture, std::ve
     f.reason =
         "Hidden units that start identical receive identical gradients and stay identical: only random "
         "initial weights break the symmetry, so no hidden weights may start zero or equal.";
+    f.numbers.values = {{"units", static_cast<double>(s.units)},
+                        {"distinct_units", static_cast<double>(distinct)},
+                        {"copied_units", static_cast<double>(copies)}};
+    if (s.kind == SymmetryKind::constant_weights) f.numbers.values.emplace_back("constant", s.constant);
+    if (s.groups.size() > 1) {
+      f.numbers.values.emplace_back("groups", static_cast<double>(s.groups.size()));
+      f.numbers.values.emplace_back("units_in_groups",
+                                    static_cast<double>(copies) + static_cast<double>(s.groups.size()));
+    }
     out.push_back(std::move(f));
   }
 }
@@ -142,6 +151,8 @@ void check_recurrent(const LayerInfo& layer, std::vector<Finding>& out) {
          fmt::format("{}=forget_gate_bias_(1.0)", path_pattern(layer.path, "bias_*")),
          "LSTM forget-gate biases start positive: an open forget gate lets the cell state and its "
          "gradient survive long sequences (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1)."});
+    out.back().numbers.values = {
+        {"forget_bias", lowest_forget}, {"forget_gate", open}, {"kept_after_10_steps", std::pow(open, 10)}};
   }
   if (matrices > 0 && !orthogonal) {
     out.push_back(
@@ -157,6 +168,7 @@ void check_recurrent(const LayerInfo& layer, std::vector<Finding>& out) {
          "Recurrent weights start orthogonal, every singular value 1 (Saxe et al. 2013), and input weights "
          "Xavier; "
          "the auto preset does both."});
+    out.back().numbers.values = {{"mean_column_norm", norm_sum / matrices}};
   }
 }
 
@@ -206,6 +218,14 @@ void check_transformer(const Architecture& architecture, const LayerInfo& layer,
          "Transformers start from a small normal, N(0, 0.02^2), for every linear and embedding weight "
          "(GPT-2, BERT), residual projections often scaled further by 1/sqrt(2 * layers) (GPT-2)."});
     out.back().numbers = {.measured_std = measured, .expected_std = 0.02, .ratio = measured / 0.02};
+    out.back().numbers.values = {
+        {"lecun_std", 1.0 / std::sqrt(static_cast<double>(std::max<std::int64_t>(fans.fan_in, 1)))}};
+    if (residual) {
+      out.back().numbers.values.insert(out.back().numbers.values.begin(),
+                                       {{"residual_ratio", measured / scaled},
+                                        {"residual_branches", static_cast<double>(branches)},
+                                        {"residual_std", scaled}});
+    }
   }
 }
 

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <set>
 #include <string_view>
@@ -216,9 +218,14 @@ std::vector<std::vector<std::int64_t>> batch_schedule(std::int64_t samples, cons
   return batches;
 }
 
+// Called with 0 before the first step, then after each step with the steps run; returns how many steps the
+// candidate runs in all (the call after the probe's first step may cut them to a budget).
+using AfterStep = std::function<int(int)>;
+
 CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& data,
                                 const Candidate& candidate, const ProbeOptions& options,
-                                const std::vector<std::vector<std::int64_t>>& batches) {
+                                const std::vector<std::vector<std::int64_t>>& batches, int steps,
+                                const AfterStep& after_step) {
   CandidateResult result;
   result.label = candidate.label;
   const nn::ModulePtr model = prototype.clone();
@@ -236,7 +243,8 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
   model->train();
   const std::vector<NamedTensor> parameters = model->named_parameters();
   OptimizerState optimizer(options, parameters);
-  for (int step = 0; step < options.steps; ++step) {
+  steps = after_step(0);
+  for (int step = 0; step < steps; ++step) {
     const std::vector<std::int64_t>& indices = batches[static_cast<std::size_t>(step)];
     const Tensor x = to_model_layout(gather_samples(data.train_inputs, indices), data.input_batch_dim);
     const Tensor y = gather_samples(data.train_targets, indices);
@@ -248,16 +256,19 @@ CandidateResult train_candidate(const nn::Module& prototype, const ProbeData& da
     if (step == 0) result.initial_loss = loss.value;
     const bool diverged =
         !std::isfinite(loss.value) || loss.value > options.divergence_factor * result.initial_loss;
-    if (step % options.record_every == 0 || step + 1 == options.steps || diverged) {
+    if (step % options.record_every == 0 || step + 1 == steps || diverged) {
       result.steps.push_back(step);
       result.losses.push_back(loss.value);
     }
     if (diverged) {
       result.diverged_at = step;
+      after_step(step + 1);  // a probe whose first step diverges is planned from that step still
       break;
     }
     optimizer.step(parameters, engine::run_backward(trace, loss.grad));
     result.steps_run = step + 1;
+    // The first call may cut the steps; step 0, where that happens, is on the curve already.
+    steps = after_step(result.steps_run);
   }
 
   model->eval();
@@ -292,6 +303,28 @@ std::vector<expr::Rule> layer_rules(nn::Module& model, std::string_view weight_e
         "{}={}", path_pattern(module, own), p.tensor.dim() >= 2 ? weight_expression : other_expression)));
   }
   return rules;
+}
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The estimate from the first step's time, and the budget's cut of the steps (ProbeResult).
+void plan_within_budget(ProbeResult& result, double setup, double first_step, std::int64_t evaluation_batches,
+                        std::size_t candidates) {
+  const double n = static_cast<double>(candidates);
+  result.first_step_seconds = first_step;
+  result.overhead_seconds = setup + first_step * static_cast<double>(evaluation_batches) / 3.0;
+  const double budget = result.options.budget_seconds;
+  if (budget > 0.0 && first_step > 0.0) {
+    const double fit = std::floor((budget / n - result.overhead_seconds) / first_step);
+    if (fit < result.options.steps) {
+      result.steps_per_candidate = static_cast<int>(std::max(fit, 1.0));
+      result.cut_by_budget = true;
+    }
+  }
+  result.estimated_seconds =
+      n * (static_cast<double>(result.steps_per_candidate) * first_step + result.overhead_seconds);
 }
 
 std::string format_number(double value) {
@@ -335,6 +368,10 @@ ProbeResult run_probe(const nn::Module& prototype, const ProbeData& data,
         fmt::format("run_probe: steps ({}), batch_size ({}) and record_every ({}) must be positive",
                     options.steps, options.batch_size, options.record_every));
   }
+  if (!(options.budget_seconds >= 0.0) || !std::isfinite(options.budget_seconds)) {
+    throw ValueError(fmt::format("run_probe: budget_seconds must be a finite number >= 0, got {}",
+                                 options.budget_seconds));
+  }
   if (!(options.divergence_factor > 1.0)) {
     throw ValueError(
         fmt::format("run_probe: divergence_factor must be > 1, got {}", options.divergence_factor));
@@ -344,6 +381,9 @@ ProbeResult run_probe(const nn::Module& prototype, const ProbeData& data,
   result.task = data.task;
   result.options = options;
   result.options.learning_rate = learning_rate(options);
+  // The settings as data: the callbacks may hold references that do not outlive the call.
+  result.options.clock = {};
+  result.options.progress = {};
   if (data.task == ProbeTask::classification) {
     result.chance_loss = std::log(static_cast<double>(data.classes));
   } else {
@@ -353,8 +393,45 @@ ProbeResult run_probe(const nn::Module& prototype, const ProbeData& data,
     result.chance_loss = square / static_cast<double>(std::max<std::size_t>(y.size(), 1));
   }
   const auto batches = batch_schedule(data.train_inputs.size(0), options);
-  for (const Candidate& candidate : candidates) {
-    result.candidates.push_back(train_candidate(prototype, data, candidate, options, batches));
+  const std::function<double()> clock = options.clock ? options.clock : steady_seconds;
+  const std::int64_t batch = std::min<std::int64_t>(options.batch_size, data.train_inputs.size(0));
+  const std::int64_t evaluation_batches =
+      (data.train_inputs.size(0) + data.held_out_inputs.size(0) + batch - 1) / batch;
+  result.steps_per_candidate = options.steps;
+  const double start = clock();
+  double first_step_start = start;
+  bool planned = false;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    ProbeProgress progress{.candidate = i,
+                           .candidates = candidates.size(),
+                           .label = candidates[i].label,
+                           .batches_per_epoch = data.train_inputs.size(0) / batch};
+    const AfterStep after_step = [&](int done) {
+      if (done == 0) {
+        if (!planned) first_step_start = clock();
+        return result.steps_per_candidate;
+      }
+      if (!planned) {
+        planned = true;
+        plan_within_budget(result, first_step_start - start, clock() - first_step_start, evaluation_batches,
+                           candidates.size());
+        progress.plan = true;
+      }
+      progress.step = done;
+      progress.steps = result.steps_per_candidate;
+      progress.steps_asked = options.steps;
+      progress.cut_by_budget = result.cut_by_budget;
+      progress.first_step_seconds = result.first_step_seconds;
+      progress.estimated_seconds = result.estimated_seconds;
+      if (options.progress) {
+        progress.elapsed_seconds = clock() - start;
+        options.progress(progress);
+      }
+      progress.plan = false;
+      return result.steps_per_candidate;
+    };
+    result.candidates.push_back(train_candidate(prototype, data, candidates[i], options, batches,
+                                                result.steps_per_candidate, after_step));
   }
   return result;
 }

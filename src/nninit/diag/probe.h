@@ -29,6 +29,10 @@
 // net's loss jump about. Adam's default is PyTorch's, 1e-3; sequence models (LSTM, Transformer) train with it
 // in practice, and SGD barely moves the auto preset's std 0.02 attention weights in a few hundred steps.
 //
+// Cost: once the first candidate's first step has run, its time gives the estimate of the whole probe
+// (ProbeResult), which the caller is told before the rest runs (ProbeOptions::progress; nninit diagnose
+// prints it); a time budget cuts the steps every candidate runs to what fits by that estimate.
+//
 // Divergence: a run stops at the first step whose batch loss is not finite or exceeds 10x the loss of step 0
 // (a run that blows up passes that ratio within a step or two; healthy runs never come near it);
 // `diverged_at` is that step. Because the rule is relative to step 0, a start already far above chance can
@@ -70,6 +74,24 @@ namespace nninit::diag {
 
 enum class Optimizer { sgd, adam };
 
+// Where a probe stands, for its caller to show (ProbeOptions::progress).
+struct ProbeProgress {
+  // True once, after the first candidate's first step: the plan and its estimated cost. Then false, after
+  // every step of every candidate.
+  bool plan = false;
+  std::size_t candidate = 0;  // 0-based
+  std::size_t candidates = 0;
+  std::string label{};
+  int step = 0;   // steps this candidate has run
+  int steps = 0;  // steps each candidate runs (after a budget's cut)
+  int steps_asked = 0;
+  bool cut_by_budget = false;
+  std::int64_t batches_per_epoch = 0;
+  double first_step_seconds = 0.0;
+  double estimated_seconds = 0.0;  // the whole probe, from the first step's time
+  double elapsed_seconds = 0.0;
+};
+
 struct ProbeOptions {
   int steps = 300;
   int batch_size = 64;
@@ -79,6 +101,14 @@ struct ProbeOptions {
   std::uint64_t seed = 0;      // initialisation, batch order and dropout masks
   int record_every = 5;        // a curve point every this many steps (and at the last step run)
   double divergence_factor = 10.0;
+  // A time budget for the whole probe in seconds (0: none). The first candidate's first step is timed, and
+  // every candidate then runs the same number of steps: `steps`, or as many as fit the budget by that
+  // time (at least 1), so that the candidates stay comparable (ProbeResult::cut_by_budget says so).
+  double budget_seconds = 0.0;
+  // Seconds on a monotonic clock; empty: std::chrono::steady_clock. The tests give one that counts.
+  std::function<double()> clock{};
+  // Told the plan once the first step was timed, before the rest runs, then after every step.
+  std::function<void(const ProbeProgress&)> progress{};
 };
 
 // The learning rate options resolve to.
@@ -125,8 +155,18 @@ struct ProbeResult {
   std::string data{};  // ProbeData::description
   ProbeTask task = ProbeTask::classification;
   double chance_loss = 0.0;  // ln(classes) for classification, the targets' variance (~1) for regression
-  ProbeOptions options{};    // with the learning rate resolved
+  ProbeOptions options{};    // with the learning rate resolved, `steps` as asked, no clock or progress
   std::vector<CandidateResult> candidates{};
+  // The cost, as estimated from the first candidate's first step (which pays for warming up, so the
+  // estimate errs long and a budget is kept): each candidate's steps at that time, plus its overhead, the
+  // setup the first candidate took (copy, rules, symmetry check) and its final evaluation, a forward pass
+  // over every sample counted as a third of a step per batch. `steps_per_candidate` is options.steps
+  // unless the budget cut it.
+  int steps_per_candidate = 0;
+  bool cut_by_budget = false;
+  double first_step_seconds = 0.0;
+  double overhead_seconds = 0.0;   // per candidate, estimated
+  double estimated_seconds = 0.0;  // the whole probe: candidates x (steps x first step + overhead)
 };
 
 ProbeResult run_probe(const nn::Module& prototype, const ProbeData& data,

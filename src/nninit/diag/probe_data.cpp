@@ -36,6 +36,10 @@ constexpr std::int64_t teacher_train = 1024;
 constexpr std::int64_t teacher_held_out = 256;
 constexpr std::int64_t teacher_hidden = 32;
 constexpr double teacher_input_gain = 1.5;
+// The image task (probe_data.h): per-class smooth patterns, shifted and drowned in noise.
+constexpr std::int64_t patterns_train = 1024;
+constexpr std::int64_t patterns_held_out = 256;
+constexpr double patterns_noise = 1.5;
 
 // ---- digits ----
 
@@ -292,6 +296,90 @@ ProbeData teacher_data(const Shape& sample, const OutputShape& output, bool sequ
   return data;
 }
 
+// ---- the image task ----
+
+// A circular box blur of radius `r` along the rows (W) or the columns (H) of a (C, H, W) image stored flat.
+void box_blur(std::vector<double>& image, std::int64_t channels, std::int64_t height, std::int64_t width,
+              bool along_height, std::int64_t r) {
+  const std::int64_t length = along_height ? height : width;
+  const std::int64_t stride = along_height ? width : 1;
+  const std::int64_t lines = channels * (along_height ? width : height);
+  std::vector<double> line(static_cast<std::size_t>(length));
+  for (std::int64_t l = 0; l < lines; ++l) {
+    const std::int64_t c = l / (along_height ? width : height);
+    const std::int64_t other = l % (along_height ? width : height);
+    const std::int64_t base = c * height * width + (along_height ? other : other * width);
+    for (std::int64_t i = 0; i < length; ++i)
+      line[static_cast<std::size_t>(i)] = image[static_cast<std::size_t>(base + i * stride)];
+    for (std::int64_t i = 0; i < length; ++i) {
+      double sum = 0.0;
+      for (std::int64_t k = -r; k <= r; ++k)
+        sum += line[static_cast<std::size_t>(((i + k) % length + length) % length)];
+      image[static_cast<std::size_t>(base + i * stride)] = sum / static_cast<double>(2 * r + 1);
+    }
+  }
+}
+
+ProbeData patterns_data(const Shape& sample, std::int64_t classes, std::uint64_t seed) {
+  const std::int64_t channels = sample[0], height = sample[1], width = sample[2];
+  const std::int64_t pixels = channels * height * width;
+  const std::int64_t radius = std::max<std::int64_t>(1, std::min(height, width) / 8);
+  TorchGenerator generator(seed);
+  // One smooth pattern per class, mean 0 and std 1.
+  std::vector<std::vector<double>> patterns;
+  for (std::int64_t k = 0; k < classes; ++k) {
+    Tensor noise = Tensor::empty({pixels}, DType::float64);
+    generator.normal_(noise, 0.0, 1.0);
+    std::vector<double> pattern = noise.to_doubles();
+    box_blur(pattern, channels, height, width, false, radius);
+    box_blur(pattern, channels, height, width, true, radius);
+    standardize(pattern);
+    patterns.push_back(std::move(pattern));
+  }
+  // Sample i is of class i mod K, its pattern shifted circularly by up to a quarter of each side, plus noise.
+  const std::int64_t total = patterns_train + patterns_held_out;
+  Tensor shifts = Tensor::empty({total, 2}, DType::int64);
+  generator.random_(shifts, 0, 1 + 2 * (std::min(height, width) / 4));
+  Tensor noise = Tensor::empty({total, pixels}, DType::float64);
+  generator.normal_(noise, 0.0, patterns_noise);
+  const std::vector<double> n = noise.to_doubles();
+  const std::int64_t* shift = shifts.data_ptr<std::int64_t>();
+  const std::int64_t centre = std::min(height, width) / 4;
+  std::vector<double> x(static_cast<std::size_t>(total * pixels));
+  std::vector<double> labels(static_cast<std::size_t>(total));
+  for (std::int64_t i = 0; i < total; ++i) {
+    const std::vector<double>& pattern = patterns[static_cast<std::size_t>(i % classes)];
+    labels[static_cast<std::size_t>(i)] = static_cast<double>(i % classes);
+    const std::int64_t dy = shift[2 * i] - centre, dx = shift[2 * i + 1] - centre;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      for (std::int64_t h = 0; h < height; ++h) {
+        for (std::int64_t w = 0; w < width; ++w) {
+          const std::int64_t from =
+              c * height * width + ((h - dy + height) % height) * width + (w - dx + width) % width;
+          const std::int64_t to = i * pixels + c * height * width + h * width + w;
+          x[static_cast<std::size_t>(to)] =
+              pattern[static_cast<std::size_t>(from)] + n[static_cast<std::size_t>(to)];
+        }
+      }
+    }
+  }
+  standardize(x);
+  const Tensor inputs = Tensor::from_values(x, with_batch(sample, total, 0));
+  const Tensor targets = Tensor::from_values(labels, {total}, DType::int64);
+  ProbeData data;
+  data.description = fmt::format(
+      "image patterns: {} classes, each a smooth random {} pattern shifted circularly by up to {} pixels, "
+      "plus N(0, {}^2) noise per pixel, standardised; {} training and {} held-out images",
+      classes, shape_string(sample), centre, patterns_noise, patterns_train, patterns_held_out);
+  data.task = ProbeTask::classification;
+  data.classes = classes;
+  data.train_inputs = slice_samples(inputs, 0, patterns_train);
+  data.train_targets = slice_samples(targets, 0, patterns_train);
+  data.held_out_inputs = slice_samples(inputs, patterns_train, patterns_held_out);
+  data.held_out_targets = slice_samples(targets, patterns_train, patterns_held_out);
+  return data;
+}
+
 ProbeData digits_data(const Shape& sample, const std::string& path, std::uint64_t seed) {
   const Digits digits = load_digits(path);
   const Tensor inputs = digits_as_inputs(digits.images, sample);
@@ -432,6 +520,15 @@ ProbeData make_probe_data(nn::Module& model, const Shape& input_shape, const Pro
   }
   if (options.kind != ProbeDataKind::teacher && fits) {
     ProbeData data = digits_data(sample, options.digits_path, options.seed);
+    data.input_batch_dim = input_batch_dim;
+    data.output_batch_dim = output.batch_dim;
+    return data;
+  }
+  // Images (C, H, W) and class scores (K): the pattern task, which a convolutional model can learn.
+  const bool images = !sequence && sample.size() == 3 && output.batch_dim == 0 && output.sample.size() == 1 &&
+                      output.sample[0] >= 2;
+  if (options.kind == ProbeDataKind::automatic && images) {
+    ProbeData data = patterns_data(sample, output.sample[0], options.seed);
     data.input_batch_dim = input_batch_dim;
     data.output_batch_dim = output.batch_dim;
     return data;

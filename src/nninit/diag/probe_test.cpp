@@ -1,11 +1,14 @@
 #include "nninit/diag/probe.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "nninit/core/error.h"
+#include "nninit/core/tensor_statistics.h"
 #include "nninit/engine/loss.h"
 #include "nninit/engine/trace.h"
 #include "nninit/expr/model_expression.h"
@@ -270,6 +274,42 @@ TEST(ProbeData, DigitsWhenTheShapeFitsTeacherOtherwise) {
   data = make_probe_data(*mlp, {64, 784}, {.kind = ProbeDataKind::teacher});
   EXPECT_EQ(data.task, ProbeTask::regression);
   EXPECT_EQ(data.train_targets.sizes(), (Shape{1024, 10}));
+}
+
+// Images that digits do not fit, scored over classes: the pattern task (probe_data.h), balanced classes.
+TEST(ProbeData, OtherImagesGetThePatternTask) {
+  const nn::ModulePtr cnn =
+      build("Sequential(Conv2d(3, 4, 3, padding=1), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(4, 3))");
+  ProbeData data = make_probe_data(*cnn, {8, 3, 8, 8});
+  EXPECT_EQ(data.task, ProbeTask::classification);
+  EXPECT_EQ(data.classes, 3);
+  EXPECT_TRUE(data.description.starts_with("image patterns: 3 classes")) << data.description;
+  EXPECT_EQ(data.train_inputs.sizes(), (Shape{1024, 3, 8, 8}));
+  EXPECT_EQ(data.held_out_inputs.sizes(), (Shape{256, 3, 8, 8}));
+  EXPECT_EQ(data.train_targets.dtype(), DType::int64);
+  std::vector<int> per_class(3, 0);
+  for (double label : data.train_targets.to_doubles()) ++per_class[static_cast<std::size_t>(label)];
+  for (int count : per_class) EXPECT_NEAR(count, 1024 / 3, 1);
+  const TensorStatistics s = statistics(data.train_inputs);
+  EXPECT_NEAR(s.mean, 0.0, 0.02);
+  EXPECT_NEAR(s.std, 1.0, 0.02);
+  // Asked for the teacher, it gets the teacher.
+  data = make_probe_data(*cnn, {8, 3, 8, 8}, {.kind = ProbeDataKind::teacher});
+  EXPECT_EQ(data.task, ProbeTask::regression);
+}
+
+// On the pattern task the initialisations differ, where the random teacher left every one of them at the
+// chance loss: the matched CNN learns, the too-small one stalls.
+TEST(ProbePatterns, MatchedLearnsWhereTooSmallStalls) {
+  const nn::ModulePtr model = build(
+      "Sequential(Conv2d(3, 8, 3, padding=1), ReLU(), Conv2d(8, 8, 3, padding=1), ReLU(), "
+      "AdaptiveAvgPool2d(1), Flatten(), Linear(8, 3))");
+  const ProbeResult r =
+      run_probe(*model, {64, 3, 8, 8}, pick(*model, {"too small", "matched"}), {.steps = 100});
+  SCOPED_TRACE(verdicts(r));
+  EXPECT_GT(result_of(r, "matched").held_out_accuracy, 0.6);
+  EXPECT_LT(result_of(r, "too small").held_out_accuracy, 0.45);
+  EXPECT_NE(verdicts(r).find("too small: stalled at the chance loss"), std::string::npos);
 }
 
 TEST(ProbeData, SequencesPutTheBatchWhereTheModelReadsIt) {
@@ -563,6 +603,63 @@ TEST(ProbeOptimizer, AdamFirstStepMovesEveryWeightByTheLearningRate) {
     EXPECT_NEAR(std::fabs(w), 1e-3, 1e-6);
   }
   EXPECT_NEAR(r.candidates[0].max_abs_weight_final, 1e-3, 1e-6);
+}
+
+// ---- cost and budget ----
+
+// A clock that moves one second per reading: the first step, read before and after, takes one second, and
+// everything the probe decides from time is deterministic.
+std::function<double()> counting_clock() {
+  auto now = std::make_shared<double>(0.0);
+  return [now] { return *now += 1.0; };
+}
+
+TEST(ProbeBudget, EveryCandidateRunsTheStepsThatFitTheBudget) {
+  const nn::ModulePtr model = build("Sequential(Linear(64, 16), Tanh(), Linear(16, 5))");
+  std::vector<ProbeProgress> seen;
+  const ProbeResult r =
+      run_probe(*model, {8, 64}, pick(*model, {"PyTorch default", "matched"}),
+                {.budget_seconds = 40.0, .clock = counting_clock(), .progress = [&](const ProbeProgress& p) {
+                   seen.push_back(p);
+                 }});
+  EXPECT_EQ(r.first_step_seconds, 1.0);
+  ASSERT_TRUE(r.cut_by_budget);
+  ASSERT_LT(r.steps_per_candidate, 300);
+  // The steps fit the budget by the estimate, and one more would not.
+  const auto estimate = [&](int steps) { return 2.0 * (steps * r.first_step_seconds + r.overhead_seconds); };
+  EXPECT_LE(estimate(r.steps_per_candidate), 40.0);
+  EXPECT_GT(estimate(r.steps_per_candidate + 1), 40.0);
+  EXPECT_EQ(r.estimated_seconds, estimate(r.steps_per_candidate));
+  for (const CandidateResult& c : r.candidates) {
+    EXPECT_EQ(c.steps_run, r.steps_per_candidate) << c.label;
+    EXPECT_EQ(c.steps.back(), r.steps_per_candidate - 1)
+        << c.label << ": the curve ends at the last step run";
+  }
+  // The plan is told once, after the first step; then every step of every candidate.
+  ASSERT_EQ(seen.size(), 2u * static_cast<std::size_t>(r.steps_per_candidate));
+  EXPECT_TRUE(seen.front().plan);
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const ProbeProgress& p) { return p.plan; }), 1);
+  EXPECT_TRUE(seen.front().cut_by_budget);
+  EXPECT_EQ(seen.front().steps_asked, 300);
+  EXPECT_EQ(seen.front().steps, r.steps_per_candidate);
+  EXPECT_EQ(seen.back().candidate, 1u);
+  EXPECT_EQ(seen.back().step, r.steps_per_candidate);
+  EXPECT_EQ(seen.back().label, "matched");
+  // A budget too small for one step still runs one.
+  const ProbeResult tiny = run_probe(*model, {8, 64}, pick(*model, {"matched"}),
+                                     {.steps = 20, .budget_seconds = 0.5, .clock = counting_clock()});
+  EXPECT_EQ(tiny.steps_per_candidate, 1);
+  EXPECT_EQ(tiny.candidates.front().steps_run, 1);
+}
+
+TEST(ProbeBudget, ABudgetThatFitsCutsNothing) {
+  const nn::ModulePtr model = build("Sequential(Linear(64, 16), Tanh(), Linear(16, 5))");
+  const ProbeResult r = run_probe(*model, {8, 64}, pick(*model, {"matched"}),
+                                  {.steps = 20, .budget_seconds = 1e6, .clock = counting_clock()});
+  EXPECT_FALSE(r.cut_by_budget);
+  EXPECT_EQ(r.steps_per_candidate, 20);
+  EXPECT_EQ(r.candidates.front().steps_run, 20);
+  EXPECT_THROW(run_probe(*model, {8, 64}, pick(*model, {"matched"}), {.budget_seconds = -1.0}), ValueError);
 }
 
 TEST(ProbeOptions, RejectsNonsense) {

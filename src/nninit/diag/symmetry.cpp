@@ -199,8 +199,9 @@ void report_units(const UnitLayout& layout, const LayerInfo& layer, std::vector<
                        layout.weights.size() > 1 ? "are" : "is", hidden);
   } else if (whole && std::all_of(layout.weights.begin(), layout.weights.end(), all_constant)) {
     f.kind = SymmetryKind::constant_weights;
+    f.constant = statistics(layout.weights[0]).mean;
     what = fmt::format("{} {} constant ({:.6g}): its {}", layout.weights_name,
-                       layout.weights.size() > 1 ? "are" : "is", statistics(layout.weights[0]).mean, hidden);
+                       layout.weights.size() > 1 ? "are" : "is", f.constant, hidden);
   } else if (groups.size() == 1) {
     what = fmt::format("{} {} {} are identical{}", layout.parameter, layout.noun, list_indices(groups[0]),
                        layout.bias.defined() ? " (biases too)" : "");

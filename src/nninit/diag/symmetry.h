@@ -52,6 +52,7 @@ struct SymmetryFinding {
   bool stays_identical = true;
   // No gradient reaches the weights at all: all zero, followed by ReLU with zero biases (ReLU'(0) = 0).
   bool dead = false;
+  double constant = 0.0;  // constant_weights: the value every weight holds
   std::string message{};  // "0.weight rows 3 and 17 are identical: ..."
 };
 

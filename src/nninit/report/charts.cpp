@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -104,15 +105,15 @@ svg::LineChart sweep_gradient_chart(const diag::DepthSweep& sweep) {
   return c;
 }
 
-svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins) {
+namespace {
+
+// `bins` equal bins over [low, high] (widened to one bin around a single value), the tensor's finite values
+// counted into them.
+svg::Histogram histogram_over(std::string title, const Tensor& tensor, int bins, double low, double high) {
   svg::Histogram h;
   h.title = std::move(title);
   h.x_label = "value";
   bins = std::max(bins, 1);
-  const TensorStatistics s = statistics(tensor);
-  if (s.count == 0) return h;
-  double low = s.min;
-  double high = s.max;
   if (high <= low) {
     const double half = low == 0.0 ? 0.5 : std::fabs(low) * 0.5;
     low -= half;
@@ -128,6 +129,35 @@ svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins) {
     h.counts[static_cast<std::size_t>(bin)] += 1;
   }
   return h;
+}
+
+}  // namespace
+
+svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins) {
+  const TensorStatistics s = statistics(tensor);
+  if (s.count == 0) return {.title = std::move(title), .x_label = "value"};
+  return histogram_over(std::move(title), tensor, bins, s.min, s.max);
+}
+
+std::vector<svg::Histogram> histograms_on_one_scale(std::span<const std::pair<std::string, Tensor>> tensors,
+                                                    int bins) {
+  double low = std::numeric_limits<double>::infinity();
+  double high = -std::numeric_limits<double>::infinity();
+  for (const auto& [title, tensor] : tensors) {
+    const TensorStatistics s = statistics(tensor);
+    if (s.count == 0) continue;
+    low = std::min(low, s.min);
+    high = std::max(high, s.max);
+  }
+  std::vector<svg::Histogram> out;
+  for (const auto& [title, tensor] : tensors) {
+    if (!(low <= high)) {
+      out.push_back({.title = title, .x_label = "value"});
+      continue;
+    }
+    out.push_back(histogram_over(title, tensor, bins, low, high));
+  }
+  return out;
 }
 
 }  // namespace nninit::report

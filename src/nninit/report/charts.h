@@ -7,7 +7,9 @@
 //   page.training = loss_chart(probe_result);
 #pragma once
 
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nninit/core/tensor.h"
@@ -36,5 +38,11 @@ svg::LineChart sweep_gradient_chart(const diag::DepthSweep& sweep);
 // A histogram of a tensor's finite values over `bins` equal bins spanning [min, max] (a one-bin-wide range
 // around a constant tensor).
 svg::Histogram histogram_of(std::string title, const Tensor& tensor, int bins = 40);
+
+// Histograms of several tensors, (title, tensor) pairs, over one shared range: the smallest minimum to the
+// largest maximum of them all, so that successive layers' widths compare by eye (a layer that shrinks the
+// signal shows as a narrower histogram, not as the same shape under other tick labels).
+std::vector<svg::Histogram> histograms_on_one_scale(std::span<const std::pair<std::string, Tensor>> tensors,
+                                                    int bins = 40);
 
 }  // namespace nninit::report

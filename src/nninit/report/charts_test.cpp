@@ -78,5 +78,20 @@ TEST(Charts, Histogram) {
   EXPECT_EQ(histogram_of("h", Tensor::from_values(values, {5}), 2).counts, (std::vector<double>{2, 3}));
 }
 
+TEST(Charts, HistogramsOnOneScaleShareTheirEdges) {
+  // A wide layer and one that shrank it tenfold: both are drawn over [-4, 4], the second within its middle.
+  const double wide[] = {-4, -2, 0, 2, 4};
+  const double narrow[] = {-0.4, -0.2, 0, 0.2, 0.4};
+  const std::vector<std::pair<std::string, Tensor>> outputs = {
+      {"output of 0", Tensor::from_values(wide, {5})}, {"output of 2", Tensor::from_values(narrow, {5})}};
+  const std::vector<svg::Histogram> h = histograms_on_one_scale(outputs, 4);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].title, "output of 0");
+  EXPECT_EQ(h[0].edges, (std::vector<double>{-4, -2, 0, 2, 4}));
+  EXPECT_EQ(h[1].edges, h[0].edges);
+  EXPECT_EQ(h[0].counts, (std::vector<double>{1, 1, 1, 2}));
+  EXPECT_EQ(h[1].counts, (std::vector<double>{0, 2, 3, 0}));
+}
+
 }  // namespace
 }  // namespace nninit::report

@@ -21,6 +21,7 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRu
   };
   for (const std::string& r : run.rules) lines.emplace_back("--init", r);
   if (!run.preset.empty()) lines.emplace_back("--preset", run.preset);
+  if (!run.weights.empty()) lines.emplace_back("--weights", run.weights);
   for (const std::string& line : diag::signal_verdict(d)) lines.emplace_back("signal", line);
   if (!d.symmetries_checked) {
     lines.emplace_back("symmetry", "not checked (it reads nninit's own module tree)");
@@ -48,12 +49,23 @@ ReportData diagnosis_page(const DiagnosisRun& run) {
   page.summary = summary_lines(run);
   for (const NamedTensor& p : run.parameters) page.parameters.push_back(parameter_row(p.name, p.tensor));
   page.depth_profile = depth_profile_chart(run.diagnosis);
+  page.layers = run.diagnosis.layers;
   page.over_time = over_time_charts(run.diagnosis);
+  std::vector<std::pair<std::string, Tensor>> outputs;
   for (const auto& [name, sample] : run.diagnosis.samples)
-    page.histograms.push_back(histogram_of(fmt::format("output of {}", name), sample));
+    outputs.emplace_back(fmt::format("output of {}", name), sample);
+  page.histograms = histograms_on_one_scale(outputs);
+  if (!page.histograms.empty()) {
+    page.histograms_note =
+        "Layer outputs in forward order, on one shared x scale, so that a signal that shrinks or grows from "
+        "layer to layer shows as a narrower or wider histogram.";
+  }
   page.lint_ran = true;
   page.findings = run.findings;
-  if (run.probe) page.training = loss_chart(*run.probe);
+  if (run.probe) {
+    page.training = loss_chart(*run.probe);
+    page.probe = run.probe;
+  }
   for (const diag::DepthSweep& sweep : run.sweeps) {
     page.depth_sweep.push_back(sweep_activation_chart(sweep));
     page.depth_sweep.push_back(sweep_gradient_chart(sweep));
@@ -67,6 +79,7 @@ Json diagnosis_json(const DiagnosisRun& run) {
   out["schema_version"] = json_schema_version;
   out["model"] = run.model;
   out["seed"] = run.seed;
+  out["weights"] = run.weights.empty() ? Json(nullptr) : Json(run.weights);
   out["torch_version"] = run.variant.version.str();
   out["capability"] = torch_capability_name(run.variant.capability);
   out["diagnosis"] = to_json(run.diagnosis);

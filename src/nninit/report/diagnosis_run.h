@@ -34,6 +34,7 @@ struct DiagnosisRun {
   std::string inputs{};      // where the inputs came from, in words ("64,784, drawn as torch.randn ...")
   std::vector<std::string> rules{};       // --init rules, in order
   std::string preset{};                   // the named preset, or empty
+  std::string weights{};                  // the safetensors state_dict loaded into the model, or empty
   std::vector<NamedTensor> parameters{};  // the model's parameters as the diagnosis saw them
   diag::Diagnosis diagnosis{};
   std::vector<diag::Finding> findings{};

@@ -22,6 +22,8 @@ Json to_json(const TensorStatistics& s) {
 Json to_json(std::span<const diag::Finding> findings) {
   Json out = Json::array();
   for (const diag::Finding& f : findings) {
+    Json values = Json::object();
+    for (const auto& [name, value] : f.numbers.values) values[name] = json_number(value);
     out.push_back({{"severity", diag::severity_name(f.severity)},
                    {"check", f.check},
                    {"path", f.path},
@@ -34,7 +36,8 @@ Json to_json(std::span<const diag::Finding> findings) {
                    {"expected_std", json_number(f.numbers.expected_std)},
                    {"ratio", json_number(f.numbers.ratio)},
                    {"end_to_end", json_number(f.numbers.end_to_end)},
-                   {"compounding_layers", f.numbers.compounding_layers}});
+                   {"compounding_layers", f.numbers.compounding_layers},
+                   {"values", values}});
   }
   return out;
 }
@@ -125,6 +128,11 @@ Json to_json(const diag::ProbeResult& r) {
           {"optimizer", r.options.optimizer == diag::Optimizer::sgd ? "sgd" : "adam"},
           {"learning_rate", r.options.learning_rate},
           {"steps", r.options.steps},
+          {"steps_per_candidate", r.steps_per_candidate},
+          {"budget_seconds", r.options.budget_seconds > 0.0 ? Json(r.options.budget_seconds) : Json(nullptr)},
+          {"cut_by_budget", r.cut_by_budget},
+          {"first_step_seconds", json_number(r.first_step_seconds)},
+          {"estimated_seconds", json_number(r.estimated_seconds)},
           {"chance_loss", json_number(r.chance_loss)},
           {"candidates", candidates}};
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "nninit/core/error.h"
 #include "nninit/init/fan.h"
 #include "nninit/io/file.h"
+#include "nninit/report/text.h"
 
 namespace nninit::report {
 namespace {
@@ -38,6 +40,9 @@ table.summary td { text-align: left; }
 .warning .badge { color: #8A5A00; }
 .info .badge { color: #0072B2; }
 .finding div { margin-left: 66px; color: #444444; }
+details { margin: 8px 0; }
+summary { cursor: pointer; font-size: 13px; color: #0072B2; }
+ul.verdicts { font-size: 13.5px; margin: 8px 0; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 12.5px; background: #eeeeee; padding: 0 3px; }
 )";
 
@@ -53,6 +58,9 @@ constexpr std::string_view script = R"(
     var p = s.querySelector(".plot-area");
     s.setAttribute("data-plot-box", box(p ? p : s));
   });
+  document.querySelectorAll("table, .finding, ul.verdicts").forEach(function (t) {
+    t.setAttribute("data-box", box(t));
+  });
   document.body.setAttribute("data-charts-measured", "yes");
 })();
 )";
@@ -60,6 +68,23 @@ constexpr std::string_view script = R"(
 std::string cell(double v) {
   if (std::isnan(v)) return "&#8212;";
   return escape(fmt::format("{:.4g}", v));
+}
+
+// Room for a name in a table cell before it is cut in the middle (the full name goes in the title).
+constexpr std::size_t name_chars = 44;
+
+// A name cell: the name, cut in the middle where longer than `name_chars`, whole in the title attribute.
+std::string name_cell(std::string_view name, std::string_view indent = "") {
+  const std::string shown = svg::middle_ellipsis(name, name_chars);
+  if (shown == name) return fmt::format("<td class=\"name\">{}{}</td>", indent, escape(name));
+  return fmt::format("<td class=\"name\" title=\"{}\">{}{}</td>", escape(name), indent, escape(shown));
+}
+
+// Four significant digits; "nan" and "inf" spelled out (the probe's table, where they mean divergence).
+std::string probe_cell(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{:.4g}", v);
 }
 
 std::string summary_section(const ReportData& data) {
@@ -84,10 +109,10 @@ std::string parameter_section(const std::vector<ParameterRow>& rows) {
   for (const ParameterRow& r : rows) {
     const auto fan = [](std::int64_t f) { return f > 0 ? std::to_string(f) : std::string("&#8212;"); };
     out += fmt::format(
-        "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<tr>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"name\">{}</td></tr>\n",
-        escape(r.name), escape(shape_string(r.shape)), fan(r.fan_in), fan(r.fan_out), cell(r.statistics.mean),
-        cell(r.statistics.std), cell(r.statistics.min), cell(r.statistics.max),
+        name_cell(r.name), escape(shape_string(r.shape)), fan(r.fan_in), fan(r.fan_out),
+        cell(r.statistics.mean), cell(r.statistics.std), cell(r.statistics.min), cell(r.statistics.max),
         cell(r.reference.pytorch_default), cell(r.reference.xavier), cell(r.reference.kaiming_relu),
         cell(r.reference.lecun), escape(r.init));
   }
@@ -101,18 +126,85 @@ std::string findings_section(const std::vector<diag::Finding>& findings) {
       "<code>--init</code>.</p>\n",
       diag::count(findings, diag::Severity::error), diag::count(findings, diag::Severity::warning),
       diag::count(findings, diag::Severity::info));
+  std::vector<std::string_view> reasons;  // given once, as the terminal does: a kind's findings share it
   for (const diag::Finding& f : findings) {
     const std::string_view severity = diag::severity_name(f.severity);
-    out += fmt::format("<div class=\"finding {0}\"><span class=\"badge\">{0}</span> {1}\n", severity,
-                       escape(f.message));
+    out += fmt::format("<div class=\"finding {0}\"><span class=\"badge\">{0}</span> [{1}] {2}\n", severity,
+                       escape(f.check), escape(f.message));
     if (!f.covers.empty()) {
       out += fmt::format("<div>Covers: {} parameters ({} ... {}); the numbers are the first's</div>\n",
                          f.covers.size(), escape(f.covers.front()), escape(f.covers.back()));
     }
     if (!f.effect.empty()) out += fmt::format("<div>Effect: {}</div>\n", escape(f.effect));
     if (!f.fix.empty()) out += fmt::format("<div>Fix: <code>{}</code></div>\n", escape(f.fix));
-    if (!f.reason.empty()) out += fmt::format("<div>Why: {}</div>\n", escape(f.reason));
+    if (!f.reason.empty() && std::find(reasons.begin(), reasons.end(), f.reason) == reasons.end()) {
+      out += fmt::format("<div>Why: {}</div>\n", escape(f.reason));
+      reasons.push_back(f.reason);
+    }
     out += "</div>\n";
+  }
+  return out;
+}
+
+// The terminal's per-layer table: each call's output statistics and the std ratios, forward and backward.
+std::string layer_section(const std::vector<diag::LayerDiagnosis>& layers) {
+  std::string out = fmt::format(
+      "<details open=\"open\"><summary>Per-layer table ({} calls)</summary>\n"
+      "<p class=\"note\">ratio: the output's std over the layer's own input's (a residual sum, the block's "
+      "input); grad std: the gradient reaching the layer's input; grad ratio: over the gradient reaching its "
+      "output.</p>\n"
+      "<table class=\"layers\">\n<tr><th class=\"name\">layer</th><th class=\"name\">type</th><th>mean</th>"
+      "<th>std</th><th>min</th><th>max</th><th>zeros</th><th>ratio</th><th>grad std</th>"
+      "<th>grad ratio</th></tr>\n",
+      layers.size());
+  for (const diag::LayerDiagnosis& l : layers) {
+    std::string indent;
+    for (int d = 1; d < l.depth; ++d) indent += "&#160;&#160;";
+    out += fmt::format(
+        "<tr>{}<td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}%</td>"
+        "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        name_cell(l.name, indent), escape(l.type), cell(l.output.mean), cell(l.output.std),
+        cell(l.output.min), cell(l.output.max), 100.0 * l.output.zero_fraction, cell(l.std_ratio),
+        cell(l.input_grad_std), cell(l.grad_ratio));
+  }
+  return out + "</table>\n</details>\n";
+}
+
+// The terminal's probe table (format_probe) and verdicts, under the loss curves.
+std::string probe_section(const diag::ProbeResult& result) {
+  const diag::ProbeOptions& o = result.options;
+  const bool classification = result.task == diag::ProbeTask::classification;
+  std::string out = fmt::format(
+      "<p class=\"note\">{}. {} steps of {} (lr {}), batch {}, seed {}; chance loss {} ({}). Train and "
+      "held-out numbers are measured after training, in eval mode.</p>\n",
+      escape(result.data), o.steps, o.optimizer == diag::Optimizer::sgd ? "SGD" : "Adam",
+      probe_cell(o.learning_rate), o.batch_size, o.seed, probe_cell(result.chance_loss),
+      classification ? "ln of the class count" : "predicting 0");
+  if (result.cut_by_budget) out += fmt::format("<p class=\"note\">{}.</p>\n", escape(budget_line(result)));
+  out += fmt::format(
+      "<table class=\"probe\">\n<tr><th class=\"name\">candidate</th><th>loss start</th><th>loss end</th>"
+      "<th>train loss</th><th>held-out loss</th>{}<th>identical units start/end</th>"
+      "<th>max |W| start/end</th></tr>\n",
+      classification ? "<th>held-out accuracy</th>" : "");
+  for (const diag::CandidateResult& c : result.candidates) {
+    const std::string end =
+        c.diverged_at
+            ? fmt::format("diverged at {}", *c.diverged_at)
+            : probe_cell(c.losses.empty() ? std::numeric_limits<double>::quiet_NaN() : c.losses.back());
+    out +=
+        fmt::format("<tr>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}/{}</td><td>{}/{}</td></tr>\n",
+                    name_cell(c.label), probe_cell(c.initial_loss), end, probe_cell(c.train_loss),
+                    probe_cell(c.held_out_loss),
+                    classification ? fmt::format("<td>{:.1f}%</td>", 100.0 * c.held_out_accuracy) : "",
+                    c.identical_units_initial, c.identical_units_final, probe_cell(c.max_abs_weight_initial),
+                    probe_cell(c.max_abs_weight_final));
+  }
+  out += "</table>\n";
+  const std::vector<std::string> verdicts = diag::probe_verdicts(result);
+  if (!verdicts.empty()) {
+    out += "<ul class=\"verdicts\">\n";
+    for (const std::string& v : verdicts) out += fmt::format("<li>{}</li>\n", escape(v));
+    out += "</ul>\n";
   }
   return out;
 }
@@ -139,23 +231,24 @@ std::string render_report(const ReportData& data) {
   const auto link = [&](bool present, std::string_view id, std::string_view label) {
     if (present) nav += fmt::format("<a href=\"#{}\">{}</a>", id, label);
   };
-  link(!data.parameters.empty(), "parameters", "Parameters");
-  link(data.depth_profile.has_value(), "depth-profile", "Std by depth");
+  link(data.depth_profile.has_value() || !data.layers.empty(), "depth-profile", "Std by depth");
   link(!data.over_time.empty(), "over-time", "Over time");
   link(!data.histograms.empty(), "histograms", "Histograms");
-  link(data.lint_ran, "findings", "Findings");
-  link(data.training.has_value(), "training", "Training probe");
+  link(data.training.has_value() || data.probe.has_value(), "training", "Training probe");
   link(!data.depth_sweep.empty(), "depth-sweep", "Depth sweep");
+  link(data.lint_ran, "findings", "Findings");
+  link(!data.parameters.empty(), "parameters", "Parameters");
 
   std::string body = fmt::format("<h1>{}</h1>\n", escape(data.title));
   if (!nav.empty()) body += "<nav>" + nav + "</nav>\n";
   body += summary_section(data);
-  if (data.lint_ran) body += findings_section(data.findings);
-  if (data.depth_profile) {
-    body +=
-        "<h2 id=\"depth-profile\">Activation and gradient std by depth</h2>\n"
-        "<p class=\"note\">Log scale: a straight line is a constant factor per layer.</p>\n";
-    body += svg::line_chart(*data.depth_profile);
+  if (data.depth_profile || !data.layers.empty()) {
+    body += "<h2 id=\"depth-profile\">Activation and gradient std by depth</h2>\n";
+    if (data.depth_profile) {
+      body += "<p class=\"note\">Log scale: a straight line is a constant factor per layer.</p>\n";
+      body += svg::line_chart(*data.depth_profile);
+    }
+    if (!data.layers.empty()) body += layer_section(data.layers);
   }
   if (!data.over_time.empty()) {
     body +=
@@ -165,13 +258,17 @@ std::string render_report(const ReportData& data) {
     for (const svg::LineChart& chart : data.over_time) body += svg::line_chart(chart);
   }
   if (!data.histograms.empty()) {
-    body += "<h2 id=\"histograms\">Histograms</h2>\n<div class=\"charts\">\n";
+    body += "<h2 id=\"histograms\">Histograms</h2>\n";
+    if (!data.histograms_note.empty())
+      body += fmt::format("<p class=\"note\">{}</p>\n", escape(data.histograms_note));
+    body += "<div class=\"charts\">\n";
     for (const svg::Histogram& h : data.histograms) body += svg::histogram(h);
     body += "</div>\n";
   }
-  if (data.training) {
+  if (data.training || data.probe) {
     body += "<h2 id=\"training\">Training probe</h2>\n";
-    body += svg::line_chart(*data.training);
+    if (data.training) body += svg::line_chart(*data.training);
+    if (data.probe) body += probe_section(*data.probe);
   }
   if (!data.depth_sweep.empty()) {
     body += "<h2 id=\"depth-sweep\">Depth sweep</h2>\n";
@@ -181,6 +278,7 @@ std::string render_report(const ReportData& data) {
     for (const svg::LineChart& chart : data.depth_sweep) body += svg::line_chart(chart);
     body += "</div>\n";
   }
+  if (data.lint_ran) body += findings_section(data.findings);
   if (!data.parameters.empty()) body += parameter_section(data.parameters);
 
   return fmt::format(

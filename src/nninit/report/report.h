@@ -1,15 +1,20 @@
 // The HTML report of `nninit diagnose --report OUT.html`: one self-contained page (inline CSS and SVG, no
 // network, no script needed to display) with, each where the data has it:
 //   - a summary (model, seed, generator, input shape, ...);
-//   - the parameter table: name, shape, fan_in, fan_out, mean, std, min, max and the reference stds;
-//   - activation and gradient std by depth (log scale), and by time step for recurrent layers;
+//   - activation and gradient std by depth (log scale), then the per-layer table the terminal prints
+//     (folded in a <details>, open);
+//   - std by time step for recurrent layers;
 //   - histograms of a few parameters (or activations);
-//   - the lint findings (lint.h);
-//   - the training probe's loss curves;
-//   - a depth sweep: one deep network under several initialisations, std by layer (log scale).
+//   - the training probe's loss curves, its table (held-out loss and accuracy, identical units, weight
+//     growth) and its verdicts;
+//   - a depth sweep: one deep network under several initialisations, std by layer (log scale);
+//   - the lint findings (lint.h) as the terminal shows them (grouped, each reason once), after the charts;
+//   - the parameter table: name, shape, fan_in, fan_out, mean, std, min, max and the reference stds.
 // ReportData is plain data that the diagnose command fills; every section is optional and is left out
-// when empty. Readable at 1200 px; colours from svg::palette(). A few lines of inline script only record
-// each chart's position in data attributes, for the browser test (tests/report).
+// when empty. Readable at 1200 px; colours from svg::palette(). A name longer than a table cell's room is
+// cut in the middle (svg::middle_ellipsis), the whole name in the cell's title attribute. A few lines of
+// inline script only record each chart's and table's position in data attributes, for the browser test
+// (tests/report).
 //
 // The usual way to fill one is diagnosis_page (diagnosis_run.h); by hand:
 //
@@ -30,7 +35,9 @@
 
 #include "nninit/core/tensor.h"
 #include "nninit/core/tensor_statistics.h"
+#include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
+#include "nninit/diag/probe.h"
 #include "nninit/init/fan.h"
 #include "nninit/report/svg.h"
 
@@ -55,12 +62,15 @@ struct ReportData {
   std::vector<std::pair<std::string, std::string>> summary{};  // (key, value) lines
   std::vector<ParameterRow> parameters{};
   std::optional<svg::LineChart> depth_profile{};  // activation and gradient std by depth
+  std::vector<diag::LayerDiagnosis> layers{};     // the per-layer table, under the depth profile
   std::vector<svg::LineChart> over_time{};        // recurrent layers: hidden and gradient std by time step
   std::vector<svg::Histogram> histograms{};
+  std::string histograms_note{};  // what they show and on which scale
   // The lint's findings; shown when `lint_ran` (so that "no findings" is said too).
   bool lint_ran = false;
   std::vector<diag::Finding> findings{};
   std::optional<svg::LineChart> training{};   // the training probe's loss curves
+  std::optional<diag::ProbeResult> probe{};   // its table and verdicts, under the curves
   std::vector<svg::LineChart> depth_sweep{};  // e.g. one chart for tanh, one for ReLU
   std::string depth_sweep_note{};             // what the sweep ran (depth, width, inputs)
 };

@@ -133,8 +133,10 @@ TEST(Svg, CategoryAxisNamesTheLayers) {
   EXPECT_TRUE(well_formed(out));
   EXPECT_NE(out.find(">0 Linear</text>"), std::string::npos) << out;
   EXPECT_NE(out.find("transform=\"rotate(-40"), std::string::npos);
-  // A long name keeps its end on the axis, and is whole in the point's tooltip.
-  EXPECT_NE(out.find(">…self_attn.out_proj Linear</text>"), std::string::npos) << out;
+  // A long name is cut in the middle on the axis, and is whole in the label's and the point's tooltips.
+  EXPECT_NE(out.find(">layers.11.…out_proj Linear<title>layers.11.self_attn.out_proj Linear</title></text>"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("<title>layers.11.self_attn.out_proj Linear: 0.25</title>"), std::string::npos) << out;
   EXPECT_EQ(out.find(">0.5</text>"), std::string::npos) << "numeric x ticks";
   // The rotated names get room under the axis: the chart is taller than one with numbers.
@@ -181,6 +183,33 @@ ReportData full_report() {
   data.depth_sweep.push_back(
       svg::LineChart{.title = "tanh", .series = {{.name = "Xavier", .y = {1, 1}}}, .width = 575});
   data.depth_sweep_note = "50 layers of width 256";
+  data.layers.push_back({.name = "0", .type = "Linear", .depth = 1, .std_ratio = 0.58, .grad_ratio = 1.7});
+  data.layers.push_back({.name = "encoder.layers.11.self_attn.out_proj.parametrizations.weight",
+                         .type = "Linear",
+                         .depth = 2,
+                         .std_ratio = 1.0});
+  diag::ProbeResult probe;
+  probe.data = "random teacher";
+  probe.chance_loss = 2.302585;
+  probe.options.steps = 3;
+  probe.candidates.push_back({.label = "too large",
+                              .steps = {0, 1, 2},
+                              .losses = {5.0, 90.0, 4000.0},
+                              .initial_loss = 5.0,
+                              .diverged_at = 2,
+                              .steps_run = 2});
+  probe.candidates.push_back({.label = "matched",
+                              .steps = {0, 1},
+                              .losses = {2.3, 0.4},
+                              .initial_loss = 2.3,
+                              .steps_run = 3,
+                              .held_out_loss = 0.45,
+                              .held_out_accuracy = 0.9,
+                              .identical_units_initial = 4,
+                              .identical_units_final = 1,
+                              .max_abs_weight_initial = 0.5,
+                              .max_abs_weight_final = 0.75});
+  data.probe = probe;
   return data;
 }
 
@@ -210,6 +239,37 @@ TEST(Report, FullPageIsWellFormedAndSelfContained) {
   EXPECT_EQ(occurrences(html, "http"), occurrences(html, "xmlns=\"http"));
   EXPECT_EQ(html.find(" src="), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
+}
+
+TEST(Report, CarriesTheTerminalsTablesAndPutsTheLintAfterTheCharts) {
+  ReportData data = full_report();
+  // Two findings of one kind: the reason is given once, as the terminal gives it.
+  data.findings.push_back(
+      {diag::Severity::warning, "scale", "2.weight", "too small too", "x0.7", "2.weight=zeros_()", "why"});
+  const std::string html = render_report(data);
+  EXPECT_TRUE(well_formed(html));
+  // The per-layer table, folded but open, with its ratios; the long name cut, whole in the title.
+  EXPECT_NE(html.find("<details open=\"open\"><summary>Per-layer table (2 calls)</summary>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<table class=\"layers\">"), std::string::npos);
+  EXPECT_NE(html.find("<td>0.58</td><td>0</td><td>1.7</td>"), std::string::npos) << html;
+  const std::string long_name = "encoder.layers.11.self_attn.out_proj.parametrizations.weight";
+  EXPECT_NE(html.find(fmt::format("<td class=\"name\" title=\"{}\">&#160;&#160;{}</td>", long_name,
+                                  svg::middle_ellipsis(long_name, 44))),
+            std::string::npos)
+      << html;
+  // The probe's table (held-out loss and accuracy, identical units, weight growth) and its verdicts.
+  EXPECT_NE(html.find("<table class=\"probe\">"), std::string::npos);
+  EXPECT_NE(html.find("<th>held-out accuracy</th>"), std::string::npos);
+  EXPECT_NE(html.find("<td>diverged at 2</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>0.45</td><td>90.0%</td><td>4/1</td><td>0.5/0.75</td>"), std::string::npos) << html;
+  ASSERT_FALSE(diag::probe_verdicts(*data.probe).empty());
+  EXPECT_NE(html.find(fmt::format("<li>{}</li>", svg::escape(diag::probe_verdicts(*data.probe).front()))),
+            std::string::npos);
+  // The lint after every chart, each reason once.
+  EXPECT_GT(html.find("id=\"findings\""), html.rfind("<svg "));
+  EXPECT_EQ(occurrences(html, "<div>Why: why</div>"), 1u);
+  EXPECT_NE(html.find("[scale] too &lt;small&gt;"), std::string::npos);
 }
 
 TEST(Report, ParameterRow) {

@@ -44,6 +44,11 @@ double text_width(std::string_view text, double size) {
   return static_cast<double>(text.size()) * size * 0.58;
 }
 
+// How many characters of a `size` px font fit in `room` px (text_width's estimate).
+std::size_t fitting_chars(double room, double size) {
+  return static_cast<std::size_t>(std::max(room / (size * 0.58), 8.0));
+}
+
 std::string text(double x, double y, std::string_view content, std::string_view anchor, int size,
                  std::string_view extra = "") {
   return fmt::format(
@@ -52,14 +57,26 @@ std::string text(double x, double y, std::string_view content, std::string_view 
       x, y, anchor, size, font, extra.empty() ? "" : " ", extra, escape(content));
 }
 
-std::string open_svg(int width, int height, const std::vector<std::string>& colors, std::string_view title) {
+// Text cut to `max_chars` in the middle where longer, with the whole text as its tooltip (a <title> child).
+std::string shortened_text(double x, double y, std::string_view content, std::size_t max_chars,
+                           std::string_view anchor, int size, std::string_view extra = "") {
+  const std::string shown = middle_ellipsis(content, max_chars);
+  std::string out = text(x, y, shown, anchor, size, extra);
+  if (shown == content) return out;
+  const std::size_t close = out.rfind("</text>");
+  return out.insert(close, fmt::format("<title>{}</title>", escape(content)));
+}
+
+// `extra`: more attributes for the <svg> element.
+std::string open_svg(int width, int height, const std::vector<std::string>& colors, std::string_view title,
+                     std::string_view extra = "") {
   std::string colors_attr;
   for (const std::string& c : colors) colors_attr += (colors_attr.empty() ? "" : ",") + c;
   return fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\" data-colors=\"{3}\">\n"
+      "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\" data-colors=\"{3}\"{4}{5}>\n"
       "<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n",
-      width, height, escape(title), colors_attr);
+      width, height, escape(title), colors_attr, extra.empty() ? "" : " ", extra);
 }
 
 std::string plot_area(const Box& box) {
@@ -88,10 +105,8 @@ std::string y_axis(const Box& box, const Scale& y, const std::vector<double>& va
 constexpr std::size_t category_chars = 26;
 constexpr double category_slant = 40.0;  // degrees
 
-// A name cut to category_chars, keeping its end ("...self_attn.out_proj"), where paths differ.
 std::string category_label(const std::string& name) {
-  if (name.size() <= category_chars) return name;
-  return "…" + name.substr(name.size() - (category_chars - 1));
+  return middle_ellipsis(name, category_chars);
 }
 
 // The room the rotated category labels take under the axis.
@@ -120,8 +135,9 @@ std::string x_axis(const Box& box, const Scale& x, const std::vector<double>& va
     if (!(v >= 0.0 && v < static_cast<double>(categories.size()))) continue;
     const auto i = static_cast<std::size_t>(v);
     const double ty = box.bottom + 15;
-    out += text(px + 3, ty, category_label(categories[i]), "end", 11,
-                fmt::format("transform=\"rotate(-{:.0f} {:.1f} {:.1f})\"", category_slant, px + 3, ty));
+    out += shortened_text(
+        px + 3, ty, categories[i], category_chars, "end", 11,
+        fmt::format("transform=\"rotate(-{:.0f} {:.1f} {:.1f})\"", category_slant, px + 3, ty));
   }
   return out;
 }
@@ -175,6 +191,22 @@ std::string range_note(const Series& s, const LineChart& chart) {
 
 std::span<const std::string_view> palette() {
   return okabe_ito;
+}
+
+std::string middle_ellipsis(std::string_view text, std::size_t max_chars) {
+  // Where each code point starts (UTF-8 continuation bytes are 10xxxxxx).
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  if (starts.size() <= max_chars) return std::string(text);
+  if (max_chars == 0) return {};
+  const std::size_t kept = max_chars - 1;  // the ellipsis takes one
+  const std::size_t head = kept * 2 / 5;
+  const std::size_t tail = kept - head;
+  const std::size_t head_end = starts[head];
+  const std::size_t tail_start = starts[starts.size() - tail];
+  return fmt::format("{}…{}", text.substr(0, head_end), text.substr(tail_start));
 }
 
 std::string escape(std::string_view text) {
@@ -482,7 +514,8 @@ std::string line_chart(const LineChart& chart) {
   const Axis y = fit_y_axis(chart, domain, frame.box);
 
   std::string out = open_svg(chart.width, frame.height, legend.drawn_colors, chart.title);
-  out += text(left, 22, chart.title, "start", 15, "font-weight=\"bold\"");
+  out += shortened_text(left, 22, chart.title, fitting_chars(chart.width - left - 8.0, 15), "start", 15,
+                        "font-weight=\"bold\"");
   out += legend_markup(legend);
   out += plot_area(frame.box);
   out += y_axis(frame.box, y.scale, y.values, y.labels);
@@ -510,8 +543,12 @@ std::string histogram(const Histogram& h) {
   }
   if (has_reference) colors.push_back(reference_color);
   const Box box{62, 48, h.width - 14.0, h.height - 46.0};
-  std::string out = open_svg(h.width, h.height, colors, h.title);
-  out += text(box.left, 20, h.title, "start", 13, "font-weight=\"bold\"");
+  // The x range drawn, for the browser test to see that histograms meant to share a scale do.
+  const std::string domain =
+      h.edges.size() >= 2 ? fmt::format("data-x-domain=\"{:g},{:g}\"", h.edges.front(), h.edges.back()) : "";
+  std::string out = open_svg(h.width, h.height, colors, h.title, domain);
+  out += shortened_text(box.left, 20, h.title, fitting_chars(h.width - box.left - 8.0, 13), "start", 13,
+                        "font-weight=\"bold\"");
   if (has_reference) {
     out += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"36\" x2=\"{:.1f}\" y2=\"36\" stroke=\"{}\" stroke-width=\"2.5\"/>\n",

@@ -1,8 +1,9 @@
 // Inline SVG charts for the HTML report: line charts (linear or log-scale y, several series) and
 // histograms, drawn as static markup that needs no script and no external resource.
 //
-// Every chart is one <svg class="chart"> carrying data-colors (the colours of what it actually drew) and a
-// <rect class="plot-area">; the browser test reads both to check, in a screenshot, that the series rendered.
+// Every chart is one <svg class="chart"> carrying data-colors (the colours of what it actually drew), a
+// histogram also data-x-domain (its x range, "low,high"), and a <rect class="plot-area">; the browser test
+// reads them to check, in a screenshot, that the series rendered.
 // Colours come from the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies
 // (Okabe and Ito 2008). A chart with four or more series also gives them dash patterns, which tell apart
 // lines that coincide (Kaiming and LSUV in a depth sweep) and series beyond the palette's seven colours.
@@ -22,6 +23,12 @@ std::span<const std::string_view> palette();
 
 // Text escaped for XML content and attribute values (& < > " ').
 std::string escape(std::string_view text);
+
+// `text` cut to at most `max_chars` characters (code points) by replacing its middle with "…", keeping 2/5
+// of the room for the start and the rest for the end ("encoder.layers.11.self_attn.out_proj" to 29:
+// "encoder.lay…elf_attn.out_proj"), because module paths differ at both ends: the block's index near the
+// start, the layer's role at the end. Unchanged when it fits.
+std::string middle_ellipsis(std::string_view text, std::size_t max_chars);
 
 struct Series {
   std::string name{};
@@ -43,14 +50,15 @@ struct LineChart {
   double log_ceiling = 0.0;
   std::vector<Series> series{};
   // Names for whole x values (layers): x = i is labelled x_categories[i] on the axis (rotated; every k-th
-  // where they would not fit; a long name keeps its end) and in the tooltip of each point.
+  // where they would not fit; a long name cut in the middle, whole in the label's tooltip) and in the
+  // tooltip of each point.
   std::vector<std::string> x_categories{};
   int width = 1160;
   int height = 420;
 };
 
 struct Histogram {
-  std::string title{};
+  std::string title{};  // cut in the middle where it would not fit the chart's width, whole in a tooltip
   std::string x_label{};
   std::vector<double> edges{};   // bins + 1 increasing edges
   std::vector<double> counts{};  // one per bin

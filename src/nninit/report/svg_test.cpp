@@ -208,5 +208,26 @@ TEST(Svg, CategoryPointsNameTheirCategoryInFull) {
   EXPECT_EQ(occurrences(group, "<title>"), 2u);
 }
 
+TEST(Svg, MiddleEllipsisKeepsBothEndsOfAPath) {
+  EXPECT_EQ(middle_ellipsis("encoder.layers.11.self_attn.out_proj", 29), "encoder.lay…elf_attn.out_proj");
+  EXPECT_EQ(middle_ellipsis("layers.1.linear1", 16), "layers.1.linear1");  // fits: unchanged
+  EXPECT_EQ(middle_ellipsis("abcdefghijk", 6), "ab…ijk");                  // 2 of the 5 kept at the start
+  // Counted in code points, never cut inside one: "é" is two bytes.
+  EXPECT_EQ(middle_ellipsis("ééééééééé", 5), "é…ééé");
+}
+
+TEST(Svg, HistogramTitleTooLongIsCutWithTheWholeTitleAsTooltip) {
+  const Histogram h{.title = "output of encoder.layers.11.self_attn.out_proj.some_long_suffix",
+                    .edges = {0, 1},
+                    .counts = {3}};
+  const std::string out = histogram(h);
+  EXPECT_NE(out.find("…"), std::string::npos) << out;
+  EXPECT_NE(out.find("<title>output of encoder.layers.11.self_attn.out_proj.some_long_suffix</title></text>"),
+            std::string::npos)
+      << out;
+  const Histogram short_title{.title = "output of 0", .edges = {0, 1}, .counts = {3}};
+  EXPECT_NE(histogram(short_title).find(">output of 0</text>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace nninit::report::svg

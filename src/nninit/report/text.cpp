@@ -24,6 +24,15 @@ std::string format_number(double value) {
 
 }  // namespace
 
+std::string budget_line(const diag::ProbeResult& result) {
+  return fmt::format(
+      "stopped early: the time budget of {:g} s allowed {} of the {} steps per candidate (the first step "
+      "took "
+      "{:.3g} s; about {:.3g} s in all)",
+      result.options.budget_seconds, result.steps_per_candidate, result.options.steps,
+      result.first_step_seconds, result.estimated_seconds);
+}
+
 std::string format_diagnosis(const diag::Diagnosis& d) {
   std::string out;
   std::string inputs;
@@ -119,6 +128,7 @@ std::string format_probe(const diag::ProbeResult& result) {
                   o.optimizer == diag::Optimizer::sgd ? fmt::format(", momentum {}", o.momentum) : "",
                   o.batch_size, o.seed, format_number(result.chance_loss),
                   result.task == diag::ProbeTask::classification ? "ln of the class count" : "predicting 0");
+  if (result.cut_by_budget) out += budget_line(result) + "\n";
   const bool classification = result.task == diag::ProbeTask::classification;
   out += fmt::format("{:<18} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10} {:>18}\n", "candidate", "loss start",
                      "loss end", "train", "held-out", classification ? "accuracy" : "", "identical",

@@ -31,9 +31,13 @@ struct FindingsView {
 // appears); a summary line last, which counts every finding and says how many were left out.
 std::string format_findings(std::span<const diag::Finding> findings, const FindingsView& view = {});
 
-// The probe's data and settings, one row per candidate (loss at the start and end, held-out numbers,
-// identical units, weight growth), then the verdicts (diag::probe_verdicts), one per line.
+// The probe's data and settings (and the budget's cut), one row per candidate (loss at the start and end,
+// held-out numbers, identical units, weight growth), then the verdicts (diag::probe_verdicts), one per line.
 std::string format_probe(const diag::ProbeResult& result);
+
+// "stopped early: the time budget of 60 s allowed 12 of the 300 steps per candidate (...)", for a probe
+// whose steps the budget cut (ProbeResult::cut_by_budget); format_probe and the page print it.
+std::string budget_line(const diag::ProbeResult& result);
 
 // A depth sweep's activation std at the first, middle and last layer, one row per scheme.
 std::string format_sweep(const diag::DepthSweep& sweep);

@@ -90,6 +90,20 @@ TEST(Text, ProbeTableEndsWithTheVerdicts) {
   EXPECT_TRUE(contains(text, "- " + diag::probe_verdicts(r).front() + "\n")) << text;
   EXPECT_TRUE(contains(text, "- too large: diverged at step 2 (batch loss 4000 against 5 at step 0)"))
       << text;
+  EXPECT_FALSE(contains(text, "stopped early")) << text;
+  // A probe the budget cut says so, under its settings.
+  r.options.budget_seconds = 60;
+  r.options.steps = 300;
+  r.steps_per_candidate = 12;
+  r.cut_by_budget = true;
+  r.first_step_seconds = 0.93;
+  r.estimated_seconds = 58.2;
+  const std::string cut = format_probe(r);
+  EXPECT_TRUE(contains(
+      cut,
+      "chance loss 2.303 (ln of the class count)\nstopped early: the time budget of 60 s allowed 12 of "
+      "the 300 steps per candidate (the first step took 0.93 s; about 58.2 s in all)\n"))
+      << cut;
 }
 
 TEST(Text, SweepAndLsuv) {
