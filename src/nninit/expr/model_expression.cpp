@@ -62,6 +62,11 @@ class Evaluator {
         return value.kind() == Kind::tuple ? lang::Value::make_tuple(std::move(items), value.range())
                                            : lang::Value::make_list(std::move(items), value.range());
       }
+      case Kind::dict: {  // each key, then its value
+        std::vector<lang::Value> entries;
+        for (const lang::Value& entry : value.items()) entries.push_back(evaluate(entry));
+        return lang::Value::make_dict(std::move(entries), value.range());
+      }
       case Kind::name: check_name(value); return value;
       case Kind::call: return evaluate_call(value);
       default: return value;

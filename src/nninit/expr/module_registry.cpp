@@ -123,7 +123,8 @@ bool LayerArguments::truthy(std::string_view name) const {
     case Kind::floating: return value.float_value() != 0.0;
     case Kind::string: return !value.string_value().empty();
     case Kind::tuple:
-    case Kind::list: return !value.items().empty();
+    case Kind::list:
+    case Kind::dict: return !value.items().empty();
     case Kind::call: {
       // Sequential and ModuleList define __len__, so an empty one is false.
       const nn::ModulePtr module = module_of(value);
