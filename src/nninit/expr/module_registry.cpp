@@ -61,7 +61,6 @@ constexpr std::string_view unsupported_classes[] = {
     "MaxUnpool2d",
     "MaxUnpool3d",
     "Module",
-    "ModuleDict",
     "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
