@@ -94,11 +94,7 @@ class Evaluator {
     if (const std::optional<std::string_view> name = torch_nn_name(dotted)) {
       if (is_unsupported_torch_nn_class(*name)) {
         throw lang::ParseError(
-            fmt::format("nninit does not build torch.nn.{}; it builds linear, convolution, "
-                        "embedding, normalisation, recurrent, attention and transformer layers, "
-                        "containers and parameter-free modules",
-                        *name),
-            text_, offset);
+            fmt::format("nninit does not build torch.nn.{}: {}", *name, why_not_built(*name)), text_, offset);
       }
       // Python's words: a bare name is a NameError (the expression runs after `from torch.nn import *`), a
       // qualified one an AttributeError of torch.nn.

@@ -273,6 +273,44 @@ TEST(ModelExpression, KnownAnswersFromPyTorch) {
   }
 }
 
+// print(model) in PyTorch 1.13 (/usr/bin/python3 -c 'import torch; from torch.nn import *; print(EXPR)').
+TEST(ModelExpression, PaddingShufflesUpsamplingAndLocalResponseNorm) {
+  const nn::ModulePtr model = build(
+      "Sequential(ConstantPad1d(2, 3.5), ConstantPad2d((1, 0, 2, 0), 1), ConstantPad3d(1, 0.0), "
+      "ZeroPad2d((1, 2, 0, 1)), ReflectionPad1d(2), ReflectionPad2d((1, 1, 2, 0)), ReflectionPad3d(1), "
+      "ReplicationPad1d((1, 2)), ReplicationPad2d(1), ReplicationPad3d(1), PixelShuffle(2), "
+      "PixelUnshuffle(downscale_factor=2), ChannelShuffle(3), Upsample(scale_factor=2), "
+      "Upsample(size=(4, 5), mode='bilinear'), Upsample(size=4), Upsample(scale_factor=(2, 3)), "
+      "LocalResponseNorm(3, alpha=0.5))",
+      v113);
+  EXPECT_EQ(model->repr(),
+            "Sequential(\n"
+            "  (0): ConstantPad1d(padding=(2, 2), value=3.5)\n"
+            "  (1): ConstantPad2d(padding=(1, 0, 2, 0), value=1)\n"
+            "  (2): ConstantPad3d(padding=(1, 1, 1, 1, 1, 1), value=0.0)\n"
+            "  (3): ZeroPad2d((1, 2, 0, 1))\n"
+            "  (4): ReflectionPad1d((2, 2))\n"
+            "  (5): ReflectionPad2d((1, 1, 2, 0))\n"
+            "  (6): ReflectionPad3d((1, 1, 1, 1, 1, 1))\n"
+            "  (7): ReplicationPad1d((1, 2))\n"
+            "  (8): ReplicationPad2d((1, 1, 1, 1))\n"
+            "  (9): ReplicationPad3d((1, 1, 1, 1, 1, 1))\n"
+            "  (10): PixelShuffle(upscale_factor=2)\n"
+            "  (11): PixelUnshuffle(downscale_factor=2)\n"
+            "  (12): ChannelShuffle(groups=3)\n"
+            "  (13): Upsample(scale_factor=2.0, mode=nearest)\n"
+            "  (14): Upsample(size=(4, 5), mode=bilinear)\n"
+            "  (15): Upsample(size=4, mode=nearest)\n"
+            "  (16): Upsample(scale_factor=(2.0, 3.0), mode=nearest)\n"
+            "  (17): LocalResponseNorm(3, alpha=0.5, beta=0.75, k=1.0)\n"
+            ")");
+  EXPECT_TRUE(model->child("3").is_instance("ConstantPad2d"));
+  EXPECT_TRUE(model->child("5").is_instance("_ReflectionPadNd"));
+  EXPECT_STARTS_WITH(error("ConstantPad2d(1)"),
+                     "TypeError: ConstantPad2d.__init__() missing 1 required positional argument: 'value'");
+  EXPECT_STARTS_WITH(error("PixelShuffle(2.0)"), "TypeError: ");
+}
+
 TEST(ModelExpression, ContainersAsPyTorchUsersWriteThem) {
   for (const KnownAnswer& answer : kContainers113) {
     EXPECT_EQ(fingerprint_of(answer, v113), answer.lines) << answer.expression;
@@ -385,6 +423,13 @@ TEST(ModelExpression, EveryLayerBuilds) {
       {"Sequential()", {}},
       {"ModuleList([Linear(2, 2), ReLU()])", {"0.weight", "0.bias"}},
       {"ModuleDict({'proj': Linear(2, 2), 'act': ReLU()})", {"proj.weight", "proj.bias"}},
+      {"Sequential(ConstantPad1d(1, 0.5), ConstantPad2d(1, 0), ConstantPad3d(1, 0), ZeroPad2d(1), "
+       "ReflectionPad1d(1), ReflectionPad2d(1), ReflectionPad3d(1), ReplicationPad1d(1), "
+       "ReplicationPad2d(1), "
+       "ReplicationPad3d(1), PixelShuffle(2), PixelUnshuffle(2), ChannelShuffle(2), "
+       "Upsample(scale_factor=2), "
+       "LocalResponseNorm(2))",
+       {}},
       {"Sequential(ReLU(inplace=True), ReLU6(), SELU(), SiLU(), Mish(), Hardswish(), Hardsigmoid(), "
        "LeakyReLU(0.2), ELU(alpha=0.5), CELU(), GELU(approximate='tanh'), Hardtanh(-2, 2), Softplus(beta=2), "
        "Softmax(dim=1), LogSoftmax(1), Softmin(-1), GLU(), Threshold(0.1, 20), Hardshrink(), "
@@ -604,8 +649,18 @@ TEST(ModelExpression, NamesAndValuesThatAreNotModules) {
   EXPECT_STARTS_WITH(
       error("nn.linear(4, 3)"),
       "AttributeError: module 'torch.nn' has no attribute 'linear' (did you mean 'Linear' or 'Bilinear'?)");
-  EXPECT_STARTS_WITH(error("Upsample(scale_factor=2)"),
-                     "ValueError: nninit does not build torch.nn.Upsample");
+  // The refusal says why the class is not built.
+  EXPECT_STARTS_WITH(
+      error("Sequential(Fold(4, 2))"),
+      "ValueError: nninit does not build torch.nn.Fold: it is not yet among the parameter-free "
+      "modules nninit builds");
+  EXPECT_STARTS_WITH(
+      error("nn.MSELoss()"),
+      "ValueError: nninit does not build torch.nn.MSELoss: it is a loss, not a part of a model");
+  EXPECT_STARTS_WITH(
+      error("LazyLinear(3)"),
+      "ValueError: nninit does not build torch.nn.LazyLinear: a lazy module takes its sizes from "
+      "its first input; give them to Linear(...)");
   EXPECT_STARTS_WITH(error("Linear(4, x)"), "NameError: name 'x' is not defined at column 11");
   EXPECT_STARTS_WITH(error("torch.Linear(4, 3)"), "AttributeError: module 'torch' has no attribute 'Linear'");
   EXPECT_EQ(error("3"),
