@@ -31,6 +31,38 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// --print-python prints the rules' PyTorch code; PyTorch running it on the model built with the same seed
+// gives the state_dict `init -o` writes, passes included.
+TEST_F(Cli, InitPrintsThePythonOfItsRules) {
+  const std::string model =
+      "\"Sequential(Linear(4, 6), ReLU(), ModuleList([Linear(6, 6) for _ in range(2)]))\"";
+  const std::string rules =
+      " --init \"Linear.weight=normal_(std=0.02)\" --init \"Linear.bias=zeros_\""
+      " --init \"parameters(dim>1): 2.*.weight=xavier_uniform_\"";
+  const Result printed = run("init " + model + rules + " --seed 5 --torch-version 1.13 --print-python");
+  ASSERT_EQ(printed.status, 0) << printed.output;
+  EXPECT_TRUE(contains(printed.output, "#   torch.manual_seed(5)\n")) << printed.output;
+  EXPECT_TRUE(contains(printed.output,
+                       "    model.apply(init_fn)\n    for path, p in model.named_parameters():\n"
+                       "        if p.dim() > 1:\n"))
+      << printed.output;
+  const Result none = run("init mlp --print-python");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_TRUE(contains(none.output, "--print-python prints the init_fn of the rules: give --init"))
+      << none.output;
+  if (!nninit::cli_test::have_torch()) GTEST_SKIP() << "PyTorch 1.13 is not installed";
+  const std::string script = path("init_fn.py");
+  std::ofstream(script) << printed.output;
+  const std::string out = path("model.safetensors");
+  const Result written = run("init " + model + rules + " --seed 5 --torch-version 1.13 -o " + out);
+  ASSERT_EQ(written.status, 0) << written.output;
+  const std::string check =
+      "/usr/bin/python3 " + std::string(NNINIT_SOURCE_DIR) + "/tests/cli/state_dict_with_torch.py " + out +
+      " 5 \"Sequential(Linear(4, 6), ReLU(), ModuleList([Linear(6, 6) for _ in range(2)]))\" " +
+      "\"exec(open('" + script + "').read(), {'model': m})\"";
+  EXPECT_EQ(std::system(check.c_str()), 0);
+}
+
 TEST_F(Cli, InitWritesTheStateDictPyTorchBuilds) {
   if (!nninit::cli_test::have_torch()) GTEST_SKIP() << "PyTorch 1.13 is not installed";
   struct Case {

@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
   init_command->add_flag(
       "--print-rules", init.print_rules,
       "Print the rules in the order they apply (--init, then the preset's); write nothing");
+  init_command->add_flag("--print-python", init.print_python,
+                         "Print the rules as PyTorch code (the init_fn they stand for); write nothing");
   init_command->add_flag(
       "--dry-run", init.dry_run,
       "Print each tensor's name and shape and the parameter count; write nothing (a config "
