@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "nninit/cli/commands.h"
+#include "nninit/cli/completion.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
@@ -194,6 +195,15 @@ int main(int argc, char** argv) {
   inspect_command->add_option("file", inspect.file, "A .safetensors file")->required();
   inspect_command->add_flag("--json", inspect.json, "Print one JSON document");
 
+  // The build generates the shell completion and the man page from these definitions (completion.h).
+  if (argc == 3 && std::string_view(argv[1]) == "--generate") {
+    try {
+      return nninit::cli::print_generated(app, argv[2]);
+    } catch (const nninit::cli::UsageError& e) {
+      print_error(e.what());
+      return exit_bad_input;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
