@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,17 @@ std::vector<std::int64_t> gather_by_dimension(const Shape& in, const Shape& out,
     }
   }
   return sources;
+}
+
+[[noreturn]] void size_overflow(std::string_view what) {
+  throw RuntimeError(
+      fmt::format("{}: the calculated output size is out of the range of a 64-bit integer", what));
+}
+
+std::int64_t checked_product(std::int64_t a, std::int64_t b, std::string_view what) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) size_overflow(what);
+  return product;
 }
 
 std::vector<std::int64_t> identity_map(std::int64_t size) {
@@ -107,7 +119,10 @@ class GatherKernel : public Kernel {
       const std::int64_t in = x.size(d);
       const std::int64_t left = o.padding[static_cast<std::size_t>(2 * k)];
       const std::int64_t right = o.padding[static_cast<std::size_t>(2 * k + 1)];
-      const std::int64_t size = in + left + right;
+      std::int64_t size = 0;
+      if (__builtin_add_overflow(in, left, &size) || __builtin_add_overflow(size, right, &size)) {
+        size_overflow("padding");
+      }
       if (size <= 0) {
         throw RuntimeError(fmt::format(
             "The input size {}, plus negative padding {} and {} resulted in a negative output size, which is "
@@ -186,19 +201,20 @@ class GatherKernel : public Kernel {
     const std::int64_t c = s[static_cast<std::size_t>(n - 3)];
     const std::int64_t h = s[static_cast<std::size_t>(n - 2)];
     const std::int64_t w = s[static_cast<std::size_t>(n - 1)];
+    const std::int64_t r2 = checked_product(r, r, op);
     const std::int64_t batch = x.numel() == 0 ? 0 : x.numel() / (c * h * w);
     Shape out = s;
     if (up) {
-      if (c % (r * r) != 0) {
+      if (c % r2 != 0) {
         throw RuntimeError(
             fmt::format("pixel_shuffle expects its input's 'channel' dimension to be divisible "
                         "by the square of upscale_factor, but input.size(-3)={} is not "
                         "divisible by {}",
                         c, r * r));
       }
-      out[static_cast<std::size_t>(n - 3)] = c / (r * r);
-      out[static_cast<std::size_t>(n - 2)] = h * r;
-      out[static_cast<std::size_t>(n - 1)] = w * r;
+      out[static_cast<std::size_t>(n - 3)] = c / r2;
+      out[static_cast<std::size_t>(n - 2)] = checked_product(h, r, op);
+      out[static_cast<std::size_t>(n - 1)] = checked_product(w, r, op);
     } else {
       if (h % r != 0 || w % r != 0) {
         const bool height = h % r != 0;
@@ -207,7 +223,7 @@ class GatherKernel : public Kernel {
                         "input.size({})={} is not divisible by {}",
                         height ? "height" : "width", height ? -2 : -1, height ? h : w, r));
       }
-      out[static_cast<std::size_t>(n - 3)] = c * r * r;
+      out[static_cast<std::size_t>(n - 3)] = checked_product(c, r2, op);
       out[static_cast<std::size_t>(n - 2)] = h / r;
       out[static_cast<std::size_t>(n - 1)] = w / r;
     }
@@ -263,7 +279,9 @@ class GatherKernel : public Kernel {
       } else {
         given(*o.scale_factor, "scale_factor");
         const double scale = o.scale_factor->size() == 1 ? o.scale_factor->front() : (*o.scale_factor)[d];
-        out[d + 2] = static_cast<std::int64_t>(std::floor(static_cast<double>(in) * scale));
+        const double size = std::floor(static_cast<double>(in) * scale);
+        if (!(size < 9223372036854775808.0)) size_overflow("upsample");
+        out[d + 2] = static_cast<std::int64_t>(std::max(size, -1.0));
         if (!o.recompute_scale_factor.value_or(false)) scales[d] = scale;
       }
       if (out[d + 2] <= 0) {
@@ -310,6 +328,10 @@ class LocalResponseNormKernel : public Kernel {
           fmt::format("Expected 3D or higher dimensionality input (got {} dimensions)", x_.dim()));
     }
     const nn::LocalResponseNormOptions& o = module_.options();
+    if (o.size <= 0) {  // avg_pool's check in F.local_response_norm
+      throw RuntimeError(
+          fmt::format("kernel size should be greater than zero, but got kH: {} kW: 1", o.size));
+    }
     split_ = split_at(x_.sizes(), 1);
     base_ = empty(x_.sizes());
     Tensor y = empty(x_.sizes());

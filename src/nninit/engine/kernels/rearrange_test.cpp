@@ -353,6 +353,21 @@ TEST(RearrangeKernels, BadInputsSayWhatIsWrong) {
                 .find("nninit runs Upsample with mode='nearest' only; mode='bilinear' is "
                       "built (for initialisation) but cannot run"),
             std::string::npos);
+  nn::Pad huge(
+      {.mode = nn::PadMode::constant, .dims = 1, .padding = {std::int64_t{1} << 62, std::int64_t{1} << 62}});
+  EXPECT_NE(message(huge, {1, 3})
+                .find("padding: the calculated output size is out of the range of a 64-bit integer"),
+            std::string::npos);
+  nn::Shuffle wide({.kind = nn::ShuffleKind::pixel_shuffle, .factor = std::int64_t{1} << 32});
+  EXPECT_NE(message(wide, {1, 1, 1, 1}).find("pixel_shuffle: the calculated output size is out of the range"),
+            std::string::npos);
+  nn::Upsample far({.scale_factor = std::vector<double>{1e30}});
+  EXPECT_NE(message(far, {1, 1, 2}).find("upsample: the calculated output size is out of the range"),
+            std::string::npos);
+  nn::LocalResponseNorm empty_window({.size = 0});
+  EXPECT_NE(
+      message(empty_window, {1, 2, 3}).find("kernel size should be greater than zero, but got kH: 0 kW: 1"),
+      std::string::npos);
   nn::LocalResponseNorm norm({.size = 2});
   EXPECT_NE(message(norm, {2, 3}).find("Expected 3D or higher dimensionality input (got 2 dimensions)"),
             std::string::npos);
