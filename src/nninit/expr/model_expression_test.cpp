@@ -281,7 +281,8 @@ TEST(ModelExpression, PaddingShufflesUpsamplingAndLocalResponseNorm) {
       "ReplicationPad1d((1, 2)), ReplicationPad2d(1), ReplicationPad3d(1), PixelShuffle(2), "
       "PixelUnshuffle(downscale_factor=2), ChannelShuffle(3), Upsample(scale_factor=2), "
       "Upsample(size=(4, 5), mode='bilinear'), Upsample(size=4), Upsample(scale_factor=(2, 3)), "
-      "LocalResponseNorm(3, alpha=0.5))",
+      "LocalResponseNorm(3, alpha=0.5), UpsamplingNearest2d(scale_factor=2), UpsamplingBilinear2d(size=(3, "
+      "4)))",
       v113);
   EXPECT_EQ(model->repr(),
             "Sequential(\n"
@@ -303,7 +304,10 @@ TEST(ModelExpression, PaddingShufflesUpsamplingAndLocalResponseNorm) {
             "  (15): Upsample(size=4, mode=nearest)\n"
             "  (16): Upsample(scale_factor=(2.0, 3.0), mode=nearest)\n"
             "  (17): LocalResponseNorm(3, alpha=0.5, beta=0.75, k=1.0)\n"
+            "  (18): UpsamplingNearest2d(scale_factor=2.0, mode=nearest)\n"
+            "  (19): UpsamplingBilinear2d(size=(3, 4), mode=bilinear)\n"
             ")");
+  EXPECT_TRUE(model->child("18").is_instance("Upsample"));
   EXPECT_TRUE(model->child("3").is_instance("ConstantPad2d"));
   EXPECT_TRUE(model->child("5").is_instance("_ReflectionPadNd"));
   EXPECT_STARTS_WITH(error("ConstantPad2d(1)"),
@@ -428,7 +432,7 @@ TEST(ModelExpression, EveryLayerBuilds) {
        "ReplicationPad2d(1), "
        "ReplicationPad3d(1), PixelShuffle(2), PixelUnshuffle(2), ChannelShuffle(2), "
        "Upsample(scale_factor=2), "
-       "LocalResponseNorm(2))",
+       "LocalResponseNorm(2), UpsamplingNearest2d(2), UpsamplingBilinear2d(scale_factor=2))",
        {}},
       {"Sequential(ReLU(inplace=True), ReLU6(), SELU(), SiLU(), Mish(), Hardswish(), Hardsigmoid(), "
        "LeakyReLU(0.2), ELU(alpha=0.5), CELU(), GELU(approximate='tanh'), Hardtanh(-2, 2), Softplus(beta=2), "

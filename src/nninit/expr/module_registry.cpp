@@ -73,8 +73,6 @@ constexpr std::string_view unsupported_classes[] = {
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
     "Unfold",
-    "UpsamplingBilinear2d",
-    "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad3d",
 };
@@ -258,7 +256,7 @@ std::string why_not_built(std::string_view name) {
   if (name == "DataParallel") return "it wraps a module for devices; build the module itself";
   if (name == "SyncBatchNorm") return "it is BatchNorm for distributed training; build BatchNorm1d/2d/3d";
   return "it is not yet among the parameter-free modules nninit builds (nninit builds every layer with "
-         "parameters, the containers, and the activations, dropouts, pooling, padding, shuffles, Upsample, "
+         "parameters, the containers, and the activations, dropouts, pooling, padding, shuffles, upsampling, "
          "Flatten, Unflatten and LocalResponseNorm)";
 }
 

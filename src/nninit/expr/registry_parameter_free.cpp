@@ -350,8 +350,8 @@ lang::Signature upsample_signature(const TorchRelease&, std::string_view layer) 
               optional("recompute_scale_factor", lang::Value())});
 }
 
-// Upsample keeps size as given and scale_factor as float(s); the mode is checked when it runs.
-nn::ModulePtr build_upsample(const LayerArguments& a, Generator&) {
+// Upsample keeps size as given and scale_factor as float(s).
+nn::UpsampleOptions upsample_sizes(const LayerArguments& a) {
   nn::UpsampleOptions o;
   if (!a["size"].is_none()) {
     o.size = a.int_sequence("size");
@@ -374,9 +374,29 @@ nn::ModulePtr build_upsample(const LayerArguments& a, Generator&) {
   } else if (!scale.is_none()) {
     o.scale_factor = std::vector<double>{a.real("scale_factor")};
   }
+  return o;
+}
+
+// The mode is checked when the module runs, as in PyTorch.
+nn::ModulePtr build_upsample(const LayerArguments& a, Generator&) {
+  nn::UpsampleOptions o = upsample_sizes(a);
   o.mode = a.string("mode");
   if (!a["align_corners"].is_none()) o.align_corners = a.truthy("align_corners");
   if (!a["recompute_scale_factor"].is_none()) o.recompute_scale_factor = a.truthy("recompute_scale_factor");
+  return std::make_shared<nn::Upsample>(std::move(o));
+}
+
+// UpsamplingNearest2d(size=None, scale_factor=None) and UpsamplingBilinear2d: Upsample with a fixed mode.
+lang::Signature fixed_mode_upsample_signature(const TorchRelease&, std::string_view layer) {
+  return init_of(layer, {optional("size", lang::Value()), optional("scale_factor", lang::Value())});
+}
+
+template <bool Bilinear>
+nn::ModulePtr build_fixed_mode_upsample(const LayerArguments& a, Generator&) {
+  nn::UpsampleOptions o = upsample_sizes(a);
+  o.class_name = Bilinear ? "UpsamplingBilinear2d" : "UpsamplingNearest2d";
+  o.mode = Bilinear ? "bilinear" : "nearest";
+  if (Bilinear) o.align_corners = true;
   return std::make_shared<nn::Upsample>(std::move(o));
 }
 
@@ -452,6 +472,16 @@ const LayerEntry entries[] = {
      shuffle_signature<nn::ShuffleKind::channel_shuffle>,
      build_shuffle<nn::ShuffleKind::channel_shuffle>},
     {"Upsample", "upsampling", {}, upsample_signature, build_upsample},
+    {"UpsamplingNearest2d",
+     "upsampling",
+     {},
+     fixed_mode_upsample_signature,
+     build_fixed_mode_upsample<false>},
+    {"UpsamplingBilinear2d",
+     "upsampling",
+     {},
+     fixed_mode_upsample_signature,
+     build_fixed_mode_upsample<true>},
     {"LocalResponseNorm", "normalization", {}, local_response_norm_signature, build_local_response_norm},
     {"Unflatten", "flatten", {}, unflatten_signature, build_unflatten},
     {"MaxPool1d", "pooling", {}, max_pool_signature, build_max_pool<nn::MaxPool1d>},

@@ -61,6 +61,11 @@ std::string Shuffle::extra_repr() const {
   return "";
 }
 
+std::vector<std::string> Upsample::python_bases() const {
+  if (options_.class_name == "Upsample") return {};
+  return {"Upsample"};
+}
+
 // Upsample.extra_repr: "scale_factor=2.0, mode=nearest" or "size=(4, 5), mode=bilinear" (the mode unquoted).
 std::string Upsample::extra_repr() const {
   std::string info;

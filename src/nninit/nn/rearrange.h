@@ -59,9 +59,11 @@ class Shuffle : public Layer<Shuffle> {
   ShuffleOptions options_;
 };
 
-// Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None).
-// A size or scale given as one number stays one number (it applies to every spatial dimension).
+// Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None),
+// and its subclasses UpsamplingNearest2d and UpsamplingBilinear2d (mode 'bilinear', align_corners=True). A
+// size or scale given as one number stays one number (it applies to every spatial dimension).
 struct UpsampleOptions {
+  std::string class_name = "Upsample";
   std::optional<Shape> size{};
   bool size_is_tuple = false;  // size=(4,) or size=4
   std::optional<std::vector<double>> scale_factor{};
@@ -73,8 +75,9 @@ struct UpsampleOptions {
 
 class Upsample : public Layer<Upsample> {
  public:
-  explicit Upsample(UpsampleOptions options) : Layer("Upsample"), options_(std::move(options)) {}
+  explicit Upsample(UpsampleOptions options) : Layer(options.class_name), options_(std::move(options)) {}
   const UpsampleOptions& options() const { return options_; }
+  std::vector<std::string> python_bases() const override;
   std::string extra_repr() const override;
 
  private:
