@@ -75,6 +75,12 @@ TEST_F(Cli, InitWritesTheStateDictPyTorchBuilds) {
       {"mlp", "Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))", "", ""},
       {"cnn", cnn, "", ""},
       {"lstm", "LSTM(32, 64, num_layers=2, batch_first=True)", "", ""},
+      {"\"ModuleDict({'body': Sequential(*[Linear(2 ** i, 2 ** (i + 1)) for i in range(1, 4)]), 'pad': "
+       "ReflectionPad2d(1)})\"",
+       "ModuleDict({'body': Sequential(*[Linear(2 ** i, 2 ** (i + 1)) for i in range(1, 4)]), 'pad': "
+       "ReflectionPad2d(1)})",
+       "--init \"parameters(dim>1): *=xavier_uniform_\"",
+       "for p in m.parameters():\n    if p.dim() > 1:\n        nn.init.xavier_uniform_(p)"},
       {"\"Sequential(Linear(20, 30), Tanh(), BatchNorm1d(30), Linear(30, 5))\"",
        "Sequential(Linear(20, 30), Tanh(), BatchNorm1d(30), Linear(30, 5))",
        "--init \"Linear.weight=xavier_normal_(gain=5/3)\"",
