@@ -61,7 +61,8 @@ bool closes(TokenKind kind) {
   return kind == TokenKind::right_paren || kind == TokenKind::right_bracket || kind == TokenKind::right_brace;
 }
 
-// Python's bool(x) for the values the language has; a call or a name is an object, which is true.
+// Python's bool(x) for the values the language has; a call or a name is an object, true here (an empty
+// Sequential, false in Python, is no filter anyone writes).
 bool truthy(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::none: return false;
@@ -78,7 +79,8 @@ bool truthy(const Value& value) {
   return true;
 }
 
-// What makes two dict keys one key in Python: 1, 1.0 and True are equal numbers; other keys compare by value.
+// What makes two dict keys one key in Python: 1, 1.0 and True are equal numbers; each call is its own
+// object; other keys compare by value.
 std::string dict_key_identity(const Value& key) {
   switch (key.kind()) {
     case Value::Kind::boolean: return fmt::format("n{}", key.bool_value() ? 1 : 0);
@@ -89,6 +91,7 @@ std::string dict_key_identity(const Value& key) {
         return fmt::format("n{}", static_cast<std::int64_t>(f));
       return "n" + python_float_repr(f);
     }
+    case Value::Kind::call: return fmt::format("call:{}", static_cast<const void*>(&key.call()));
     default: return fmt::format("{}:{}", kind_type_name(key.kind()), key.repr());
   }
 }

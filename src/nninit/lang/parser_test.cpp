@@ -295,6 +295,7 @@ TEST(ParseContainers, DictDisplays) {
   EXPECT_EQ(parse_expression("{'a': 1, 'b': 2, 'a': 3}").repr(), "{'a': 3, 'b': 2}");
   EXPECT_EQ(parse_expression("{1: 'x', 1.0: 'y', True: 'z'}").repr(), "{1: 'z'}");
   EXPECT_EQ(parse_expression("{(1, 2): 0}").repr(), "{(1, 2): 0}");
+  EXPECT_EQ(parse_expression("{ReLU(): 1, ReLU(): 2}").repr(), "{ReLU(): 1, ReLU(): 2}");  // two objects
   EXPECT_EQ(parse_expression("{'a': 1}").type_name(), "dict");
   expect_error("{'a' 1}", "expected ':'", 6);
   expect_error("{'a': }", "expected a value", 7);
