@@ -41,7 +41,10 @@ TEST_F(Cli, InitPrintsThePythonOfItsRules) {
       " --init \"parameters(dim>1): 2.*.weight=xavier_uniform_\"";
   const Result printed = run("init " + model + rules + " --seed 5 --torch-version 1.13 --print-python");
   ASSERT_EQ(printed.status, 0) << printed.output;
-  EXPECT_TRUE(contains(printed.output, "#   torch.manual_seed(5)\n")) << printed.output;
+  EXPECT_TRUE(contains(printed.output,
+                       "#   from collections import OrderedDict; from torch.nn import *\n"
+                       "#   torch.manual_seed(5)\n"))
+      << printed.output;
   EXPECT_TRUE(contains(printed.output,
                        "    model.apply(init_fn)\n    for path, p in model.named_parameters():\n"
                        "        if p.dim() > 1:\n"))

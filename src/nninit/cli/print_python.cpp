@@ -27,11 +27,15 @@ int print_python(const InitOptions& options) {
       from_config ? fmt::format("AutoModelForCausalLM.from_config(AutoConfig.from_pretrained({}))",
                                 lang::python_string_repr(options.model))
                   : resolve_model(options.model);
+  // The names the model's expression uses: transformers' classes, or torch.nn's (and OrderedDict).
+  const std::string imports = from_config ? "from transformers import AutoConfig, AutoModelForCausalLM"
+                                          : "from collections import OrderedDict; from torch.nn import *";
   std::string out = fmt::format(
       "# nninit init --print-python: these rules as PyTorch code. Build the model first, as nninit does:\n"
+      "#   {}\n"
       "#   torch.manual_seed({})\n"
       "#   model = {}\n",
-      options.generator.seed, model);
+      imports, options.generator.seed, model);
   out += expr::rules_to_python(rules);
   std::fputs(out.c_str(), stdout);
   return 0;
