@@ -1,5 +1,6 @@
 // Modules whose output elements are input elements (or a constant), moved: the padding modules,
-// PixelShuffle, PixelUnshuffle, ChannelShuffle and Upsample in nearest mode. Each computes, for every output
+// PixelShuffle, PixelUnshuffle, ChannelShuffle and Upsample in nearest mode; Upsample's linear modes, which
+// weigh two input elements per dimension. Each computes, for every output
 // element, the flat index of the input element it copies (-1 for the padding constant); backward adds each
 // output gradient to that input element, in output order. And LocalResponseNorm (PyTorch's
 // F.local_response_norm: the square of the input averaged over a window of `size` channels, zero-padded,
@@ -66,6 +67,58 @@ std::vector<std::int64_t> identity_map(std::int64_t size) {
   std::vector<std::int64_t> map(static_cast<std::size_t>(size));
   for (std::int64_t i = 0; i < size; ++i) map[static_cast<std::size_t>(i)] = i;
   return map;
+}
+
+// F.interpolate's sizes in PyTorch 1.13: the output size is floor(in * scale_factor) or the size given;
+// `scales` are the scale factors the kernels use (none when the size is given or recomputed).
+struct UpsampleSizes {
+  Shape output;
+  std::vector<std::optional<double>> scales;
+};
+
+UpsampleSizes upsample_sizes(const nn::Upsample& upsample, const Tensor& x) {
+  const nn::UpsampleOptions& o = upsample.options();
+  check_dims(upsample, x, 3, 5);
+  const std::size_t spatial = static_cast<std::size_t>(x.dim() - 2);
+  if (o.size && o.scale_factor) throw ValueError("only one of size or scale_factor should be defined");
+  if (!o.size && !o.scale_factor) throw ValueError("either size or scale_factor should be defined");
+  const auto given = [&](const auto& values, const char* what) {
+    if (values.size() != 1 && values.size() != spatial) {
+      throw ValueError(
+          fmt::format("Input and {} must have the same number of spatial dimensions, but got "
+                      "input with spatial dimensions of {} and output size of {}.",
+                      what, shape_string(Shape(x.sizes().begin() + 2, x.sizes().end())), values.size()));
+    }
+  };
+  UpsampleSizes sizes{x.sizes(), std::vector<std::optional<double>>(spatial)};
+  Shape& out = sizes.output;
+  for (std::size_t d = 0; d < spatial; ++d) {
+    const std::int64_t in = x.size(static_cast<std::int64_t>(d + 2));
+    if (o.size) {
+      given(*o.size, "output_size");
+      out[d + 2] = o.size->size() == 1 ? o.size->front() : (*o.size)[d];
+    } else {
+      given(*o.scale_factor, "scale_factor");
+      const double scale = o.scale_factor->size() == 1 ? o.scale_factor->front() : (*o.scale_factor)[d];
+      const double size = std::floor(static_cast<double>(in) * scale);
+      if (!(size < 9223372036854775808.0)) size_overflow("upsample");
+      out[d + 2] = static_cast<std::int64_t>(std::max(size, -1.0));
+      if (!o.recompute_scale_factor.value_or(false)) sizes.scales[d] = scale;
+    }
+    if (out[d + 2] <= 0) {
+      throw RuntimeError(
+          fmt::format("Input and output sizes should be greater than 0, but got input {} and "
+                      "output {}",
+                      shape_string(x.sizes()), shape_string(out)));
+    }
+  }
+  return sizes;
+}
+
+// ATen's compute_scales_value: float(1 / scale_factor) when it is given, float(in) / out otherwise.
+float nearest_scale(const std::optional<double>& scale, std::int64_t in, std::int64_t out) {
+  return scale && *scale > 0.0 ? static_cast<float>(1.0 / *scale)
+                               : static_cast<float>(in) / static_cast<float>(out);
 }
 
 class GatherKernel : public Kernel {
@@ -250,53 +303,15 @@ class GatherKernel : public Kernel {
   // the size given), and output index o reads input floor(o * scale') with scale' = float(1 / scale_factor)
   // when the scale is given and not recomputed, float(in / out) otherwise (ATen's nearest_idx).
   Shape upsample_sources(const nn::Upsample& upsample, const Tensor& x) {
-    const nn::UpsampleOptions& o = upsample.options();
-    if (o.mode != "nearest") {
-      throw NotImplementedError(
-          fmt::format("nninit runs Upsample with mode='nearest' only; mode='{}' is built (for "
-                      "initialisation) but cannot run",
-                      o.mode));
-    }
-    check_dims(module_, x, 3, 5);
-    const std::size_t spatial = static_cast<std::size_t>(x.dim() - 2);
-    if (o.size && o.scale_factor) throw ValueError("only one of size or scale_factor should be defined");
-    if (!o.size && !o.scale_factor) throw ValueError("either size or scale_factor should be defined");
-    const auto given = [&](const auto& values, const char* what) {
-      if (values.size() != 1 && values.size() != spatial) {
-        throw ValueError(
-            fmt::format("Input and {} must have the same number of spatial dimensions, but got "
-                        "input with spatial dimensions of {} and output size of {}.",
-                        what, shape_string(Shape(x.sizes().begin() + 2, x.sizes().end())), values.size()));
-      }
-    };
-    Shape out = x.sizes();
-    std::vector<std::optional<double>> scales(spatial);
-    for (std::size_t d = 0; d < spatial; ++d) {
-      const std::int64_t in = x.size(static_cast<std::int64_t>(d + 2));
-      if (o.size) {
-        given(*o.size, "output_size");
-        out[d + 2] = o.size->size() == 1 ? o.size->front() : (*o.size)[d];
-      } else {
-        given(*o.scale_factor, "scale_factor");
-        const double scale = o.scale_factor->size() == 1 ? o.scale_factor->front() : (*o.scale_factor)[d];
-        const double size = std::floor(static_cast<double>(in) * scale);
-        if (!(size < 9223372036854775808.0)) size_overflow("upsample");
-        out[d + 2] = static_cast<std::int64_t>(std::max(size, -1.0));
-        if (!o.recompute_scale_factor.value_or(false)) scales[d] = scale;
-      }
-      if (out[d + 2] <= 0) {
-        throw RuntimeError(
-            fmt::format("Input and output sizes should be greater than 0, but got input {} and "
-                        "output {}",
-                        shape_string(x.sizes()), shape_string(out)));
-      }
-    }
+    const UpsampleSizes sizes = upsample_sizes(upsample, x);
+    const Shape& out = sizes.output;
+    const std::vector<std::optional<double>>& scales = sizes.scales;
+    const std::size_t spatial = scales.size();
     std::vector<std::vector<std::int64_t>> maps = {identity_map(x.size(0)), identity_map(x.size(1))};
     for (std::size_t d = 0; d < spatial; ++d) {
       const std::int64_t in = x.size(static_cast<std::int64_t>(d + 2));
       const std::int64_t size = out[d + 2];
-      const float scale = scales[d] && *scales[d] > 0.0 ? static_cast<float>(1.0 / *scales[d])
-                                                        : static_cast<float>(in) / static_cast<float>(size);
+      const float scale = nearest_scale(scales[d], in, size);
       std::vector<std::int64_t> map(static_cast<std::size_t>(size));
       for (std::int64_t i = 0; i < size; ++i) {
         map[static_cast<std::size_t>(i)] =
@@ -314,6 +329,138 @@ class GatherKernel : public Kernel {
   const nn::Module& module_;
   Shape input_shape_;
   std::vector<std::int64_t> sources_;
+};
+
+// Upsample in mode 'linear', 'bilinear' or 'trilinear' (one, two or three spatial dimensions), as PyTorch
+// 1.13's CPU kernel computes it: along each dimension output index o reads input indices i0 and i1 = i0 + 1
+// (i0 at the last index) with weights 1 - l and l, where the source position is o * (in - 1) / (out - 1)
+// with align_corners and max((o + 0.5) * scale - 0.5, 0) without (scale as for nearest); the weights of the
+// dimensions multiply, the first dimension outermost. Backward adds each output gradient back with the
+// same weights.
+class InterpolateKernel : public Kernel {
+ public:
+  explicit InterpolateKernel(const nn::Upsample& module) : module_(module) {}
+
+  std::vector<Tensor> forward(const std::vector<Tensor>& inputs, ForwardContext&) override {
+    check_input_count(module_, inputs, 1, 1);
+    const nn::UpsampleOptions& o = module_.options();
+    const Tensor x = float_input(module_, inputs, 0);
+    static constexpr const char* modes[] = {"linear", "bilinear", "trilinear"};
+    const auto mode = std::find(std::begin(modes), std::end(modes), o.mode);
+    if (mode == std::end(modes)) {
+      throw NotImplementedError(
+          fmt::format("nninit runs Upsample with mode='nearest', 'linear', 'bilinear' or "
+                      "'trilinear'; mode='{}' is built (for initialisation) but cannot run",
+                      o.mode));
+    }
+    const std::int64_t wanted = 3 + (mode - std::begin(modes));
+    if (x.dim() != wanted) {
+      throw NotImplementedError(
+          fmt::format("Got {}D input, but {} mode needs {}D input", x.dim(), o.mode, wanted));
+    }
+    const UpsampleSizes sizes = upsample_sizes(module_, x);
+    input_shape_ = x.sizes();
+    output_shape_ = sizes.output;
+    const bool align_corners = o.align_corners.value_or(false);
+    taps_.clear();
+    for (std::size_t d = 0; d < sizes.scales.size(); ++d) {
+      const std::int64_t in = x.size(static_cast<std::int64_t>(d + 2));
+      const std::int64_t out = sizes.output[d + 2];
+      const float scale = align_corners
+                              ? (out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f)
+                              : nearest_scale(sizes.scales[d], in, out);
+      std::vector<Tap> taps(static_cast<std::size_t>(out));
+      for (std::int64_t i = 0; i < out; ++i) {
+        Tap& tap = taps[static_cast<std::size_t>(i)];
+        if (out == in) {
+          tap = {i, i, 1.0f, 0.0f};
+          continue;
+        }
+        const float source =
+            align_corners ? scale * static_cast<float>(i)
+                          : std::max(static_cast<float>(scale * (static_cast<double>(i) + 0.5) - 0.5), 0.0f);
+        tap.first = static_cast<std::int64_t>(source);
+        tap.second = tap.first + (tap.first < in - 1 ? 1 : 0);
+        tap.second_weight = std::min(std::max(source - static_cast<float>(tap.first), 0.0f), 1.0f);
+        tap.first_weight = 1.0f - tap.second_weight;
+      }
+      taps_.push_back(std::move(taps));
+    }
+    Tensor y = empty(output_shape_);
+    visit(data(x), data(y), /*backward=*/false);
+    return {y};
+  }
+
+  std::vector<Tensor> backward(const std::vector<Tensor>& grad_outputs, BackwardContext&) const override {
+    Tensor dx = zeros(input_shape_);
+    visit(data(dx), data(grad_outputs[0]), /*backward=*/true);
+    return {dx};
+  }
+
+ private:
+  struct Tap {
+    std::int64_t first = 0;
+    std::int64_t second = 0;
+    float first_weight = 1.0f;
+    float second_weight = 0.0f;
+  };
+
+  // Forward: out[o] = the weighted sum over the input corners. Backward: in[corner] += weight * out[o].
+  void visit(float* in, float* out, bool backward) const {
+    const std::size_t spatial = taps_.size();
+    const std::int64_t planes = input_shape_[0] * input_shape_[1];
+    std::int64_t in_plane = 1;
+    std::int64_t out_plane = 1;
+    for (std::size_t d = 0; d < spatial; ++d) {
+      in_plane *= input_shape_[d + 2];
+      out_plane *= output_shape_[d + 2];
+    }
+    std::vector<std::int64_t> in_strides(spatial, 1);
+    for (std::size_t d = spatial; d-- > 1;) in_strides[d - 1] = in_strides[d] * input_shape_[d + 2];
+    std::vector<std::int64_t> position(spatial, 0);
+    for (std::int64_t p = 0; p < planes; ++p) {
+      const float* source = in + p * in_plane;
+      float* gradient_source = in + p * in_plane;
+      std::fill(position.begin(), position.end(), 0);
+      for (std::int64_t o = 0; o < out_plane; ++o) {
+        float& target = out[p * out_plane + o];
+        if (backward) {
+          scatter(gradient_source, position, in_strides, 0, 0, target);
+        } else {
+          target = gather(source, position, in_strides, 0, 0);
+        }
+        for (std::size_t d = spatial; d-- > 0;) {
+          if (++position[d] < output_shape_[d + 2]) break;
+          position[d] = 0;
+        }
+      }
+    }
+  }
+
+  // The interpolation along dimensions d.. at an input offset: w0 * (inner at i0) + w1 * (inner at i1).
+  float gather(const float* in, const std::vector<std::int64_t>& position,
+               const std::vector<std::int64_t>& strides, std::size_t d, std::int64_t offset) const {
+    if (d == taps_.size()) return in[offset];
+    const Tap& tap = taps_[d][static_cast<std::size_t>(position[d])];
+    return tap.first_weight * gather(in, position, strides, d + 1, offset + tap.first * strides[d]) +
+           tap.second_weight * gather(in, position, strides, d + 1, offset + tap.second * strides[d]);
+  }
+
+  void scatter(float* in, const std::vector<std::int64_t>& position, const std::vector<std::int64_t>& strides,
+               std::size_t d, std::int64_t offset, float gradient) const {
+    if (d == taps_.size()) {
+      in[offset] += gradient;
+      return;
+    }
+    const Tap& tap = taps_[d][static_cast<std::size_t>(position[d])];
+    scatter(in, position, strides, d + 1, offset + tap.first * strides[d], gradient * tap.first_weight);
+    scatter(in, position, strides, d + 1, offset + tap.second * strides[d], gradient * tap.second_weight);
+  }
+
+  const nn::Upsample& module_;
+  Shape input_shape_;
+  Shape output_shape_;
+  std::vector<std::vector<Tap>> taps_;  // per spatial dimension, per output index
 };
 
 class LocalResponseNormKernel : public Kernel {
@@ -399,6 +546,9 @@ class LocalResponseNormKernel : public Kernel {
 }  // namespace
 
 std::unique_ptr<Kernel> make_rearrange_kernel(nn::Module& m) {
+  if (auto* upsample = dynamic_cast<nn::Upsample*>(&m); upsample && upsample->options().mode != "nearest") {
+    return std::make_unique<InterpolateKernel>(*upsample);
+  }
   if (dynamic_cast<nn::Pad*>(&m) || dynamic_cast<nn::Shuffle*>(&m) || dynamic_cast<nn::Upsample*>(&m)) {
     return std::make_unique<GatherKernel>(m);
   }

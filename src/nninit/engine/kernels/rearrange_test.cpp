@@ -24,6 +24,10 @@
 //   run("upsample_fraction", nn.Upsample(scale_factor=1.5), (1, 1, 4, 4))
 //   run("lrn3d", nn.LocalResponseNorm(3, alpha=0.5, beta=0.75, k=1.5), (2, 5, 3))
 //   run("lrn4d", nn.LocalResponseNorm(2), (1, 4, 2, 2))
+//   run("linear", nn.Upsample(scale_factor=2, mode='linear'), (1, 2, 3))
+//   run("bilinear_align", nn.UpsamplingBilinear2d(size=(3, 5)), (1, 1, 2, 3))
+//   run("bilinear_fraction", nn.Upsample(scale_factor=1.5, mode='bilinear'), (1, 1, 3, 3))
+//   run("trilinear", nn.Upsample(size=(3, 2, 3), mode='trilinear'), (1, 1, 2, 2, 2))
 #include <cmath>
 #include <memory>
 #include <string>
@@ -290,6 +294,45 @@ TEST(RearrangeKernels, MatchPyTorchForwardAndBackward) {
        {0.87744385, 0.819525361, 0.75170213, 0.674792707, 0.589703441, 0.497509152, 0.399298042, 0.296256363,
         0.189629272, 0.0807055533, -0.0291976891, -0.13875106, -0.246626854, -0.351524085, -0.452172577,
         -0.547354758}},
+      {"linear",
+       std::make_shared<nn::Upsample>(
+           nn::UpsampleOptions{.scale_factor = std::vector<double>{2.0}, .mode = "linear"}),
+       {1, 2, 3},
+       {1, 2, 6},
+       {1, 0.998489022, 0.995467067, 0.989441395, 0.980412126, 0.975897431, 0.946042359, 0.935719669,
+        0.915074289, 0.891694903, 0.865581274, 0.852524519},
+       {1.68027008, 1.42237008, 1.10863101, 0.668960392, 0.269532323, -0.140477061}},
+      {"bilinear_align",
+       std::make_shared<nn::Upsample>(nn::UpsampleOptions{.class_name = "UpsamplingBilinear2d",
+                                                          .size = Shape{3, 5},
+                                                          .size_is_tuple = true,
+                                                          .mode = "bilinear",
+                                                          .align_corners = true}),
+       {1, 1, 2, 3},
+       {1, 1, 3, 5},
+       {1, 0.996978045, 0.993956089, 0.98492676, 0.975897431, 0.97302115, 0.961187541, 0.949353874,
+        0.931782424, 0.914210975, 0.946042359, 0.925397038, 0.904751658, 0.878638089, 0.852524519},
+       {1.63602698, 1.79445314, 1.01499033, 0.250043631, -0.196388468, -0.540176153}},
+      {"bilinear_fraction",
+       std::make_shared<nn::Upsample>(
+           nn::UpsampleOptions{.scale_factor = std::vector<double>{1.5}, .mode = "bilinear"}),
+       {1, 1, 3, 3},
+       {1, 1, 4, 4},
+       {1, 0.996978045, 0.990946293, 0.978907228, 0.97302115, 0.961187541, 0.943496704, 0.920068145,
+        0.920033991, 0.896822691, 0.864114285, 0.826125979, 0.816000581, 0.782525659, 0.736383438,
+        0.685714066},
+       {1.70669329, 1.46428216, 0.844426095, 0.540549874, 0.202253222, -0.0322664604, -0.313664764,
+        -0.53768754, -0.462994397}},
+      {"trilinear",
+       std::make_shared<nn::Upsample>(
+           nn::UpsampleOptions{.size = Shape{3, 2, 3}, .size_is_tuple = true, .mode = "trilinear"}),
+       {1, 1, 2, 2, 2},
+       {1, 1, 3, 2, 3},
+       {1, 0.996978045, 0.993956089, 0.975897431, 0.960969925, 0.946042359, 0.952375829, 0.937808037,
+        0.923240304, 0.882944822, 0.857460678, 0.831976473, 0.904751658, 0.878638089, 0.852524459,
+        0.789992213, 0.75395143, 0.717910588},
+       {1.5611465, 1.33052039, 1.00282407, 0.715787888, -0.148656726, -0.45904991, -0.832264721,
+        -1.11143959}},
   };
   for (const Case& c : cases) {
     const Trace trace = run_forward(*c.module, {inp(c.input, 0.0)});
@@ -311,6 +354,8 @@ TEST(RearrangeKernels, GradientsMatchCentralDifferences) {
             nn::ShuffleOptions{.kind = nn::ShuffleKind::channel_shuffle, .factor = 2})),
         std::static_pointer_cast<nn::Module>(std::make_shared<nn::LocalResponseNorm>(
             nn::LocalResponseNormOptions{.size = 4, .alpha = 0.3, .beta = 1.2, .k = 0.7})),
+        std::static_pointer_cast<nn::Module>(std::make_shared<nn::Upsample>(
+            nn::UpsampleOptions{.scale_factor = std::vector<double>{1.7}, .mode = "linear"})),
         std::static_pointer_cast<nn::Module>(std::make_shared<nn::Pad>(
             nn::PadOptions{.mode = nn::PadMode::reflect, .dims = 1, .padding = {2, 1}}))}) {
     testing::expect_gradients_match(*module, {testing::randn({2, 4, 3}, generator)}, generator);
@@ -348,10 +393,13 @@ TEST(RearrangeKernels, BadInputsSayWhatIsWrong) {
   EXPECT_NE(message(channels, {1, 6, 2})
                 .find("Number of channels must be divisible by groups. Got 6 channels and 4 groups."),
             std::string::npos);
+  nn::Upsample bicubic({.size = Shape{4, 4}, .mode = "bicubic"});
+  EXPECT_NE(message(bicubic, {1, 1, 2, 2})
+                .find("nninit runs Upsample with mode='nearest', 'linear', 'bilinear' or "
+                      "'trilinear'; mode='bicubic' is built (for initialisation) but cannot run"),
+            std::string::npos);
   nn::Upsample bilinear({.size = Shape{4, 4}, .mode = "bilinear"});
-  EXPECT_NE(message(bilinear, {1, 1, 2, 2})
-                .find("nninit runs Upsample with mode='nearest' only; mode='bilinear' is "
-                      "built (for initialisation) but cannot run"),
+  EXPECT_NE(message(bilinear, {1, 2, 2}).find("Got 3D input, but bilinear mode needs 4D input"),
             std::string::npos);
   nn::Pad huge(
       {.mode = nn::PadMode::constant, .dims = 1, .padding = {std::int64_t{1} << 62, std::int64_t{1} << 62}});
