@@ -144,3 +144,59 @@ TEST_F(Cli, FillEqualsPyTorch) {
 }
 
 }  // namespace
+
+namespace {
+
+// A shell command's output (stdout and stderr) and exit status.
+Result shell(const std::string& command) {
+  Result result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// The completion scripts and the man page `cmake --install` installs are what `--generate` prints from the
+// executable's own option definitions: bash completes subcommands, options, their values and model names.
+TEST_F(Cli, GeneratesCompletionAndManPage) {
+  const Result bash = run("--generate bash");
+  ASSERT_EQ(bash.status, 0) << bash.output;
+  const std::string script = path("nninit.bash");
+  std::ofstream(script) << bash.output;
+  const std::string probe =
+      "bash -c 'source " + script +
+      "; for line in \"nninit ini\" \"nninit init --print-p\" \"nninit init --dtype bf\" "
+      "\"nninit check --preset t-\" \"nninit diagnose --ev\" \"nninit check ml\"; do read -ra COMP_WORDS <<< "
+      "\"$line\"; COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _nninit; echo \"$line -> ${COMPREPLY[*]}\"; done'";
+  const Result completed = shell(probe);
+  EXPECT_EQ(completed.output,
+            "nninit ini -> init\n"
+            "nninit init --print-p -> --print-python\n"
+            "nninit init --dtype bf -> bfloat16\n"
+            "nninit check --preset t- -> t-fixup\n"
+            "nninit diagnose --ev -> --eval\n"
+            "nninit check ml -> mlp\n");
+  const Result zsh = run("--generate zsh");
+  ASSERT_EQ(zsh.status, 0) << zsh.output;
+  EXPECT_NE(zsh.output.find("'--print-python[Print the rules as PyTorch code"), std::string::npos);
+  if (fs::exists("/usr/bin/zsh")) {
+    const std::string file = path("_nninit");
+    std::ofstream(file) << zsh.output;
+    EXPECT_EQ(std::system(("/usr/bin/zsh -n " + file).c_str()), 0);
+  }
+  const Result man = run("--generate man");
+  ASSERT_EQ(man.status, 0) << man.output;
+  EXPECT_NE(man.output.find(".SS nninit init\n"), std::string::npos);
+  EXPECT_NE(man.output.find("\\fB\\-\\-print\\-python\\fR"), std::string::npos);
+  EXPECT_NE(man.output.find(".SH EXIT STATUS\nExit status: 0 success; 1 `check` found errors;"),
+            std::string::npos);
+  const Result unknown = run("--generate fish");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.output.find("--generate: unknown kind 'fish'; expected bash, zsh or man"),
+            std::string::npos);
+}
+
+}  // namespace

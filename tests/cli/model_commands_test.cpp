@@ -32,6 +32,41 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// --print-python prints the rules' PyTorch code; PyTorch running it on the model built with the same seed
+// gives the state_dict `init -o` writes, passes included.
+TEST_F(Cli, InitPrintsThePythonOfItsRules) {
+  const std::string model =
+      "\"Sequential(Linear(4, 6), ReLU(), ModuleList([Linear(6, 6) for _ in range(2)]))\"";
+  const std::string rules =
+      " --init \"Linear.weight=normal_(std=0.02)\" --init \"Linear.bias=zeros_\""
+      " --init \"parameters(dim>1): 2.*.weight=xavier_uniform_\"";
+  const Result printed = run("init " + model + rules + " --seed 5 --torch-version 1.13 --print-python");
+  ASSERT_EQ(printed.status, 0) << printed.output;
+  EXPECT_TRUE(contains(printed.output,
+                       "#   from collections import OrderedDict; from torch.nn import *\n"
+                       "#   torch.manual_seed(5)\n"))
+      << printed.output;
+  EXPECT_TRUE(contains(printed.output,
+                       "    model.apply(init_fn)\n    for path, p in model.named_parameters():\n"
+                       "        if p.dim() > 1:\n"))
+      << printed.output;
+  const Result none = run("init mlp --print-python");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_TRUE(contains(none.output, "--print-python prints the init_fn of the rules: give --init"))
+      << none.output;
+  if (!nninit::cli_test::have_torch()) GTEST_SKIP() << "PyTorch 1.13 is not installed";
+  const std::string script = path("init_fn.py");
+  std::ofstream(script) << printed.output;
+  const std::string out = path("model.safetensors");
+  const Result written = run("init " + model + rules + " --seed 5 --torch-version 1.13 -o " + out);
+  ASSERT_EQ(written.status, 0) << written.output;
+  const std::string check =
+      "/usr/bin/python3 " + std::string(NNINIT_SOURCE_DIR) + "/tests/cli/state_dict_with_torch.py " + out +
+      " 5 \"Sequential(Linear(4, 6), ReLU(), ModuleList([Linear(6, 6) for _ in range(2)]))\" " +
+      "\"exec(open('" + script + "').read(), {'model': m})\"";
+  EXPECT_EQ(std::system(check.c_str()), 0);
+}
+
 TEST_F(Cli, InitWritesTheStateDictPyTorchBuilds) {
   if (!nninit::cli_test::have_torch()) GTEST_SKIP() << "PyTorch 1.13 is not installed";
   struct Case {
@@ -44,6 +79,12 @@ TEST_F(Cli, InitWritesTheStateDictPyTorchBuilds) {
       {"mlp", "Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))", "", ""},
       {"cnn", cnn, "", ""},
       {"lstm", "LSTM(32, 64, num_layers=2, batch_first=True)", "", ""},
+      {"\"ModuleDict({'body': Sequential(*[Linear(2 ** i, 2 ** (i + 1)) for i in range(1, 4)]), 'pad': "
+       "ReflectionPad2d(1)})\"",
+       "ModuleDict({'body': Sequential(*[Linear(2 ** i, 2 ** (i + 1)) for i in range(1, 4)]), 'pad': "
+       "ReflectionPad2d(1)})",
+       "--init \"parameters(dim>1): *=xavier_uniform_\"",
+       "for p in m.parameters():\n    if p.dim() > 1:\n        nn.init.xavier_uniform_(p)"},
       {"\"Sequential(Linear(20, 30), Tanh(), BatchNorm1d(30), Linear(30, 5))\"",
        "Sequential(Linear(20, 30), Tanh(), BatchNorm1d(30), Linear(30, 5))",
        "--init \"Linear.weight=xavier_normal_(gain=5/3)\"",

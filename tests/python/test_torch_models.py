@@ -148,6 +148,36 @@ def test_apply_rules_equals_the_init_fn_it_stands_for(case):
     assert sum(len(names) for names in report.values()) > 0
 
 
+PASS_POOL = [
+    "then: *.bias=uniform_(a=-0.1, b=0.1)",
+    "parameters(dim>1): *=xavier_uniform_()",
+    "parameters: Block.*=normal_(std=0.5)",
+    "parameters(dim==1): *.weight=ones_()",
+    "then: Linear.weight=orthogonal_()",
+]
+
+
+# Rules in passes (a prefix starts a pass; parameters passes walk named_parameters()) against the script
+# rules_to_python prints for them, run by PyTorch.
+@pytest.mark.parametrize("case", range(12))
+def test_apply_rules_in_passes_equals_the_script(case):
+    rng = random.Random(900 + case)
+    rules = rng.sample(RULE_POOL, rng.randint(1, 3)) + rng.sample(PASS_POOL, rng.randint(1, 3))
+    seed = rng.randrange(2**32)
+    torch.manual_seed(seed)
+    expected = Net()
+    exec(nt.rules_to_python(rules), {"model": expected})
+    expected_rng = torch.get_rng_state()
+
+    torch.manual_seed(seed)
+    got = Net()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nt.apply_rules(got, rules)
+    assert_same_state(got.state_dict(), expected.state_dict())
+    assert torch.equal(torch.get_rng_state(), expected_rng)
+
+
 def test_apply_rules_errors_say_what_and_where():
     with pytest.raises(ValueError, match="did you mean 'Block'"):
         nt.apply_rules(Net(), ["Blok.scale=ones_()"])

@@ -45,8 +45,9 @@ struct InitOptions : ModelOptions {
   std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::string output;  // empty: print only
   bool json = false;
-  bool dry_run = false;      // print names, shapes and the count only (nothing allocated for a config)
-  bool print_rules = false;  // print the rules the model is initialised by, in order, and write nothing
+  bool dry_run = false;       // print names, shapes and the count only (nothing allocated for a config)
+  bool print_rules = false;   // print the rules the model is initialised by, in order, and write nothing
+  bool print_python = false;  // print the rules' PyTorch init_fn code (print_python.h), and write nothing
 };
 
 // How `check` and `diagnose` print the lint.

@@ -87,7 +87,7 @@ std::vector<expr::Rule> config_rules(const ModelOptions& options) {
   for (const std::string& text : options.rules) rules.push_back(expr::parse_rule(text));
   if (!options.preset.empty()) {
     const nn::ModulePtr structure = expr::hf_model_structure(read_config_file(options.model));
-    for (expr::Rule& rule : preset_rules(options.preset, *structure)) rules.push_back(std::move(rule));
+    expr::add_to_first_pass(rules, preset_rules(options.preset, *structure));
   }
   return rules;
 }
@@ -101,8 +101,7 @@ PreparedModel prepare_config_model(const ModelOptions& options) {
   for (const std::string& text : options.rules) prepared.rules.push_back(expr::parse_rule(text));
   prepared.model = expr::build_hf_model(config, default_generator());
   if (!options.preset.empty()) {
-    for (expr::Rule& rule : preset_rules(options.preset, *prepared.model))
-      prepared.rules.push_back(std::move(rule));
+    expr::add_to_first_pass(prepared.rules, preset_rules(options.preset, *prepared.model));
   }
   if (!prepared.rules.empty()) {
     prepared.report = expr::apply_rules(*prepared.model, prepared.rules, default_generator());

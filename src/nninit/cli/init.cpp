@@ -14,6 +14,7 @@
 #include "nninit/cli/config_model.h"
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/print_python.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/diagnose.h"
@@ -107,6 +108,7 @@ int run_init(const InitOptions& given) {
         stdout);
     return 0;
   }
+  if (options.print_python) return print_python(options);
   check_output("-o", options.output, {options.model});  // MODEL may be a file holding the expression
   const bool from_config = is_config_file(options.model);
   if (options.print_rules && from_config) {

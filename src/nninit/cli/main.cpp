@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "nninit/cli/commands.h"
+#include "nninit/cli/completion.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
   init_command->add_flag(
       "--print-rules", init.print_rules,
       "Print the rules in the order they apply (--init, then the preset's); write nothing");
+  init_command->add_flag("--print-python", init.print_python,
+                         "Print the rules as PyTorch code (the init_fn they stand for); write nothing");
   init_command->add_flag(
       "--dry-run", init.dry_run,
       "Print each tensor's name and shape and the parameter count; write nothing (a config "
@@ -203,6 +206,15 @@ int main(int argc, char** argv) {
   inspect_command->add_option("file", inspect.file, "A .safetensors file")->required();
   inspect_command->add_flag("--json", inspect.json, "Print one JSON document");
 
+  // The build generates the shell completion and the man page from these definitions (completion.h).
+  if (argc == 3 && std::string_view(argv[1]) == "--generate") {
+    try {
+      return nninit::cli::print_generated(app, argv[2]);
+    } catch (const nninit::cli::UsageError& e) {
+      print_error(e.what());
+      return exit_bad_input;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

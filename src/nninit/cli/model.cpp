@@ -57,9 +57,9 @@ PreparedModel prepare_model(const ModelOptions& options) {
   for (const std::string& text : options.rules) prepared.rules.push_back(expr::parse_rule(text));
   prepared.model = expr::build_model(prepared.expression, default_generator());
   if (!options.preset.empty()) {
-    // The preset's rules come after the user's, so that an explicit --init rule wins (first match wins).
-    for (expr::Rule& rule : preset_rules(options.preset, *prepared.model))
-      prepared.rules.push_back(std::move(rule));
+    // The preset's rules come after the user's first pass, so that an explicit --init rule wins (first
+    // match wins) and the user's later passes override both.
+    expr::add_to_first_pass(prepared.rules, preset_rules(options.preset, *prepared.model));
   }
   if (!prepared.rules.empty()) {
     prepared.report = expr::apply_rules(*prepared.model, prepared.rules, default_generator());

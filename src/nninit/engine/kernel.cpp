@@ -111,11 +111,11 @@ class AddKernel : public Kernel {
 
 std::unique_ptr<Kernel> make_kernel(nn::Module& module) {
   using Factory = std::unique_ptr<Kernel> (*)(nn::Module&);
-  static constexpr Factory families[] = {detail::make_linear_kernel,    detail::make_embedding_kernel,
-                                         detail::make_conv_kernel,      detail::make_activation_kernel,
-                                         detail::make_softmax_kernel,   detail::make_norm_kernel,
-                                         detail::make_pool_kernel,      detail::make_shape_kernel,
-                                         detail::make_recurrent_kernel, detail::make_attention_kernel};
+  static constexpr Factory families[] = {
+      detail::make_linear_kernel,     detail::make_embedding_kernel, detail::make_conv_kernel,
+      detail::make_activation_kernel, detail::make_softmax_kernel,   detail::make_norm_kernel,
+      detail::make_pool_kernel,       detail::make_shape_kernel,     detail::make_rearrange_kernel,
+      detail::make_recurrent_kernel,  detail::make_attention_kernel};
   for (Factory family : families) {
     if (auto kernel = family(module)) return kernel;
   }

@@ -30,6 +30,7 @@ bool small_enough(const nninit::lang::Value& value, int& calls) {
     case Kind::integer: return value.int_value() >= -kMaxInteger && value.int_value() <= kMaxInteger;
     case Kind::tuple:
     case Kind::list:
+    case Kind::dict:
       for (const nninit::lang::Value& item : value.items()) {
         if (!small_enough(item, calls)) return false;
       }

@@ -1,6 +1,7 @@
 #include "nninit/expr/model_expression.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -62,6 +63,11 @@ class Evaluator {
         return value.kind() == Kind::tuple ? lang::Value::make_tuple(std::move(items), value.range())
                                            : lang::Value::make_list(std::move(items), value.range());
       }
+      case Kind::dict: {  // each key, then its value
+        std::vector<lang::Value> entries;
+        for (const lang::Value& entry : value.items()) entries.push_back(evaluate(entry));
+        return lang::Value::make_dict(std::move(entries), value.range());
+      }
       case Kind::name: check_name(value); return value;
       case Kind::call: return evaluate_call(value);
       default: return value;
@@ -88,11 +94,7 @@ class Evaluator {
     if (const std::optional<std::string_view> name = torch_nn_name(dotted)) {
       if (is_unsupported_torch_nn_class(*name)) {
         throw lang::ParseError(
-            fmt::format("nninit does not build torch.nn.{}; it builds linear, convolution, "
-                        "embedding, normalisation, recurrent, attention and transformer layers, "
-                        "containers and parameter-free modules",
-                        *name),
-            text_, offset);
+            fmt::format("nninit does not build torch.nn.{}: {}", *name, why_not_built(*name)), text_, offset);
       }
       // Python's words: a bare name is a NameError (the expression runs after `from torch.nn import *`), a
       // qualified one an AttributeError of torch.nn.
@@ -148,7 +150,8 @@ class Evaluator {
     if (modules_.count(&call) != 0) return value;  // each call is built once
     // Python looks the callee up before it evaluates the arguments.
     const LayerEntry* entry = layer_of(call.callee);
-    const bool torch_helper = call.callee == "torch.Size" || call.callee == "torch.device";
+    const bool torch_helper = call.callee == "torch.Size" || call.callee == "torch.device" ||
+                              call.callee == "OrderedDict" || call.callee == "collections.OrderedDict";
     if (entry == nullptr && !torch_helper) {
       if (floating_torch_dtype(call.callee) || is_other_torch_dtype(call.callee) ||
           functional_name(call.callee)) {
@@ -163,6 +166,7 @@ class Evaluator {
     for (lang::KeywordArgument& keyword : evaluated.keywords) keyword.value = evaluate(keyword.value);
     if (call.callee == "torch.Size") return size_value(evaluated, value.range());
     if (call.callee == "torch.device") return device_value(evaluated, value.range());
+    if (call.base_name() == "OrderedDict") return ordered_dict_value(evaluated, value.range());
     modules_[&call] = construct(*entry, evaluated, value.range());
     return value;
   }
@@ -183,6 +187,44 @@ class Evaluator {
     }
     throw lang::ParseError("nninit takes torch.device with one string, as in torch.device('cpu')", text_,
                            call.callee_range.begin);
+  }
+
+  // OrderedDict(pairs or dict, **keywords) as a call holding the one dict of its entries, which
+  // Sequential and ModuleDict read (Sequential takes an OrderedDict's names, not a plain dict's).
+  lang::Value ordered_dict_value(const lang::Call& call, lang::SourceRange range) const {
+    const auto refuse = [&] {
+      throw lang::ParseError(
+          "nninit takes OrderedDict with a list of (name, module) pairs or a dict, as in "
+          "OrderedDict([('fc', Linear(2, 2)), ('act', ReLU())])",
+          text_, call.callee_range.begin);
+    };
+    if (call.args.size() > 1) refuse();
+    std::vector<lang::Value> entries;
+    std::map<std::string, std::size_t> index_of_key;  // by repr: the keys that name modules are strings
+    const auto put = [&](const lang::Value& key, const lang::Value& item) {
+      const auto [found, inserted] = index_of_key.try_emplace(key.repr(), entries.size());
+      if (inserted) {
+        entries.push_back(lang::Value::make_tuple({key, item}));
+      } else {
+        entries[found->second] = lang::Value::make_tuple({entries[found->second].items()[0], item});
+      }
+    };
+    if (!call.args.empty()) {
+      const lang::Value& source = call.args[0];
+      if (!source.is_sequence() && source.kind() != Kind::dict) refuse();
+      for (const lang::Value& pair : source.items()) {
+        if (!pair.is_sequence() || pair.items().size() != 2) refuse();
+        put(pair.items()[0], pair.items()[1]);
+      }
+    }
+    for (const lang::KeywordArgument& keyword : call.keywords) {
+      put(lang::Value::make_string(keyword.name, keyword.name_range), keyword.value);
+    }
+    lang::Call holder;
+    holder.callee = "collections.OrderedDict";
+    holder.callee_range = call.callee_range;
+    holder.args.push_back(lang::Value::make_dict(std::move(entries), range));
+    return lang::Value::make_call(std::move(holder), range);
   }
 
   nn::ModulePtr construct(const LayerEntry& entry, const lang::Call& evaluated, lang::SourceRange range) {

@@ -224,6 +224,32 @@ const KnownAnswer kAttentionFloat64 = {
      "out_proj.weight [6, 6] float64 3ec480ff 3e2dc1b2 bd07d6a6",
      "out_proj.bias [6] float64 00000000 00000000 00000000", "rand 3ec5757a"}};
 
+// Containers as PyTorch users write them: ModuleDict, Sequential(OrderedDict(...)), comprehensions and
+// unpacking. Same command as above, with `from collections import OrderedDict` (PyTorch 1.13).
+const KnownAnswer kContainers113[] = {
+    {"ModuleDict({'fc': Linear(3, 2), 'heads': ModuleList([Linear(2, 2 ** i) for i in range(1, 3)]), "
+     "'act': ReLU()})",
+     {"fc.weight [2, 3] float32 bb8da3e8 3e9e9313 bef34b7e", "fc.bias [2] float32 bc3b6b40 3eea617a",
+      "heads.0.weight [2, 2] float32 bd8083de 3e3f9997 be5ad35d",
+      "heads.0.bias [2] float32 bf2cefc2 beefc590",
+      "heads.1.weight [4, 2] float32 be953d9f 3cd6944c 3e8f206b",
+      "heads.1.bias [4] float32 be1503e7 3f07757a bde96b1e", "rand 3f73e6a5"}},
+    {"Sequential(OrderedDict([('fc1', Linear(3, 4)), ('relu', ReLU()), ('fc2', Linear(4, 2))]))",
+     {"fc1.weight [4, 3] float32 bb8da3e8 3e9e9313 bef34b7e",
+      "fc1.bias [4] float32 bf0d33bd bec3c5d6 be73b584",
+      "fc2.weight [2, 4] float32 3e4a6960 3e999b18 bead8d8c", "fc2.bias [2] float32 bda50d40 3d58b510",
+      "rand 3f73e6a5"}},
+    {"Sequential(*[Linear(4 - i, 3 - i) for i in range(2)], *[Tanh()], "
+     "Linear(**{'in_features': 2, 'out_features': 1}))",
+     {"0.weight [3, 4] float32 bb755400 3e89545e bed2b316", "0.bias [3] float32 bef491b8 bea98b52 be530ee8",
+      "1.weight [2, 3] float32 3caf3408 3e69b98d 3eb15e66", "1.bias [2] float32 3ef57727 bdf35743",
+      "3.weight [1, 2] float32 3f07757a bde96b1e", "3.bias [1] float32 3d993c35", "rand 3f73e6a5"}},
+    // A repeated name keeps its first place and takes the last module (all three were built and drew).
+    {"ModuleDict([('a', Linear(2, 2)), ('b', Linear(2, 1)), ('a', Linear(2, 3))])",
+     {"a.weight [3, 2] float32 3e3f9997 be5ad35d be0e541b", "a.bias [3] float32 3cd6944c 3e8f206b 3ed93b40",
+      "b.weight [1, 2] float32 bc658a57 3f0f8740", "b.bias [1] float32 bd8083de", "rand 3e24e4e8"}},
+};
+
 std::vector<std::string> fingerprint_of(const KnownAnswer& answer, TorchVersion version,
                                         TorchCapability capability = TorchCapability::avx2) {
   TorchGenerator g = generator_for(version, capability);
@@ -245,6 +271,74 @@ TEST(ModelExpression, KnownAnswersFromPyTorch) {
               kConvolutionsGeneric.lines);
     EXPECT_EQ(fingerprint_of(kAttentionFloat64, version), kAttentionFloat64.lines);
   }
+}
+
+// print(model) in PyTorch 1.13 (/usr/bin/python3 -c 'import torch; from torch.nn import *; print(EXPR)').
+TEST(ModelExpression, PaddingShufflesUpsamplingAndLocalResponseNorm) {
+  const nn::ModulePtr model = build(
+      "Sequential(ConstantPad1d(2, 3.5), ConstantPad2d((1, 0, 2, 0), 1), ConstantPad3d(1, 0.0), "
+      "ZeroPad2d((1, 2, 0, 1)), ReflectionPad1d(2), ReflectionPad2d((1, 1, 2, 0)), ReflectionPad3d(1), "
+      "ReplicationPad1d((1, 2)), ReplicationPad2d(1), ReplicationPad3d(1), PixelShuffle(2), "
+      "PixelUnshuffle(downscale_factor=2), ChannelShuffle(3), Upsample(scale_factor=2), "
+      "Upsample(size=(4, 5), mode='bilinear'), Upsample(size=4), Upsample(scale_factor=(2, 3)), "
+      "LocalResponseNorm(3, alpha=0.5), UpsamplingNearest2d(scale_factor=2), UpsamplingBilinear2d(size=(3, "
+      "4)))",
+      v113);
+  EXPECT_EQ(model->repr(),
+            "Sequential(\n"
+            "  (0): ConstantPad1d(padding=(2, 2), value=3.5)\n"
+            "  (1): ConstantPad2d(padding=(1, 0, 2, 0), value=1)\n"
+            "  (2): ConstantPad3d(padding=(1, 1, 1, 1, 1, 1), value=0.0)\n"
+            "  (3): ZeroPad2d((1, 2, 0, 1))\n"
+            "  (4): ReflectionPad1d((2, 2))\n"
+            "  (5): ReflectionPad2d((1, 1, 2, 0))\n"
+            "  (6): ReflectionPad3d((1, 1, 1, 1, 1, 1))\n"
+            "  (7): ReplicationPad1d((1, 2))\n"
+            "  (8): ReplicationPad2d((1, 1, 1, 1))\n"
+            "  (9): ReplicationPad3d((1, 1, 1, 1, 1, 1))\n"
+            "  (10): PixelShuffle(upscale_factor=2)\n"
+            "  (11): PixelUnshuffle(downscale_factor=2)\n"
+            "  (12): ChannelShuffle(groups=3)\n"
+            "  (13): Upsample(scale_factor=2.0, mode=nearest)\n"
+            "  (14): Upsample(size=(4, 5), mode=bilinear)\n"
+            "  (15): Upsample(size=4, mode=nearest)\n"
+            "  (16): Upsample(scale_factor=(2.0, 3.0), mode=nearest)\n"
+            "  (17): LocalResponseNorm(3, alpha=0.5, beta=0.75, k=1.0)\n"
+            "  (18): UpsamplingNearest2d(scale_factor=2.0, mode=nearest)\n"
+            "  (19): UpsamplingBilinear2d(size=(3, 4), mode=bilinear)\n"
+            ")");
+  EXPECT_TRUE(model->child("18").is_instance("Upsample"));
+  EXPECT_TRUE(model->child("3").is_instance("ConstantPad2d"));
+  EXPECT_TRUE(model->child("5").is_instance("_ReflectionPadNd"));
+  EXPECT_STARTS_WITH(error("ConstantPad2d(1)"),
+                     "TypeError: ConstantPad2d.__init__() missing 1 required positional argument: 'value'");
+  EXPECT_STARTS_WITH(error("PixelShuffle(2.0)"), "TypeError: ");
+}
+
+TEST(ModelExpression, ContainersAsPyTorchUsersWriteThem) {
+  for (const KnownAnswer& answer : kContainers113) {
+    EXPECT_EQ(fingerprint_of(answer, v113), answer.lines) << answer.expression;
+  }
+  EXPECT_EQ(build("ModuleDict()")->type_name(), "ModuleDict");
+  EXPECT_EQ(build("nn.ModuleDict(OrderedDict(b=ReLU(), a=Tanh()))")->own_children()[1].first, "a");
+  EXPECT_EQ(build("Sequential(collections.OrderedDict({'x': ReLU()}))")->own_children()[0].first, "x");
+  // In PyTorch (1.13, 2.14) Sequential takes its names from an OrderedDict only; a plain dict is one
+  // argument.
+  EXPECT_STARTS_WITH(error("Sequential({'a': Linear(2, 2)})"), "TypeError: dict is not a Module subclass");
+  EXPECT_STARTS_WITH(error("Sequential(OrderedDict([('a.b', ReLU())]))"),
+                     "ValueError: module name can't contain \".\", got: a.b at column 26");
+  EXPECT_STARTS_WITH(error("ModuleDict({'': ReLU()})"), "ValueError: module name can't be empty string \"\"");
+  EXPECT_STARTS_WITH(error("ModuleDict({1: ReLU()})"), "TypeError: module name should be a string. Got int");
+  EXPECT_STARTS_WITH(error("ModuleDict({'a': 3})"), "TypeError: int is not a Module subclass");
+  EXPECT_STARTS_WITH(error("ModuleDict([3])"),
+                     "TypeError: ModuleDict update sequence element #0 should be Iterable; isint");
+  EXPECT_STARTS_WITH(error("ModuleDict([('a', ReLU(), 1)])"),
+                     "ValueError: ModuleDict update sequence element #0 has length 3; 2 is required");
+  EXPECT_STARTS_WITH(
+      error("ModuleDict(3)"),
+      "TypeError: ModuleDict.update should be called with an iterable of key/value pairs, but got "
+      "int");
+  EXPECT_STARTS_WITH(error("Sequential(OrderedDict(3))"), "ValueError: nninit takes OrderedDict with a list");
 }
 
 // Python evaluates a call's arguments first, left to right: the nested modules draw before their container,
@@ -332,6 +426,14 @@ TEST(ModelExpression, EveryLayerBuilds) {
       {"Transformer(4, 2, 1, 1, 8, activation='gelu')", {}},
       {"Sequential()", {}},
       {"ModuleList([Linear(2, 2), ReLU()])", {"0.weight", "0.bias"}},
+      {"ModuleDict({'proj': Linear(2, 2), 'act': ReLU()})", {"proj.weight", "proj.bias"}},
+      {"Sequential(ConstantPad1d(1, 0.5), ConstantPad2d(1, 0), ConstantPad3d(1, 0), ZeroPad2d(1), "
+       "ReflectionPad1d(1), ReflectionPad2d(1), ReflectionPad3d(1), ReplicationPad1d(1), "
+       "ReplicationPad2d(1), "
+       "ReplicationPad3d(1), PixelShuffle(2), PixelUnshuffle(2), ChannelShuffle(2), "
+       "Upsample(scale_factor=2), "
+       "LocalResponseNorm(2), UpsamplingNearest2d(2), UpsamplingBilinear2d(scale_factor=2))",
+       {}},
       {"Sequential(ReLU(inplace=True), ReLU6(), SELU(), SiLU(), Mish(), Hardswish(), Hardsigmoid(), "
        "LeakyReLU(0.2), ELU(alpha=0.5), CELU(), GELU(approximate='tanh'), Hardtanh(-2, 2), Softplus(beta=2), "
        "Softmax(dim=1), LogSoftmax(1), Softmin(-1), GLU(), Threshold(0.1, 20), Hardshrink(), "
@@ -551,8 +653,18 @@ TEST(ModelExpression, NamesAndValuesThatAreNotModules) {
   EXPECT_STARTS_WITH(
       error("nn.linear(4, 3)"),
       "AttributeError: module 'torch.nn' has no attribute 'linear' (did you mean 'Linear' or 'Bilinear'?)");
-  EXPECT_STARTS_WITH(error("Upsample(scale_factor=2)"),
-                     "ValueError: nninit does not build torch.nn.Upsample");
+  // The refusal says why the class is not built.
+  EXPECT_STARTS_WITH(
+      error("Sequential(Fold(4, 2))"),
+      "ValueError: nninit does not build torch.nn.Fold: it is not yet among the parameter-free "
+      "modules nninit builds");
+  EXPECT_STARTS_WITH(
+      error("nn.MSELoss()"),
+      "ValueError: nninit does not build torch.nn.MSELoss: it is a loss, not a part of a model");
+  EXPECT_STARTS_WITH(
+      error("LazyLinear(3)"),
+      "ValueError: nninit does not build torch.nn.LazyLinear: a lazy module takes its sizes from "
+      "its first input; give them to Linear(...)");
   EXPECT_STARTS_WITH(error("Linear(4, x)"), "NameError: name 'x' is not defined at column 11");
   EXPECT_STARTS_WITH(error("torch.Linear(4, 3)"), "AttributeError: module 'torch' has no attribute 'Linear'");
   EXPECT_EQ(error("3"),

@@ -16,13 +16,9 @@ constexpr std::string_view unsupported_classes[] = {
     "BCELoss",
     "BCEWithLogitsLoss",
     "CTCLoss",
-    "ChannelShuffle",
     "CircularPad1d",
     "CircularPad2d",
     "CircularPad3d",
-    "ConstantPad1d",
-    "ConstantPad2d",
-    "ConstantPad3d",
     "Container",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
@@ -54,14 +50,12 @@ constexpr std::string_view unsupported_classes[] = {
     "LazyInstanceNorm3d",
     "LazyLinear",
     "LinearCrossEntropyLoss",
-    "LocalResponseNorm",
     "MSELoss",
     "MarginRankingLoss",
     "MaxUnpool1d",
     "MaxUnpool2d",
     "MaxUnpool3d",
     "Module",
-    "ModuleDict",
     "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
@@ -70,28 +64,16 @@ constexpr std::string_view unsupported_classes[] = {
     "PairwiseDistance",
     "ParameterDict",
     "ParameterList",
-    "PixelShuffle",
-    "PixelUnshuffle",
     "PoissonNLLLoss",
     "RNNBase",
     "RNNCellBase",
-    "ReflectionPad1d",
-    "ReflectionPad2d",
-    "ReflectionPad3d",
-    "ReplicationPad1d",
-    "ReplicationPad2d",
-    "ReplicationPad3d",
     "SmoothL1Loss",
     "SoftMarginLoss",
     "SyncBatchNorm",
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
     "Unfold",
-    "Upsample",
-    "UpsamplingBilinear2d",
-    "UpsamplingNearest2d",
     "ZeroPad1d",
-    "ZeroPad2d",
     "ZeroPad3d",
 };
 
@@ -123,7 +105,8 @@ bool LayerArguments::truthy(std::string_view name) const {
     case Kind::floating: return value.float_value() != 0.0;
     case Kind::string: return !value.string_value().empty();
     case Kind::tuple:
-    case Kind::list: return !value.items().empty();
+    case Kind::list:
+    case Kind::dict: return !value.items().empty();
     case Kind::call: {
       // Sequential and ModuleList define __len__, so an empty one is false.
       const nn::ModulePtr module = module_of(value);
@@ -256,6 +239,25 @@ const LayerEntry* find_layer(std::string_view name, const TorchRelease& release)
 bool is_unsupported_torch_nn_class(std::string_view name) {
   return std::find(std::begin(unsupported_classes), std::end(unsupported_classes), name) !=
          std::end(unsupported_classes);
+}
+
+std::string why_not_built(std::string_view name) {
+  if (name.ends_with("Loss") || name.ends_with("Loss2d")) return "it is a loss, not a part of a model";
+  if (name.starts_with("Lazy")) {
+    return fmt::format("a lazy module takes its sizes from its first input; give them to {}(...)",
+                       name.substr(4));
+  }
+  if (name == "ParameterList" || name == "ParameterDict") {
+    return "it holds bare parameters, which a model expression cannot create";
+  }
+  if (name == "Module" || name == "Container" || name == "RNNBase" || name == "RNNCellBase") {
+    return "it is a base class; call one of the layers derived from it";
+  }
+  if (name == "DataParallel") return "it wraps a module for devices; build the module itself";
+  if (name == "SyncBatchNorm") return "it is BatchNorm for distributed training; build BatchNorm1d/2d/3d";
+  return "it is not yet among the parameter-free modules nninit builds (nninit builds every layer with "
+         "parameters, the containers, and the activations, dropouts, pooling, padding, shuffles, upsampling, "
+         "Flatten, Unflatten and LocalResponseNorm)";
 }
 
 std::optional<DType> floating_torch_dtype(std::string_view dotted) {

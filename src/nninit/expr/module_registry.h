@@ -119,9 +119,11 @@ lang::Signature init_of(std::string_view owner, std::vector<lang::Parameter> par
 std::span<const LayerEntry> layer_registry();
 // The entry named `name` (without prefix) that exists in the release, or nullptr.
 const LayerEntry* find_layer(std::string_view name, const TorchRelease& release);
-// torch.nn classes PyTorch 2.14 has that nninit does not build (losses, padding, upsampling, lazy
-// modules...).
+// torch.nn classes PyTorch 2.14 has that nninit does not build (losses, lazy modules, folding, circular
+// padding...).
 bool is_unsupported_torch_nn_class(std::string_view name);
+// Why nninit does not build that class, for the refusal: "it is a loss, not a part of a model".
+std::string why_not_built(std::string_view name);
 
 // The parts of the registry, one per group of torch.nn's source files.
 std::span<const LayerEntry> parametrized_layers();  // layers with parameters, containers, transformers

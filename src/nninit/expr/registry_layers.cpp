@@ -15,6 +15,7 @@
 #include "nninit/nn/container.h"
 #include "nninit/nn/conv.h"
 #include "nninit/nn/linear.h"
+#include "nninit/nn/module_dict.h"
 #include "nninit/nn/normalization.h"
 #include "nninit/nn/rnn.h"
 #include "nninit/nn/sparse.h"
@@ -661,10 +662,90 @@ lang::Signature sequential_signature(const TorchRelease&, std::string_view) {
   return signature;
 }
 
+// Module.add_module's checks of a name given by the user (ModuleDict, Sequential(OrderedDict(...))), in
+// PyTorch's words; PyTorch raises KeyError for the last two, which nninit reports as a ValueError.
+std::string module_name(const LayerArguments& a, const lang::Value& key) {
+  if (key.kind() != Kind::string) {
+    throw ArgumentError(
+        ErrorKind::type,
+        fmt::format("module name should be a string. Got {}", python_typename(key, a.release())),
+        key.range());
+  }
+  const std::string& name = key.string_value();
+  if (name.find('.') != std::string::npos) {
+    throw ArgumentError(ErrorKind::value, fmt::format("module name can't contain \".\", got: {}", name),
+                        key.range());
+  }
+  if (name.empty())
+    throw ArgumentError(ErrorKind::value, "module name can't be empty string \"\"", key.range());
+  return name;
+}
+
+// The (key, value) pairs of an OrderedDict(...) as the model expression evaluates it (a call holding one
+// dict), or nullptr for other values.
+const std::vector<lang::Value>* ordered_dict_entries(const lang::Value& value) {
+  if (value.kind() != Kind::call || value.call().base_name() != "OrderedDict") return nullptr;
+  return &value.call().args.at(0).items();
+}
+
+// Sequential(*modules) names its children "0", "1", ...; Sequential(OrderedDict(...)) by the keys.
 nn::ModulePtr build_sequential(const LayerArguments& a, Generator&) {
+  const std::vector<lang::Value>& args = a.bound().var_positional();
+  if (args.size() == 1) {
+    if (const std::vector<lang::Value>* entries = ordered_dict_entries(args[0])) {
+      auto sequential = std::make_shared<nn::Sequential>();
+      for (const lang::Value& entry : *entries) {
+        sequential->register_module(module_name(a, entry.items()[0]), child_module(a, entry.items()[1]));
+      }
+      return sequential;
+    }
+  }
   std::vector<nn::ModulePtr> children;
-  for (const lang::Value& value : a.bound().var_positional()) children.push_back(child_module(a, value));
+  for (const lang::Value& value : args) children.push_back(child_module(a, value));
   return std::make_shared<nn::Sequential>(std::move(children));
+}
+
+lang::Signature module_dict_signature(const TorchRelease&, std::string_view) {
+  return init_of("ModuleDict", {optional("modules", lang::Value())});
+}
+
+// ModuleDict.update: a dict or OrderedDict by its items, any other iterable as (name, module) pairs.
+nn::ModulePtr build_module_dict(const LayerArguments& a, Generator&) {
+  const lang::Value& modules = a["modules"];
+  auto dict = std::make_shared<nn::ModuleDict>();
+  const auto add = [&](const lang::Value& key, const lang::Value& module) {
+    dict->insert(module_name(a, key), child_module(a, module));
+  };
+  if (modules.kind() == Kind::dict) {
+    for (const lang::Value& entry : modules.items()) add(entry.items()[0], entry.items()[1]);
+  } else if (const std::vector<lang::Value>* entries = ordered_dict_entries(modules)) {
+    for (const lang::Value& entry : *entries) add(entry.items()[0], entry.items()[1]);
+  } else if (modules.is_sequence()) {
+    for (std::size_t j = 0; j < modules.items().size(); ++j) {
+      const lang::Value& pair = modules.items()[j];
+      if (!pair.is_sequence()) {
+        a.fail("modules", ErrorKind::type,
+               fmt::format("ModuleDict update sequence element #{} should be Iterable; is{}", j,
+                           python_typename(pair, a.release())));
+      }
+      if (pair.items().size() != 2) {
+        a.fail("modules", ErrorKind::value,
+               fmt::format("ModuleDict update sequence element #{} has length {}; 2 is required", j,
+                           pair.items().size()));
+      }
+      add(pair.items()[0], pair.items()[1]);
+    }
+  } else if (modules.kind() == Kind::string) {  // an iterable of one-character strings
+    if (!modules.string_value().empty()) {
+      a.fail("modules", ErrorKind::value,
+             "ModuleDict update sequence element #0 has length 1; 2 is required");
+    }
+  } else if (!modules.is_none()) {
+    a.fail("modules", ErrorKind::type,
+           fmt::format("ModuleDict.update should be called with an iterable of key/value pairs, but got {}",
+                       python_typename(modules, a.release())));
+  }
+  return dict;
 }
 
 lang::Signature module_list_signature(const TorchRelease&, std::string_view) {
@@ -758,6 +839,7 @@ const LayerEntry entries[] = {
     {"Transformer", "transformer", {}, transformer_signature, build_transformer},
     {"Sequential", "container", {}, sequential_signature, build_sequential},
     {"ModuleList", "container", {}, module_list_signature, build_module_list},
+    {"ModuleDict", "container", {}, module_dict_signature, build_module_dict},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The registry's parameter-free modules (module_registry.h): activations, dropout, flattening, pooling and
-// Identity. They draw nothing, but they are children of the model: they decide names, apply() order and
-// repr. Signatures as inspect.signature shows them in PyTorch 1.13, 2.6 and 2.14.
+// The registry's parameter-free modules (module_registry.h): activations, dropout, flattening, pooling,
+// padding, pixel and channel shuffles, upsampling, local response normalisation and Identity. They draw
+// nothing, but they are children of the model: they decide names, apply() order and repr. Signatures as
+// inspect.signature shows them in PyTorch 1.13, 2.6 and 2.14.
 #include <memory>
 #include <tuple>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "nninit/nn/flatten.h"
 #include "nninit/nn/linear.h"
 #include "nninit/nn/pooling.h"
+#include "nninit/nn/rearrange.h"
 
 namespace nninit::expr {
 namespace {
@@ -302,6 +304,112 @@ nn::ModulePtr build_adaptive_max_pool(const LayerArguments& a, Generator&) {
                                                             .return_indices = a.truthy("return_indices")});
 }
 
+// ----- Padding, shuffles, upsampling, local response normalisation
+
+// ConstantPadNd(padding, value), ZeroPad2d(padding), ReflectionPadNd(padding), ReplicationPadNd(padding).
+lang::Signature pad_signature(const TorchRelease&, std::string_view layer) {
+  if (layer.starts_with("ConstantPad")) return init_of(layer, {required("padding"), required("value")});
+  return init_of(layer, {required("padding")});
+}
+
+// _ntuple(2 * N)(padding): an int for every side, a tuple as given.
+template <nn::PadMode Mode, int Dims, bool Zero = false>
+nn::ModulePtr build_pad(const LayerArguments& a, Generator&) {
+  nn::PadOptions o{.mode = Mode, .dims = Dims, .zero = Zero};
+  o.padding = a.int_sequence("padding");
+  if (a["padding"].kind() == Kind::integer || a["padding"].kind() == Kind::boolean) {
+    o.padding.assign(2 * Dims, o.padding.front());
+  }
+  if (Mode == nn::PadMode::constant && !Zero) {
+    o.value = a.real("value");
+    o.value_prints_as_int = a["value"].kind() == Kind::integer;
+  }
+  return std::make_shared<nn::Pad>(std::move(o));
+}
+
+template <nn::ShuffleKind K>
+lang::Signature shuffle_signature(const TorchRelease&, std::string_view layer) {
+  const char* parameter = K == nn::ShuffleKind::pixel_shuffle     ? "upscale_factor"
+                          : K == nn::ShuffleKind::pixel_unshuffle ? "downscale_factor"
+                                                                  : "groups";
+  return init_of(layer, {required(parameter)});
+}
+
+template <nn::ShuffleKind K>
+nn::ModulePtr build_shuffle(const LayerArguments& a, Generator&) {
+  const char* parameter = K == nn::ShuffleKind::pixel_shuffle     ? "upscale_factor"
+                          : K == nn::ShuffleKind::pixel_unshuffle ? "downscale_factor"
+                                                                  : "groups";
+  return std::make_shared<nn::Shuffle>(nn::ShuffleOptions{.kind = K, .factor = a.integer(parameter)});
+}
+
+lang::Signature upsample_signature(const TorchRelease&, std::string_view layer) {
+  return init_of(
+      layer, {optional("size", lang::Value()), optional("scale_factor", lang::Value()),
+              optional("mode", lang::Value::make_string("nearest")), optional("align_corners", lang::Value()),
+              optional("recompute_scale_factor", lang::Value())});
+}
+
+// Upsample keeps size as given and scale_factor as float(s).
+nn::UpsampleOptions upsample_sizes(const LayerArguments& a) {
+  nn::UpsampleOptions o;
+  if (!a["size"].is_none()) {
+    o.size = a.int_sequence("size");
+    o.size_is_tuple = a["size"].is_sequence();
+  }
+  const lang::Value& scale = a["scale_factor"];
+  if (scale.is_sequence()) {
+    std::vector<double> scales;
+    for (const lang::Value& item : scale.items()) {
+      if (!item.is_number()) {
+        a.fail("scale_factor", ErrorKind::type,
+               fmt::format("float() argument must be a string or a number, not '{}'", item.type_name()));
+      }
+      scales.push_back(item.kind() == Kind::floating  ? item.float_value()
+                       : item.kind() == Kind::integer ? static_cast<double>(item.int_value())
+                                                      : (item.bool_value() ? 1.0 : 0.0));
+    }
+    o.scale_factor = std::move(scales);
+    o.scale_factor_is_tuple = true;
+  } else if (!scale.is_none()) {
+    o.scale_factor = std::vector<double>{a.real("scale_factor")};
+  }
+  return o;
+}
+
+// The mode is checked when the module runs, as in PyTorch.
+nn::ModulePtr build_upsample(const LayerArguments& a, Generator&) {
+  nn::UpsampleOptions o = upsample_sizes(a);
+  o.mode = a.string("mode");
+  if (!a["align_corners"].is_none()) o.align_corners = a.truthy("align_corners");
+  if (!a["recompute_scale_factor"].is_none()) o.recompute_scale_factor = a.truthy("recompute_scale_factor");
+  return std::make_shared<nn::Upsample>(std::move(o));
+}
+
+// UpsamplingNearest2d(size=None, scale_factor=None) and UpsamplingBilinear2d: Upsample with a fixed mode.
+lang::Signature fixed_mode_upsample_signature(const TorchRelease&, std::string_view layer) {
+  return init_of(layer, {optional("size", lang::Value()), optional("scale_factor", lang::Value())});
+}
+
+template <bool Bilinear>
+nn::ModulePtr build_fixed_mode_upsample(const LayerArguments& a, Generator&) {
+  nn::UpsampleOptions o = upsample_sizes(a);
+  o.class_name = Bilinear ? "UpsamplingBilinear2d" : "UpsamplingNearest2d";
+  o.mode = Bilinear ? "bilinear" : "nearest";
+  if (Bilinear) o.align_corners = true;
+  return std::make_shared<nn::Upsample>(std::move(o));
+}
+
+lang::Signature local_response_norm_signature(const TorchRelease&, std::string_view layer) {
+  return init_of(layer, {required("size"), optional("alpha", f(1e-4)), optional("beta", f(0.75)),
+                         optional("k", f(1.0))});
+}
+
+nn::ModulePtr build_local_response_norm(const LayerArguments& a, Generator&) {
+  return std::make_shared<nn::LocalResponseNorm>(nn::LocalResponseNormOptions{
+      .size = a.integer("size"), .alpha = a.real("alpha"), .beta = a.real("beta"), .k = a.real("k")});
+}
+
 const LayerEntry entries[] = {
     {"Identity", "linear", {}, identity_signature, build_identity},
     {"ReLU", "activation", {}, inplace_signature, build_inplace<nn::ReLU>},
@@ -338,6 +446,43 @@ const LayerEntry entries[] = {
     {"AlphaDropout", "dropout", {}, dropout_signature, build_dropout<nn::AlphaDropout>},
     {"FeatureAlphaDropout", "dropout", {}, dropout_signature, build_dropout<nn::FeatureAlphaDropout>},
     {"Flatten", "flatten", {}, flatten_signature, build_flatten},
+    {"ConstantPad1d", "padding", {}, pad_signature, build_pad<nn::PadMode::constant, 1>},
+    {"ConstantPad2d", "padding", {}, pad_signature, build_pad<nn::PadMode::constant, 2>},
+    {"ConstantPad3d", "padding", {}, pad_signature, build_pad<nn::PadMode::constant, 3>},
+    {"ZeroPad2d", "padding", {}, pad_signature, build_pad<nn::PadMode::constant, 2, true>},
+    {"ReflectionPad1d", "padding", {}, pad_signature, build_pad<nn::PadMode::reflect, 1>},
+    {"ReflectionPad2d", "padding", {}, pad_signature, build_pad<nn::PadMode::reflect, 2>},
+    {"ReflectionPad3d", "padding", {}, pad_signature, build_pad<nn::PadMode::reflect, 3>},
+    {"ReplicationPad1d", "padding", {}, pad_signature, build_pad<nn::PadMode::replicate, 1>},
+    {"ReplicationPad2d", "padding", {}, pad_signature, build_pad<nn::PadMode::replicate, 2>},
+    {"ReplicationPad3d", "padding", {}, pad_signature, build_pad<nn::PadMode::replicate, 3>},
+    {"PixelShuffle",
+     "pixelshuffle",
+     {},
+     shuffle_signature<nn::ShuffleKind::pixel_shuffle>,
+     build_shuffle<nn::ShuffleKind::pixel_shuffle>},
+    {"PixelUnshuffle",
+     "pixelshuffle",
+     {},
+     shuffle_signature<nn::ShuffleKind::pixel_unshuffle>,
+     build_shuffle<nn::ShuffleKind::pixel_unshuffle>},
+    {"ChannelShuffle",
+     "channelshuffle",
+     {},
+     shuffle_signature<nn::ShuffleKind::channel_shuffle>,
+     build_shuffle<nn::ShuffleKind::channel_shuffle>},
+    {"Upsample", "upsampling", {}, upsample_signature, build_upsample},
+    {"UpsamplingNearest2d",
+     "upsampling",
+     {},
+     fixed_mode_upsample_signature,
+     build_fixed_mode_upsample<false>},
+    {"UpsamplingBilinear2d",
+     "upsampling",
+     {},
+     fixed_mode_upsample_signature,
+     build_fixed_mode_upsample<true>},
+    {"LocalResponseNorm", "normalization", {}, local_response_norm_signature, build_local_response_norm},
     {"Unflatten", "flatten", {}, unflatten_signature, build_unflatten},
     {"MaxPool1d", "pooling", {}, max_pool_signature, build_max_pool<nn::MaxPool1d>},
     {"MaxPool2d", "pooling", {}, max_pool_signature, build_max_pool<nn::MaxPool2d>},

@@ -1,6 +1,7 @@
 #include "nninit/expr/rules.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -122,7 +123,62 @@ void check_pattern(std::string_view rule, std::size_t begin, std::size_t end) {
   if (component_start == pattern.size()) throw lang::ParseError("empty name in pattern", rule, end);
 }
 
+// The pass a prefix names: "then", "parameters", "parameters(dim>1)"; offsets are into the whole rule.
+void parse_pass(std::string_view rule, std::size_t begin, std::size_t end, Rule& out) {
+  while (begin < end && is_space(rule[begin])) ++begin;
+  while (end > begin && is_space(rule[end - 1])) --end;
+  std::string compact;  // without spaces: "parameters(dim>1)"
+  for (std::size_t i = begin; i < end; ++i) {
+    if (!is_space(rule[i])) compact += rule[i];
+  }
+  out.starts_pass = true;
+  if (compact == "then") return;
+  const auto unknown = [&] {
+    throw lang::ParseError(fmt::format("unknown pass '{}': a pass starts with then:, parameters: or "
+                                       "parameters(dim>1): (with >, >=, <, <=, == or != and an integer)",
+                                       rule.substr(begin, end - begin)),
+                           rule, begin);
+  };
+  if (!compact.starts_with("parameters")) unknown();
+  out.walk = PassWalk::parameters;
+  if (compact == "parameters") return;
+  if (!compact.starts_with("parameters(dim") || !compact.ends_with(")")) unknown();
+  std::string_view condition = std::string_view(compact).substr(14, compact.size() - 15);
+  static constexpr std::pair<std::string_view, DimCondition::Op> ops[] = {
+      {">=", DimCondition::Op::greater_equal}, {"<=", DimCondition::Op::less_equal},
+      {"==", DimCondition::Op::equal},         {"!=", DimCondition::Op::not_equal},
+      {">", DimCondition::Op::greater},        {"<", DimCondition::Op::less}};
+  for (const auto& [symbol, op] : ops) {
+    if (!condition.starts_with(symbol)) continue;
+    const std::string_view number = condition.substr(symbol.size());
+    if (number.empty() || number.size() > 4 ||
+        !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      unknown();
+    }
+    out.dim_condition = DimCondition{.op = op, .value = std::stoll(std::string(number))};
+    return;
+  }
+  unknown();
+}
+
 }  // namespace
+
+bool DimCondition::holds(std::int64_t dim) const {
+  switch (op) {
+    case Op::less: return dim < value;
+    case Op::less_equal: return dim <= value;
+    case Op::equal: return dim == value;
+    case Op::not_equal: return dim != value;
+    case Op::greater_equal: return dim >= value;
+    case Op::greater: return dim > value;
+  }
+  return false;
+}
+
+std::string DimCondition::python() const {
+  static constexpr std::string_view symbols[] = {"<", "<=", "==", "!=", ">=", ">"};
+  return fmt::format("p.dim() {} {}", symbols[static_cast<int>(op)], value);
+}
 
 Rule parse_rule(std::string_view text) {
   const std::size_t separator = find_separator(text);
@@ -130,8 +186,13 @@ Rule parse_rule(std::string_view text) {
     throw lang::ParseError("missing '=': a rule is PATTERN=EXPR, such as Linear.weight=zeros_", text,
                            text.size());
   }
+  Rule rule;
   std::size_t begin = 0;
   std::size_t end = separator;
+  if (const std::size_t colon = text.substr(0, separator).find(':'); colon != std::string_view::npos) {
+    parse_pass(text, 0, colon, rule);
+    begin = colon + 1;
+  }
   while (begin < end && is_space(text[begin])) ++begin;
   while (end > begin && is_space(text[end - 1])) --end;
   if (begin == end) throw lang::ParseError("empty pattern before '='", text, separator);
@@ -141,7 +202,6 @@ Rule parse_rule(std::string_view text) {
     throw lang::ParseError("empty expression after '='", text, separator + 1);
   check_pattern(text, begin, end);
 
-  Rule rule;
   rule.text = std::string(text);
   rule.pattern_range = {begin, end};
   std::string_view pattern = text.substr(begin, end - begin);
@@ -280,6 +340,34 @@ bool matches(const Rule& rule, const nn::Module& module, const std::string& own_
     return module.is_instance(rule.type_name) && glob_match(rule.parameter_glob, own_name);
   }
   return glob_match(rule.path_glob, path);
+}
+
+// The passes of a rule set, as [first, last) ranges of rules: a rule that starts a pass ends the one before.
+std::vector<std::pair<std::size_t, std::size_t>> passes(std::span<const Rule> rules) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    if (r == 0 || rules[r].starts_pass) out.emplace_back(r, r);
+    out.back().second = r + 1;
+  }
+  return out;
+}
+
+// For each parameter of named_parameters(), the module that registered it and its name there: the first in
+// named_modules() order, as a walk over model.modules() finds it.
+std::vector<std::pair<nn::Module*, NamedTensor>> parameter_owners(
+    nn::Module& model, const std::vector<NamedTensor>& parameters) {
+  std::vector<std::pair<nn::Module*, NamedTensor>> owners(parameters.size());
+  std::vector<bool> found(parameters.size(), false);
+  for (const nn::NamedModule& m : model.named_modules()) {
+    for (const NamedTensor& own : m.module->named_parameters(false)) {
+      for (std::size_t i = 0; i < parameters.size(); ++i) {
+        if (found[i] || !nn::same_tensor(parameters[i].tensor, own.tensor)) continue;
+        owners[i] = {m.module, own};
+        found[i] = true;
+      }
+    }
+  }
+  return owners;
 }
 
 // "0.weight, 0.bias, 2.weight (12 in all)"
@@ -423,11 +511,44 @@ bool uses_function(std::span<const Rule> rules, std::string_view function) {
   });
 }
 
+// The if/elif chain of one pass's rules, each line indented by `indent`.
+std::string rule_chain(std::span<const Rule> rules, std::string_view indent) {
+  std::string out;
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const Rule& rule = rules[r];
+    const std::string test =
+        rule.kind == PatternKind::type_parameter
+            ? fmt::format("{} and {}", class_test(rule.type_name), glob_test("name", rule.parameter_glob))
+            : glob_test("path", rule.path_glob);
+    out += fmt::format("{}{} {}:  # {}\n", indent, r == 0 ? "if" : "elif", test, rule.text);
+    out += fmt::format("{}    {}\n", indent, init_statement(rule));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string rules_to_python(std::span<const Rule> rules) {
-  const bool paths =
-      std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return r.kind == PatternKind::path; });
+  const std::vector<std::pair<std::size_t, std::size_t>> pass_ranges = passes(rules);
+  const auto pass_of = [&](std::size_t first, std::size_t last) {
+    return rules.subspan(first, last - first);
+  };
+  const auto any_rule = [&](PassWalk walk, auto&& test) {
+    for (const auto& [first, last] : pass_ranges) {
+      if (rules[first].walk != walk) continue;
+      for (const Rule& rule : pass_of(first, last)) {
+        if (test(rule)) return true;
+      }
+    }
+    return false;
+  };
+  const auto is_path = [](const Rule& r) { return r.kind == PatternKind::path; };
+  // A parameters pass finds each parameter's module for Type.param rules and forget_gate_bias_.
+  const auto needs_module = [](const Rule& r) {
+    return r.kind == PatternKind::type_parameter || uses_function(std::span(&r, 1), "forget_gate_bias_");
+  };
+  const bool paths = any_rule(PassWalk::apply, is_path);
+  const bool owners = any_rule(PassWalk::parameters, needs_module);
   const bool globs = std::any_of(rules.begin(), rules.end(), [](const Rule& r) {
     return has_glob(r.kind == PatternKind::path ? r.path_glob : r.parameter_glob);
   });
@@ -444,23 +565,57 @@ std::string rules_to_python(std::span<const Rule> rules) {
         "    h = p.shape[0] // 4\n"
         "    p[h:2 * h] = value if name.startswith('bias_ih') else 0.0\n\n\n";
   }
-  out += "def init_fn(m):\n";
-  out += "    for name, p in m.named_parameters(recurse=False):\n";
-  if (paths) out += "        path = names[id(p)]\n";
-  for (std::size_t r = 0; r < rules.size(); ++r) {
-    const Rule& rule = rules[r];
-    const std::string test =
-        rule.kind == PatternKind::type_parameter
-            ? fmt::format("{} and {}", class_test(rule.type_name), glob_test("name", rule.parameter_glob))
-            : glob_test("path", rule.path_glob);
-    out += fmt::format("        {} {}:  # {}\n", r == 0 ? "if" : "elif", test, rule.text);
-    out += fmt::format("            {}\n", init_statement(rule));
+  // One init function per apply pass: init_fn, then init_fn_2 for the second pass, and so on.
+  const auto function_name = [](std::size_t pass) {
+    return pass == 0 ? std::string("init_fn") : fmt::format("init_fn_{}", pass + 1);
+  };
+  for (std::size_t k = 0; k < pass_ranges.size(); ++k) {
+    const auto [first, last] = pass_ranges[k];
+    if (rules[first].walk != PassWalk::apply) continue;
+    out += fmt::format("def {}(m):\n", function_name(k));
+    out += "    for name, p in m.named_parameters(recurse=False):\n";
+    if (std::any_of(rules.begin() + first, rules.begin() + last, is_path))
+      out += "        path = names[id(p)]\n";
+    out += rule_chain(pass_of(first, last), "        ");
+    out += "\n\n";
   }
-  if (rules.empty()) out += "        pass\n";
-  out += "\n\n";
+  if (rules.empty())
+    out += "def init_fn(m):\n    for name, p in m.named_parameters(recurse=False):\n        pass\n\n\n";
   if (paths) out += "names = {id(p): name for name, p in model.named_parameters()}\n";
-  out += "with torch.no_grad():\n    model.apply(init_fn)\n";
+  if (owners) {
+    out +=
+        "owners = {}  # each parameter's module and its name there\n"
+        "for m in model.modules():\n"
+        "    for name, p in m.named_parameters(recurse=False):\n"
+        "        owners.setdefault(id(p), (m, name))\n";
+  }
+  out += "with torch.no_grad():\n";
+  if (rules.empty()) out += "    model.apply(init_fn)\n";
+  for (std::size_t k = 0; k < pass_ranges.size(); ++k) {
+    const auto [first, last] = pass_ranges[k];
+    const Rule& head = rules[first];
+    if (head.walk == PassWalk::apply) {
+      out += fmt::format("    model.apply({})\n", function_name(k));
+      continue;
+    }
+    out += "    for path, p in model.named_parameters():\n";
+    std::string indent = "        ";
+    if (head.dim_condition) {
+      out += fmt::format("{}if {}:\n", indent, head.dim_condition->python());
+      indent += "    ";
+    }
+    if (std::any_of(rules.begin() + first, rules.begin() + last, needs_module)) {
+      out += indent + "m, name = owners[id(p)]\n";
+    }
+    out += rule_chain(pass_of(first, last), indent);
+  }
   return out;
+}
+
+void add_to_first_pass(std::vector<Rule>& rules, std::vector<Rule> added) {
+  const auto later = std::find_if(rules.begin() + (rules.empty() ? 0 : 1), rules.end(),
+                                  [](const Rule& rule) { return rule.starts_pass; });
+  rules.insert(later, std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
 }
 
 RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator) {
@@ -482,28 +637,43 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
     return own.name;  // not reachable from the root: cannot happen for a module of the tree
   };
   std::vector<bool> matched_any(rules.size(), false);  // including parameters an earlier rule took
-  model.apply([&](nn::Module& module) {
-    for (const NamedTensor& own : module.named_parameters(false)) {
-      const std::string path = path_of(own);
-      bool taken = false;
-      for (std::size_t r = 0; r < rules.size(); ++r) {
-        if (!matches(rules[r], module, own.name, path)) continue;
-        matched_any[r] = true;
-        if (taken) continue;
-        taken = true;
-        try {
-          for (const Warning& w : parsed[r].call_warnings) warn(w.message, w.category);
-          parsed[r].expression.apply(own.tensor, generator,
-                                     {.parameter_name = path, .module_type = module.type_name()});
-        } catch (const Error& e) {
-          throw_error(e.kind(), fmt::format("rule '{}' on parameter '{}' ({}): {}", rules[r].text, path,
-                                            module.type_name(), e.what()));
-        }
-        report.applications.push_back({.parameter = path, .module_type = module.type_name(), .rule = r});
-        ++report.matches[r];
+  // The first rule of the pass [first, last) that matches initialises the parameter.
+  const auto initialise = [&](std::size_t first, std::size_t last, nn::Module& module, const NamedTensor& own,
+                              const std::string& path) {
+    bool taken = false;
+    for (std::size_t r = first; r < last; ++r) {
+      if (!matches(rules[r], module, own.name, path)) continue;
+      matched_any[r] = true;
+      if (taken) continue;
+      taken = true;
+      try {
+        for (const Warning& w : parsed[r].call_warnings) warn(w.message, w.category);
+        parsed[r].expression.apply(own.tensor, generator,
+                                   {.parameter_name = path, .module_type = module.type_name()});
+      } catch (const Error& e) {
+        throw_error(e.kind(), fmt::format("rule '{}' on parameter '{}' ({}): {}", rules[r].text, path,
+                                          module.type_name(), e.what()));
       }
+      report.applications.push_back({.parameter = path, .module_type = module.type_name(), .rule = r});
+      ++report.matches[r];
     }
-  });
+  };
+  for (const auto& [first, last] : passes(rules)) {
+    const Rule& head = rules[first];
+    if (head.walk == PassWalk::apply) {
+      model.apply([&](nn::Module& module) {
+        for (const NamedTensor& own : module.named_parameters(false)) {
+          initialise(first, last, module, own, path_of(own));
+        }
+      });
+      continue;
+    }
+    const std::vector<std::pair<nn::Module*, NamedTensor>> owners = parameter_owners(model, parameters);
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      if (head.dim_condition && !head.dim_condition->holds(parameters[i].tensor.dim())) continue;
+      initialise(first, last, *owners[i].first, owners[i].second, parameters[i].name);
+    }
+  }
   if (report.applications.empty()) nothing_matched(model, rules, parameters);
 
   for (std::size_t i = 0; i < parameters.size(); ++i) {

@@ -32,14 +32,33 @@
 //
 // Modules are visited in post-order (children first, as Module.apply), each module's own parameters in
 // registration order; the first rule that matches a parameter initialises it and the others are not
-// consulted. `Type.param` matches a module that is an instance of Type in Python's sense (a BatchNorm2d is a
-// _BatchNorm, MultiheadAttention's out_proj is a Linear: Module::is_instance) and a parameter whose own name
-// matches the glob; a path glob matches the parameter's full dotted name, as named_parameters() reports it
-// (the first name of a shared parameter). A parameter shared by two modules is initialised once per visit of
-// each, as apply() would.
+// consulted.
+//
+// Rules run in ordered passes, for recipes that initialise everything and then override a subset. A rule
+// with a prefix starts a new pass; the rules after it, up to the next prefix, belong to it:
+//
+//   then: PATTERN=EXPR                  a pass that walks as Module.apply does, like the first pass
+//   parameters: PATTERN=EXPR            a pass over model.named_parameters(), in that order
+//   parameters(dim>1): *=xavier_uniform_   ... only the parameters with more than one dimension
+//
+// Each pass draws after the one before it, as the statements of the PyTorch script do:
+//
+//   model.apply(init_fn)                                   # Linear.weight=normal_(std=0.02) ...
+//   for name, p in model.named_parameters():               # parameters: *.c_proj.weight=normal_(std=0.0028)
+//       if fnmatch.fnmatchcase(name, '*.c_proj.weight'):
+//           nn.init.normal_(p, std=0.0028)
+//
+// In a parameters pass, Type.param matches the module that registered the parameter (the first in
+// named_modules() order for a shared one) and the parameter's name there. `Type.param` matches a module that
+// is an instance of Type in Python's sense (a BatchNorm2d is a _BatchNorm, MultiheadAttention's out_proj is a
+// Linear: Module::is_instance) and a parameter whose own name matches the glob; a path glob matches the
+// parameter's full dotted name, as named_parameters() reports it (the first name of a shared parameter). A
+// parameter shared by two modules is initialised once per visit of each, as apply() would.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +74,20 @@ namespace nninit::expr {
 
 enum class PatternKind { type_parameter, path };
 
+// How a pass walks the model: `apply` visits modules as Module.apply does (post-order), each module's own
+// parameters in registration order; `parameters` walks model.named_parameters() (PyTorch's parameters()
+// order: a module's own parameters, then its children's, depth first; a shared parameter once).
+enum class PassWalk { apply, parameters };
+
+// A condition on a parameter's number of dimensions, as `if p.dim() > 1:` tests it.
+struct DimCondition {
+  enum class Op { less, less_equal, equal, not_equal, greater_equal, greater };
+  Op op = Op::greater;
+  std::int64_t value = 1;
+  bool holds(std::int64_t dim) const;
+  std::string python() const;  // "p.dim() > 1"
+};
+
 struct Rule {
   PatternKind kind = PatternKind::path;
   std::string type_name{};  // type_parameter: "Linear", without an nn. or torch.nn. prefix
@@ -64,10 +97,15 @@ struct Rule {
   lang::Value expression{};  // the parsed, folded right-hand side (parser.h); ranges refer to `text`
   std::string text{};        // the rule as given
   lang::SourceRange pattern_range{};  // the pattern within `text`, surrounding spaces excluded
+  // A prefix before the pattern ("then: ...", "parameters(dim>1): ...") starts a new pass with this walk.
+  bool starts_pass = false;
+  PassWalk walk = PassWalk::apply;
+  std::optional<DimCondition> dim_condition{};
 };
 
-// Parses "PATTERN=EXPR". The '=' is the first one outside brackets and strings that is not part of "==",
-// "<=", ">=" or "!=". Throws ParseError (with the column within the rule) for a missing '=', an empty pattern
+// Parses "[PASS:] PATTERN=EXPR". The '=' is the first one outside brackets and strings that is not part of
+// "==", "<=", ">=" or "!="; PASS is `then`, `parameters` or `parameters(dim OP N)` with OP one of
+// > >= < <= == !=. Throws ParseError (with the column within the rule) for a missing '=', an empty pattern
 // or expression, a character a pattern cannot hold, an unclosed '[' class, an empty name between dots, and
 // any error of the expression (ParseError or ExpressionTypeError).
 Rule parse_rule(std::string_view text);
@@ -101,7 +139,12 @@ struct RuleReport {
 // A rule that matched nothing while others matched warns (nninit::warn).
 RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator& generator);
 
-// The PyTorch code equivalent to a rule set (the script above), for explanations and --json.
+// The PyTorch code equivalent to a rule set (the script above), for explanations and --json: one init
+// function per apply pass, one loop over model.named_parameters() per parameters pass, in pass order.
 std::string rules_to_python(std::span<const Rule> rules);
+
+// Appends `added` (a preset's rules) to the first pass of `rules`, after the rules there, so that an
+// explicit rule wins over them and the later passes still override both.
+void add_to_first_pass(std::vector<Rule>& rules, std::vector<Rule> added);
 
 }  // namespace nninit::expr

@@ -15,6 +15,10 @@
 namespace nninit::expr {
 namespace {
 using nn::testing::error_of;
+
+#define EXPECT_STARTS_WITH(text, prefix) \
+  EXPECT_EQ(std::string(text).substr(0, std::string_view(prefix).size()), std::string_view(prefix))
+
 using nn::testing::hex32;
 
 std::vector<Rule> parse_rules(std::initializer_list<const char*> texts) {
@@ -333,6 +337,247 @@ std::string rule_error(std::string_view text) {
 std::string at(std::string_view reason, std::string_view text, int column) {
   return std::string(reason) + " at column " + std::to_string(column) + "\n  " + std::string(text) + "\n  " +
          std::string(static_cast<std::size_t>(column - 1), ' ') + "^";
+}
+
+// Rules in passes against PyTorch 1.13: for each case, /usr/bin/python3 (ATEN_CPU_CAPABILITY=avx2) runs
+//   torch.manual_seed(0); model = eval(MODEL); exec(<nninit init MODEL --init RULE... --print-python>)
+// and prints `fingerprint` above; where a recipe is written by hand as projects write it, it printed the
+// same: nanoGPT's model.apply(_init_weights) then `for pn, p in model.named_parameters(): if
+// pn.endswith('c_proj.weight'): normal_(p, std=0.02/math.sqrt(2 * n_layer))`; an LSTM's
+// xavier/orthogonal/zero loop over named_parameters() then the forget-gate rows of every bias_ih set to 1;
+// the Transformer tutorial's `for p in model.parameters(): if p.dim() > 1: xavier_uniform_(p)`.
+struct PassCase {
+  const char* model;
+  std::vector<const char*> rules;
+  std::vector<std::string> fingerprint;
+};
+
+const PassCase kPassCases[] = {
+    {"Sequential(Embedding(16, 8), ModuleList([Sequential(LayerNorm(8), ModuleDict({'c_attn': Linear(8, 24), "
+     "'c_proj': Linear(8, 8)}), LayerNorm(8), ModuleDict({'c_fc': Linear(8, 32), 'c_proj': Linear(32, 8)})) "
+     "for _ in range(2)]), LayerNorm(8), Linear(8, 16, bias=False))",
+     {"Linear.weight=normal_(std=0.02)", "Linear.bias=zeros_", "Embedding.weight=normal_(std=0.02)",
+      "parameters: *c_proj.weight=normal_(std=0.02 / math.sqrt(2 * 2))"},
+     {"0.weight bce614f4 bc2e305c bbb80f79 3be1a575",
+      "1.0.0.weight 3f800000 3f800000 3f800000 3f800000",
+      "1.0.0.bias 00000000 00000000 00000000 00000000",
+      "1.0.1.c_attn.weight 3ca59522 3cdb186a 3b697c1b b9c95fc9",
+      "1.0.1.c_attn.bias 00000000 00000000 00000000 00000000",
+      "1.0.1.c_proj.weight bc700b54 bb76fa2a 3c611e89 bc9207f0",
+      "1.0.1.c_proj.bias 00000000 00000000 00000000 00000000",
+      "1.0.2.weight 3f800000 3f800000 3f800000 3f800000",
+      "1.0.2.bias 00000000 00000000 00000000 00000000",
+      "1.0.3.c_fc.weight bc7f683b bceb461e bcfe3dab 3b95d8a7",
+      "1.0.3.c_fc.bias 00000000 00000000 00000000 00000000",
+      "1.0.3.c_proj.weight bc62f579 bbb61592 3b4df4af 3c1c2a76",
+      "1.0.3.c_proj.bias 00000000 00000000 00000000 00000000",
+      "1.1.0.weight 3f800000 3f800000 3f800000 3f800000",
+      "1.1.0.bias 00000000 00000000 00000000 00000000",
+      "1.1.1.c_attn.weight bc77c772 3d2f01f8 3d139de7 bccfdfd7",
+      "1.1.1.c_attn.bias 00000000 00000000 00000000 00000000",
+      "1.1.1.c_proj.weight b94d706f bbb76adc 3ba24f20 bb1b77b9",
+      "1.1.1.c_proj.bias 00000000 00000000 00000000 00000000",
+      "1.1.2.weight 3f800000 3f800000 3f800000 3f800000",
+      "1.1.2.bias 00000000 00000000 00000000 00000000",
+      "1.1.3.c_fc.weight ba19d938 bd0cce5b bbc0dad4 3cfbef66",
+      "1.1.3.c_fc.bias 00000000 00000000 00000000 00000000",
+      "1.1.3.c_proj.weight 3a0576da 3c20e006 3c321f00 3c9011b5",
+      "1.1.3.c_proj.bias 00000000 00000000 00000000 00000000",
+      "2.weight 3f800000 3f800000 3f800000 3f800000",
+      "2.bias 00000000 00000000 00000000 00000000",
+      "3.weight 3b7dee4e bc8e33b9 bc2c437b 3c632450",
+      "rand 3eb3e18e"}},
+    {"LSTM(3, 4, num_layers=2)",
+     {"parameters: *weight_ih*=xavier_uniform_", "*weight_hh*=orthogonal_", "*bias*=zeros_",
+      "parameters: *bias_ih*=forget_gate_bias_(1.0)"},
+     {"weight_ih_l0 3de20298 bed5a0e1 3dbf9e89 3e751891", "weight_hh_l0 3e24d218 3e850337 3e29ea53 3e82e3d6",
+      "bias_ih_l0 00000000 00000000 00000000 00000000", "bias_hh_l0 00000000 00000000 00000000 00000000",
+      "weight_ih_l1 be183eb0 bdd86a47 3d56b39e 3f01ad44", "weight_hh_l1 be81fbfc be20f3ea 3de38a98 be8e8646",
+      "bias_ih_l1 00000000 00000000 00000000 00000000", "bias_hh_l1 00000000 00000000 00000000 00000000",
+      "rand 3f1195d9"}},
+    {"Transformer(8, 2, 1, 1, 16)",
+     {"parameters(dim>1): *=xavier_uniform_"},
+     {"encoder.layers.0.self_attn.in_proj_weight bebf9c65 3cc37344 bd4962c3 3ec147e1",
+      "encoder.layers.0.self_attn.in_proj_bias 00000000 00000000 00000000 00000000",
+      "encoder.layers.0.self_attn.out_proj.weight 3f040a34 be902589 be9a5026 bdfc0401",
+      "encoder.layers.0.self_attn.out_proj.bias 00000000 00000000 00000000 00000000",
+      "encoder.layers.0.linear1.weight 3edc83f2 bee27636 3df7b320 3e9102d4",
+      "encoder.layers.0.linear1.bias be4c15b3 be4b2559 be8b4a79 3e730c2b",
+      "encoder.layers.0.linear2.weight 3effb33e be0bc9d8 3e4a4050 3eff48c8",
+      "encoder.layers.0.linear2.bias bd8282c4 be27904e bdb7a3e0 3d417718",
+      "encoder.layers.0.norm1.weight 3f800000 3f800000 3f800000 3f800000",
+      "encoder.layers.0.norm1.bias 00000000 00000000 00000000 00000000",
+      "encoder.layers.0.norm2.weight 3f800000 3f800000 3f800000 3f800000",
+      "encoder.layers.0.norm2.bias 00000000 00000000 00000000 00000000",
+      "encoder.norm.weight 3f800000 3f800000 3f800000 3f800000",
+      "encoder.norm.bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.self_attn.in_proj_weight be2528ac bed02b2c be7f4198 3ed78f67",
+      "decoder.layers.0.self_attn.in_proj_bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.self_attn.out_proj.weight 3ea94087 bed0f022 3e290552 beab5e62",
+      "decoder.layers.0.self_attn.out_proj.bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.multihead_attn.in_proj_weight 3d813a2b bed9ebe8 beb7142f bedba7b8",
+      "decoder.layers.0.multihead_attn.in_proj_bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.multihead_attn.out_proj.weight 3e58da2a bc89085e 3e384e6b be7f1e6c",
+      "decoder.layers.0.multihead_attn.out_proj.bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.linear1.weight 3edb8746 3c0a4240 3e8d65d2 3ea8401a",
+      "decoder.layers.0.linear1.bias 3e19e688 3ea2d041 3ea85263 bea4bd47",
+      "decoder.layers.0.linear2.weight bec40fe0 be8c8a72 bcd4cca0 beb245b4",
+      "decoder.layers.0.linear2.bias bdb94078 bd839e7c 3e5c91dc be510cda",
+      "decoder.layers.0.norm1.weight 3f800000 3f800000 3f800000 3f800000",
+      "decoder.layers.0.norm1.bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.norm2.weight 3f800000 3f800000 3f800000 3f800000",
+      "decoder.layers.0.norm2.bias 00000000 00000000 00000000 00000000",
+      "decoder.layers.0.norm3.weight 3f800000 3f800000 3f800000 3f800000",
+      "decoder.layers.0.norm3.bias 00000000 00000000 00000000 00000000",
+      "decoder.norm.weight 3f800000 3f800000 3f800000 3f800000",
+      "decoder.norm.bias 00000000 00000000 00000000 00000000",
+      "rand 3f434e54"}},
+    {"Sequential(Linear(4, 6), LayerNorm(6), Sequential(Linear(6, 6), ReLU(), Linear(6, 2)))",
+     {"Linear.weight=kaiming_uniform_(a=1)", "then: 2.*.bias=uniform_(a=-0.1, b=0.1)",
+      "parameters(dim<2): LayerNorm.*=normal_(std=0.5)", "Linear.bias=constant_(val=0.25)",
+      "then: 2.2.weight=zeros_"},
+     {"0.weight be11ef3a becaf8c1 3eaa839e bf0350af", "0.bias 3e800000 3e800000 3e800000 3e800000",
+      "1.weight 3e53b202 3eec0253 bf2f0d29 bd9c314e", "1.bias 3e2c0a27 3f008c88 3f334a8f bf62d714",
+      "2.0.weight be94440b 3ed6d35d bedc508f 3f244064", "2.0.bias 3e800000 3e800000 3e800000 3e800000",
+      "2.2.weight 00000000 00000000 00000000 00000000", "2.2.bias 3e800000 3e800000", "rand 3f65a113"}},
+};
+
+TEST(RulePasses, ReproducePyTorchRecipesBitForBit) {
+  for (const PassCase& c : kPassCases) {
+    std::vector<Rule> rules;
+    for (const char* text : c.rules) rules.push_back(parse_rule(text));
+    TorchGenerator g(0, {.version = {1, 13}});
+    const nn::ModulePtr model = build_model(c.model, g);
+    apply_rules(*model, rules, g);
+    EXPECT_EQ(fingerprint(*model, g), c.fingerprint) << c.model;
+  }
+}
+
+// The LSTM case above shows the first four values; the forget-gate rows it sets are the next four.
+TEST(RulePasses, LaterPassesOverrideEarlierOnes) {
+  TorchGenerator g(0);
+  const nn::ModulePtr lstm = build_model("LSTM(3, 4)", g);
+  const std::vector<Rule> rules = parse_rules(
+      {"LSTM.*=zeros_", "then: LSTM.bias_ih_*=forget_gate_bias_(1.0)", "parameters(dim>=2): *=ones_"});
+  const RuleReport report = apply_rules(*lstm, rules, g);
+  EXPECT_EQ(lstm->parameter("bias_ih_l0").to_doubles(),
+            (std::vector<double>{0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(lstm->parameter("bias_hh_l0").to_doubles(), std::vector<double>(16, 0.0));
+  EXPECT_EQ(lstm->parameter("weight_hh_l0").to_doubles(), std::vector<double>(64, 1.0));
+  EXPECT_EQ(report.matches, (std::vector<std::size_t>{4, 1, 2}));
+  EXPECT_EQ(rule_indices(report),
+            (std::vector<std::string>{"weight_ih_l0 LSTM 0", "weight_hh_l0 LSTM 0", "bias_ih_l0 LSTM 0",
+                                      "bias_hh_l0 LSTM 0", "bias_ih_l0 LSTM 1", "weight_ih_l0 LSTM 2",
+                                      "weight_hh_l0 LSTM 2"}));
+  EXPECT_TRUE(report.untouched.empty());
+}
+
+// A parameters pass walks named_parameters() (own parameters first, then the children's), not apply()'s
+// post-order; Type.param matches the module that registered the parameter.
+TEST(RulePasses, ParametersPassWalksParametersOrder) {
+  TorchGenerator g(0);
+  const nn::ModulePtr model =
+      build_model("Sequential(Linear(2, 2), Sequential(Linear(2, 3), Linear(3, 1)))", g);
+  const RuleReport report = apply_rules(
+      *model, parse_rules({"parameters(dim==1): Linear.bias=zeros_", "parameters: 1.*.weight=ones_"}), g);
+  EXPECT_EQ(rule_indices(report),
+            (std::vector<std::string>{"0.bias Linear 0", "1.0.bias Linear 0", "1.1.bias Linear 0",
+                                      "1.0.weight Linear 1", "1.1.weight Linear 1"}));
+  EXPECT_EQ(report.untouched, (std::vector<std::string>{"0.weight"}));
+}
+
+TEST(RulePasses, PrefixesParse) {
+  const Rule then = parse_rule("then: *.c_proj.weight=normal_(std=0.01)");
+  EXPECT_TRUE(then.starts_pass);
+  EXPECT_EQ(then.walk, PassWalk::apply);
+  EXPECT_EQ(then.path_glob, "*.c_proj.weight");
+  EXPECT_EQ(then.pattern_range.begin, 6u);
+  const Rule all = parse_rule(" parameters :Linear.weight=ones_");
+  EXPECT_EQ(all.walk, PassWalk::parameters);
+  EXPECT_FALSE(all.dim_condition);
+  EXPECT_EQ(all.type_name, "Linear");
+  for (const auto& [text, python] : {std::pair{"parameters(dim>1): *=ones_", "p.dim() > 1"},
+                                     std::pair{"parameters( dim >= 2 ): *=ones_", "p.dim() >= 2"},
+                                     std::pair{"parameters(dim<2): *=ones_", "p.dim() < 2"},
+                                     std::pair{"parameters(dim<=1): *=ones_", "p.dim() <= 1"},
+                                     std::pair{"parameters(dim==1): *=ones_", "p.dim() == 1"},
+                                     std::pair{"parameters(dim!=4): *=ones_", "p.dim() != 4"}}) {
+    const Rule rule = parse_rule(text);
+    ASSERT_TRUE(rule.dim_condition) << text;
+    EXPECT_EQ(rule.dim_condition->python(), python);
+  }
+  const DimCondition greater{.op = DimCondition::Op::greater, .value = 1};
+  EXPECT_TRUE(greater.holds(2));
+  EXPECT_FALSE(greater.holds(1));
+  // A colon after the '=' belongs to the expression.
+  const Rule dict = parse_rule("Linear.weight=normal_(**{'std': 0.5})");
+  EXPECT_FALSE(dict.starts_pass);
+  EXPECT_EQ(dict.expression.repr(), "normal_(std=0.5)");
+  const std::string unknown =
+      "ValueError: unknown pass '{}': a pass starts with then:, parameters: or parameters(dim>1): (with >, "
+      ">=, <, <=, "
+      "== or != and an integer) at column {}";
+  EXPECT_STARTS_WITH(error_of([] { parse_rule("later: *=ones_"); }),
+                     fmt::format(fmt::runtime(unknown), "later", 1));
+  EXPECT_STARTS_WITH(error_of([] { parse_rule("parameters(ndim>1): *=ones_"); }),
+                     fmt::format(fmt::runtime(unknown), "parameters(ndim>1)", 1));
+  EXPECT_STARTS_WITH(error_of([] { parse_rule("parameters(dim>x): *=ones_"); }),
+                     fmt::format(fmt::runtime(unknown), "parameters(dim>x)", 1));
+  EXPECT_STARTS_WITH(error_of([] { parse_rule("  : *=ones_"); }), fmt::format(fmt::runtime(unknown), "", 3));
+  EXPECT_STARTS_WITH(error_of([] { parse_rule("then: =ones_"); }), "ValueError: empty pattern before '='");
+}
+
+TEST(RulePasses, PrintsOneStatementPerPass) {
+  EXPECT_EQ(rules_to_python(parse_rules({"Linear.weight=normal_(std=0.02)", "then: 0.bias=zeros_",
+                                         "parameters(dim>1): LSTM.weight_hh*=orthogonal_", "*.bias=ones_"})),
+            "import fnmatch\n"
+            "\n"
+            "import torch\n"
+            "from torch import nn\n"
+            "\n"
+            "\n"
+            "def init_fn(m):\n"
+            "    for name, p in m.named_parameters(recurse=False):\n"
+            "        if isinstance(m, nn.Linear) and name == 'weight':  # Linear.weight=normal_(std=0.02)\n"
+            "            nn.init.normal_(p, std=0.02)\n"
+            "\n"
+            "\n"
+            "def init_fn_2(m):\n"
+            "    for name, p in m.named_parameters(recurse=False):\n"
+            "        path = names[id(p)]\n"
+            "        if path == '0.bias':  # then: 0.bias=zeros_\n"
+            "            nn.init.zeros_(p)\n"
+            "\n"
+            "\n"
+            "names = {id(p): name for name, p in model.named_parameters()}\n"
+            "owners = {}  # each parameter's module and its name there\n"
+            "for m in model.modules():\n"
+            "    for name, p in m.named_parameters(recurse=False):\n"
+            "        owners.setdefault(id(p), (m, name))\n"
+            "with torch.no_grad():\n"
+            "    model.apply(init_fn)\n"
+            "    model.apply(init_fn_2)\n"
+            "    for path, p in model.named_parameters():\n"
+            "        if p.dim() > 1:\n"
+            "            m, name = owners[id(p)]\n"
+            "            if isinstance(m, nn.LSTM) and fnmatch.fnmatchcase(name, 'weight_hh*'):  # "
+            "parameters(dim>1): LSTM.weight_hh*=orthogonal_\n"
+            "                nn.init.orthogonal_(p)\n"
+            "            elif fnmatch.fnmatchcase(path, '*.bias'):  # *.bias=ones_\n"
+            "                nn.init.ones_(p)\n");
+}
+
+// A preset's rules join the first pass, after the user's rules there and before the user's later passes.
+TEST(RulePasses, PresetRulesJoinTheFirstPass) {
+  std::vector<Rule> rules = parse_rules({"0.weight=ones_", "then: *.bias=zeros_"});
+  add_to_first_pass(rules, parse_rules({"Linear.weight=zeros_", "Linear.bias=ones_"}));
+  std::vector<std::string> texts;
+  for (const Rule& rule : rules) texts.push_back(rule.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"0.weight=ones_", "Linear.weight=zeros_", "Linear.bias=ones_",
+                                             "then: *.bias=zeros_"}));
+  std::vector<Rule> none;
+  add_to_first_pass(none, parse_rules({"Linear.weight=zeros_"}));
+  EXPECT_EQ(none.size(), 1u);
 }
 
 TEST(RuleParse, TypeParameterRules) {

@@ -210,7 +210,7 @@ Value int_binary(BinaryOperator op, std::int64_t a, std::int64_t b) {
 
 bool contains_call(const Value& v) {
   if (v.kind() == Kind::call) return true;
-  if (v.is_sequence()) {
+  if (v.is_sequence() || v.kind() == Kind::dict) {
     for (const Value& item : v.items()) {
       if (contains_call(item)) return true;
     }
@@ -494,7 +494,7 @@ std::string_view operator_symbol(UnaryOperator op) {
 
 std::int64_t sequence_size(const Value& v) {
   if (v.kind() == Value::Kind::string) return static_cast<std::int64_t>(v.string_value().size());
-  if (!v.is_sequence()) return 0;
+  if (!v.is_sequence() && v.kind() != Value::Kind::dict) return 0;
   std::int64_t size = static_cast<std::int64_t>(v.items().size());
   for (const Value& item : v.items()) size += sequence_size(item);
   return size;

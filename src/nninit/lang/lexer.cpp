@@ -129,7 +129,7 @@ std::string_view character_at(std::string_view source, std::size_t offset) {
 }
 
 char closing_for(char open) {
-  return open == '(' ? ')' : ']';
+  return open == '(' ? ')' : open == '[' ? ']' : '}';
 }
 
 }  // namespace
@@ -187,6 +187,9 @@ Token Lexer::next() {
     case '[': return bracket(TokenKind::left_bracket);
     case ')': return bracket(TokenKind::right_paren);
     case ']': return bracket(TokenKind::right_bracket);
+    case '{': return bracket(TokenKind::left_brace);
+    case '}': return bracket(TokenKind::right_brace);
+    case ':': return single(TokenKind::colon, 1);
     case ',': return single(TokenKind::comma, 1);
     case '.': return single(TokenKind::dot, 1);
     case '+': return single(TokenKind::plus, 1);
@@ -209,7 +212,7 @@ Token Lexer::next() {
 
 Token Lexer::bracket(TokenKind kind) {
   const char c = source_[position_];
-  if (kind == TokenKind::left_paren || kind == TokenKind::left_bracket) {
+  if (kind == TokenKind::left_paren || kind == TokenKind::left_bracket || kind == TokenKind::left_brace) {
     open_brackets_.emplace_back(c, position_);
   } else {
     if (open_brackets_.empty()) fail(fmt::format("unmatched '{}'", c), position_);

@@ -23,6 +23,9 @@ enum class TokenKind {
   right_paren,
   left_bracket,
   right_bracket,
+  left_brace,
+  right_brace,
+  colon,
   comma,
   dot,
   assign,  // '=' (keyword arguments)

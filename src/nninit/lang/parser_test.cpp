@@ -264,10 +264,13 @@ TEST(ParseErrors, NumbersInPythonsWords) {
 }
 
 TEST(ParseErrors, UnsupportedPythonNamesItself) {
-  expect_error("ModuleList([Linear(2,3) for _ in range(3)])",
-               "comprehensions are not supported; write the elements out", 25);
-  expect_error("f(*args)", "argument unpacking (*args, **kwargs) is not supported", 3);
-  expect_error("f(1, **kw)", "argument unpacking (*args, **kwargs) is not supported", 6);
+  expect_error("ModuleList(Linear(2,3) for _ in range(3))",
+               "only list comprehensions are supported: write [... for ... in ...]", 24);
+  expect_error("{k: 1 for k in 'ab'}", "only list comprehensions are supported", 7);
+  expect_error("{1, 2}", "sets are not supported; a dict display writes key: value", 2);
+  expect_error("{**a}", "** in a dict display is not supported", 2);
+  expect_error("[**a]", "unpacking with * is supported in calls, lists and tuples, and with ** in calls only",
+               2);
   expect_error("Sequential(Linear(1,2))[0]", "subscripts are not supported", 24);
   expect_error("Linear(1,2).weight", "attribute access is only supported on names", 12);
   expect_error("'a'.upper()", "attribute access is only supported on names", 4);
@@ -279,9 +282,127 @@ TEST(ParseErrors, UnsupportedPythonNamesItself) {
   expect_error("not x", "boolean operators and comparisons are not supported", 1);
   expect_error("x and y", "boolean operators and comparisons are not supported", 3);
   expect_error("import os", "'import' is a Python statement keyword and cannot appear in an expression", 1);
-  expect_error("{1: 2}", "unexpected character '{'", 1);
   expect_error("$", "unexpected character '$'", 1);
   expect_error("a @ b", "unexpected character '@'", 3);
+}
+
+// Expected values are what CPython 3.11 evaluates the same text to (python3 -c 'print(repr(<text>))').
+TEST(ParseContainers, DictDisplays) {
+  EXPECT_EQ(parse_expression("{}").repr(), "{}");
+  EXPECT_EQ(parse_expression("{'fc': Linear(2, 2), 'act': ReLU(),}").repr(),
+            "{'fc': Linear(2, 2), 'act': ReLU()}");
+  // A repeated key keeps its first place and takes the last value; 1, 1.0 and True are one key.
+  EXPECT_EQ(parse_expression("{'a': 1, 'b': 2, 'a': 3}").repr(), "{'a': 3, 'b': 2}");
+  EXPECT_EQ(parse_expression("{1: 'x', 1.0: 'y', True: 'z'}").repr(), "{1: 'z'}");
+  EXPECT_EQ(parse_expression("{(1, 2): 0}").repr(), "{(1, 2): 0}");
+  EXPECT_EQ(parse_expression("{ReLU(): 1, ReLU(): 2}").repr(), "{ReLU(): 1, ReLU(): 2}");  // two objects
+  EXPECT_EQ(parse_expression("{'a': 1}").type_name(), "dict");
+  expect_error("{'a' 1}", "expected ':'", 6);
+  expect_error("{'a': }", "expected a value", 7);
+  expect_error("{'a': 1 2}", "expected ',' or '}'", 9);
+  expect_error("{'a': 1", "'{' was never closed", 1);
+  expect_error("{'a': 1)", "closing parenthesis ')' does not match opening parenthesis '{'", 8);
+}
+
+TEST(ParseContainers, UnhashableDictKeysAreTypeErrors) {
+  for (const auto& [text, message] : {std::pair{"{[1]: 2}", "unhashable type: 'list'"},
+                                      std::pair{"{(1, [2]): 2}", "unhashable type: 'list'"},
+                                      std::pair{"{{}: 2}", "unhashable type: 'dict'"}}) {
+    try {
+      parse_expression(text);
+      ADD_FAILURE() << text << ": no error";
+    } catch (const ExpressionTypeError& e) {
+      EXPECT_EQ(e.reason(), message) << text;
+    }
+  }
+}
+
+TEST(ParseContainers, ListComprehensions) {
+  EXPECT_EQ(parse_expression("[i * 2 for i in range(4)]").repr(), "[0, 2, 4, 6]");
+  EXPECT_EQ(parse_expression("[i for i in range(2, 11, 3)]").repr(), "[2, 5, 8]");
+  EXPECT_EQ(parse_expression("[i for i in range(5, 0, -2)]").repr(), "[5, 3, 1]");
+  EXPECT_EQ(parse_expression("[i for i in range(-3)]").repr(), "[]");
+  EXPECT_EQ(parse_expression("[(i, j) for i in range(3) for j in range(i)]").repr(),
+            "[(1, 0), (2, 0), (2, 1)]");
+  EXPECT_EQ(parse_expression("[i for i in range(10) if i % 3 if i % 2]").repr(), "[1, 5, 7]");
+  EXPECT_EQ(parse_expression("[[j for j in range(i)] for i in range(3)]").repr(), "[[], [0], [0, 1]]");
+  EXPECT_EQ(parse_expression("[c + c for c in 'ab\\xe9']").repr(), "['aa', 'bb', '\xc3\xa9\xc3\xa9']");
+  EXPECT_EQ(parse_expression("[k for k in {'x': 1, 'y': 2}]").repr(), "['x', 'y']");
+  EXPECT_EQ(parse_expression("[x for x in (1.5, None)]").repr(), "[1.5, None]");
+  // The name is local to the comprehension; the innermost binding wins.
+  EXPECT_EQ(parse_expression("[[i for i in range(2)] for i in 'ab']").repr(), "[[0, 1], [0, 1]]");
+  EXPECT_EQ(parse_expression("([i for i in range(2)], i)").repr(), "([0, 1], i)");
+  // Each element is evaluated anew: its calls are distinct objects.
+  const Value layers = parse_expression("[Linear(4, 4) for _ in range(3)]");
+  ASSERT_EQ(layers.items().size(), 3u);
+  EXPECT_NE(&layers.items()[0].call(), &layers.items()[1].call());
+  EXPECT_EQ(layers.items()[2].repr(), "Linear(4, 4)");
+  EXPECT_EQ(parse_expression("[Linear(2 ** i, 2 ** (i + 1)) for i in range(3)]").repr(),
+            "[Linear(1, 2), Linear(2, 4), Linear(4, 8)]");
+}
+
+TEST(ParseContainers, ComprehensionErrorsSayWhere) {
+  expect_error("[i for i in range(2) if]", "expected an expression", 24);
+  expect_error("[for i in range(2)]", "expected an expression", 2);
+  expect_error("[i for i, j in range(2)]", "a comprehension's target must be one name", 8);
+  expect_error("[i for 1 in range(2)]", "a comprehension's target must be one name", 8);
+  expect_error("[i for i range(2)]", "expected 'in' after the comprehension's target", 10);
+  expect_error("[i j for i in range(2)]", "expected 'for'", 4);
+  expect_error("[i for i in range(1, 2, 0)]", "range() arg 3 must not be zero", 25);
+  // Work is counted over every evaluation, so ranges cannot make it unbounded.
+  EXPECT_NE(parse_error("[i for i in range(10 ** 12)]")
+                .find("the comprehensions evaluate more than 1048576 tokens in all; build fewer elements"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[[[0 for a in range(200)] for b in range(200)] for c in range(200)]")
+                .find("the comprehensions evaluate more than"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[0 for a in range(10 ** 9) if 0]").find("the comprehensions evaluate more than"),
+            std::string::npos);
+  for (const auto& [text, message] :
+       {std::pair{"[i for i in 3]", "'int' object is not iterable"},
+        std::pair{"[i for i in range(1.5)]", "'float' object cannot be interpreted as an integer"},
+        std::pair{"[i for i in range()]", "range expected at least 1 argument, got 0"},
+        std::pair{"[i for i in range(1, 2, 3, 4)]", "range expected at most 3 arguments, got 4"},
+        std::pair{"[i for i in range(stop=2)]", "range() takes no keyword arguments"},
+        std::pair{"[i for i in Linear(2, 2)]", "'Linear' object is not iterable"}}) {
+    try {
+      parse_expression(text);
+      ADD_FAILURE() << text << ": no error";
+    } catch (const ExpressionTypeError& e) {
+      EXPECT_EQ(e.reason(), message) << text;
+    }
+  }
+}
+
+TEST(ParseContainers, StarredUnpacking) {
+  EXPECT_EQ(parse_expression("Sequential(*[Linear(4, 4), ReLU()])").repr(),
+            "Sequential(Linear(4, 4), ReLU())");
+  EXPECT_EQ(parse_expression("f(1, *(2, 3), 4, *[Linear(1, 1) for _ in range(2)])").repr(),
+            "f(1, 2, 3, 4, Linear(1, 1), Linear(1, 1))");
+  EXPECT_EQ(parse_expression("f(*range(3))").repr(), "f(0, 1, 2)");
+  EXPECT_EQ(parse_expression("f(a=1, *[2])").repr(), "f(2, a=1)");
+  EXPECT_EQ(parse_expression("[0, *'ab', *{'k': 1}]").repr(), "[0, 'a', 'b', 'k']");
+  EXPECT_EQ(parse_expression("(*[1, 2],)").repr(), "(1, 2)");
+  EXPECT_EQ(parse_expression("Linear(**{'in_features': 2, 'out_features': 3}, bias=False)").repr(),
+            "Linear(in_features=2, out_features=3, bias=False)");
+  expect_error("(*[1, 2])", "cannot use starred expression here", 2);
+  expect_error("f(**{'a': 1}, 2)", "positional argument follows keyword argument unpacking", 15);
+  expect_error("f(**{'a': 1}, *[2])", "iterable argument unpacking follows keyword argument unpacking", 15);
+  expect_error("f(*)", "expected an expression", 4);
+  for (const auto& [text, message] :
+       {std::pair{"Sequential(*3)", "Sequential() argument after * must be an iterable, not int"},
+        std::pair{"[*3]", "Value after * must be an iterable, not int"},
+        std::pair{"f(**[1])", "f() argument after ** must be a mapping, not list"},
+        std::pair{"f(**{1: 2})", "keywords must be strings"},
+        std::pair{"f(a=1, **{'a': 2})", "f() got multiple values for keyword argument 'a'"},
+        std::pair{"f(**{'a': 2}, a=1)", "f() got multiple values for keyword argument 'a'"}}) {
+    try {
+      parse_expression(text);
+      ADD_FAILURE() << text << ": no error";
+    } catch (const ExpressionTypeError& e) {
+      EXPECT_EQ(e.reason(), message) << text;
+    }
+  }
 }
 
 TEST(ParseErrors, CaretCountsCodePointsAndKeepsTabs) {

@@ -64,6 +64,14 @@ Value Value::make_list(std::vector<Value> items, SourceRange range) {
   return v;
 }
 
+Value Value::make_dict(std::vector<Value> entries, SourceRange range) {
+  Value v;
+  v.kind_ = Kind::dict;
+  v.items_ = std::move(entries);
+  v.range_ = range;
+  return v;
+}
+
 Value Value::make_call(Call call, SourceRange range) {
   Value v;
   v.kind_ = Kind::call;
@@ -106,7 +114,7 @@ const std::string& Value::name() const {
 }
 
 const std::vector<Value>& Value::items() const {
-  assert(is_sequence());
+  assert(is_sequence() || kind_ == Kind::dict);
   return items_;
 }
 
@@ -145,6 +153,14 @@ std::string Value::repr() const {
       append_items(out, items_);
       return out + "]";
     }
+    case Kind::dict: {
+      std::string out = "{";
+      for (std::size_t i = 0; i < items_.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += items_[i].items_[0].repr() + ": " + items_[i].items_[1].repr();
+      }
+      return out + "}";
+    }
     case Kind::call: {
       std::string out = call_->callee + "(";
       append_items(out, call_->args);
@@ -178,7 +194,8 @@ bool operator==(const Value& a, const Value& b) {
     case Value::Kind::string:
     case Value::Kind::name: return a.text_ == b.text_;
     case Value::Kind::tuple:
-    case Value::Kind::list: return a.items_ == b.items_;
+    case Value::Kind::list:
+    case Value::Kind::dict: return a.items_ == b.items_;
     case Value::Kind::call: return *a.call_ == *b.call_;
   }
   return false;
@@ -270,6 +287,7 @@ std::string_view kind_type_name(Value::Kind kind) {
     case Value::Kind::string: return "str";
     case Value::Kind::tuple: return "tuple";
     case Value::Kind::list: return "list";
+    case Value::Kind::dict: return "dict";
     case Value::Kind::call: return "call";
     case Value::Kind::name: return "name";
   }

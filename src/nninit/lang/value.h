@@ -3,7 +3,7 @@
 //
 //   Linear(784, 256, bias=False)    Call{callee "Linear", args [784, 256], keywords [bias=False]}
 //   nn.init.zeros_                  Name "nn.init.zeros_"
-//   (3, 3)  [1, 2]  'fan_out'  .02  None  True
+//   (3, 3)  [1, 2]  'fan_out'  .02  None  True  {'fc': Linear(2, 2)}
 //
 // Arithmetic and the math functions are folded while parsing (evaluate.h), so the leaves of a Value tree are
 // literals, Calls and Names only.
@@ -23,7 +23,7 @@ struct Call;
 
 class Value {
  public:
-  enum class Kind { none, boolean, integer, floating, string, tuple, list, call, name };
+  enum class Kind { none, boolean, integer, floating, string, tuple, list, dict, call, name };
 
   Value() = default;  // None
 
@@ -34,6 +34,8 @@ class Value {
   static Value make_string(std::string value, SourceRange range = {});
   static Value make_tuple(std::vector<Value> items, SourceRange range = {});
   static Value make_list(std::vector<Value> items, SourceRange range = {});
+  // A dict display: each item a (key, value) tuple, in insertion order, keys distinct.
+  static Value make_dict(std::vector<Value> entries, SourceRange range = {});
   static Value make_call(Call call, SourceRange range = {});
   // A dotted name such as "zeros_", "nn.init.zeros_" or "ReLU".
   static Value make_name(std::string dotted, SourceRange range = {});
@@ -53,14 +55,14 @@ class Value {
   double float_value() const;
   const std::string& string_value() const;
   const std::string& name() const;
-  const std::vector<Value>& items() const;  // tuple or list
+  const std::vector<Value>& items() const;  // tuple or list; a dict's (key, value) tuples
   const Call& call() const;
 
   SourceRange range() const { return range_; }
   void set_range(SourceRange range) { range_ = range; }
 
-  // Python's repr(): 'fan_out', (3, 3), (3,), [1, 2], None, True, 1e-05, 0.30000000000000004, inf; calls and
-  // names print as written: nn.Linear(784, 256, bias=False).
+  // Python's repr(): 'fan_out', (3, 3), (3,), [1, 2], {'a': 1}, None, True, 1e-05, 0.30000000000000004, inf;
+  // calls and names print as written: nn.Linear(784, 256, bias=False).
   std::string repr() const;
 
   // The name of the Python type that eval() would produce, as Python's messages write it: 'int', 'NoneType',

@@ -449,11 +449,16 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
         parts["parameter"] = rule.parameter_glob;
         parts["path"] = rule.path_glob;
         parts["expression"] = rule.text.substr(equals + 1);
+        // Its pass: whether it starts one, how that pass walks, and its condition on p.dim() ("p.dim() > 1").
+        parts["starts_pass"] = rule.starts_pass;
+        parts["walk"] = rule.walk == expr::PassWalk::apply ? "apply" : "parameters";
+        parts["dim_condition"] =
+            rule.dim_condition ? py::object(py::str(rule.dim_condition->python())) : py::object(py::none());
         return parts;
       },
       py::arg("rule"),
-      "A rule PATTERN=EXPR, parsed as the command line parses --init: {kind, type, parameter, path, "
-      "expression}");
+      "A rule [PASS:] PATTERN=EXPR, parsed as the command line parses --init: {kind, type, parameter, path, "
+      "expression, starts_pass, walk, dim_condition}");
   m.def(
       "rules_to_python",
       [](const std::vector<std::string>& texts) { return expr::rules_to_python(parse_rules(texts)); },

@@ -61,6 +61,7 @@ std::unique_ptr<Kernel> make_softmax_kernel(nn::Module& module);
 std::unique_ptr<Kernel> make_norm_kernel(nn::Module& module);
 std::unique_ptr<Kernel> make_pool_kernel(nn::Module& module);
 std::unique_ptr<Kernel> make_shape_kernel(nn::Module& module);
+std::unique_ptr<Kernel> make_rearrange_kernel(nn::Module& module);
 std::unique_ptr<Kernel> make_recurrent_kernel(nn::Module& module);
 std::unique_ptr<Kernel> make_attention_kernel(nn::Module& module);
 

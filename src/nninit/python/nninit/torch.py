@@ -270,7 +270,8 @@ def _torch_fallback(expression: str, tensor):
 def apply_rules(model, rules):
     """Initialises the parameters of any torch module by rules PATTERN=EXPR, exactly as ``nninit init --init``
     does for nninit's own models and as the equivalent ``init_fn`` (``rules_to_python``) would in PyTorch:
-    modules in ``model.apply`` order, each module's own parameters, the first matching rule wins. ``Type.param``
+    modules in ``model.apply`` order, each module's own parameters, the first matching rule wins; rules in
+    later passes (``then: ...``, ``parameters(dim>1): ...``: README, Rules in passes) run after them. ``Type.param``
     matches a module that is an instance of a class named Type (custom classes included); other patterns are
     globs over the full parameter name. Returns, per rule, the names of the parameters it initialised."""
     version, _ = release()
@@ -296,16 +297,34 @@ def apply_rules(model, rules):
 
     initialised = [[] for _ in rules]
     plan = []
-
-    def visit(module):
+    passes = []  # the rules of each pass, by index: a rule with a prefix ("then:", "parameters:") starts one
+    for index, parts in enumerate(parsed):
+        if index == 0 or parts["starts_pass"]:
+            passes.append([])
+        passes[-1].append(index)
+    owners = {}  # each parameter's module and its name there, for passes over named_parameters()
+    for module in model.modules():
         for local, parameter in module.named_parameters(recurse=False):
-            full = names.get(id(parameter), local)
-            for index, parts in enumerate(parsed):
-                if matches(parts, module, local, full):
-                    plan.append((index, parameter, full))
-                    break
+            owners.setdefault(id(parameter), (module, local))
 
-    model.apply(visit)
+    def first_match(members, module, local, parameter, full):
+        for index in members:
+            if matches(parsed[index], module, local, full):
+                plan.append((index, parameter, full))
+                return
+
+    for members in passes:
+        head = parsed[members[0]]
+        if head["walk"] == "apply":
+            model.apply(lambda module: [first_match(members, module, local, parameter,
+                                                    names.get(id(parameter), local))
+                                        for local, parameter in module.named_parameters(recurse=False)])
+            continue
+        for full, parameter in model.named_parameters():
+            if head["dim_condition"] and not eval(head["dim_condition"], {"__builtins__": {}}, {"p": parameter}):
+                continue
+            module, local = owners[id(parameter)]
+            first_match(members, module, local, parameter, full)
     if not plan:
         listing = ", ".join(names.values())
         raise ValueError(f"apply_rules: no rule matched any parameter (rules: {', '.join(map(repr, rules))}); "
