@@ -22,7 +22,8 @@ struct FillOptions {
   std::string shape;
   std::string dtype = "float32";
   GeneratorOptions generator;
-  std::string output;  // empty: print only
+  std::string output;          // empty: print only
+  std::string max_shard_size;  // set: -o is a checkpoint directory (cli/output.h)
   bool json = false;
 };
 

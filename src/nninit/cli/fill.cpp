@@ -9,16 +9,16 @@
 #include "nninit/cli/commands.h"
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/output.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/expr/init_expression.h"
-#include "nninit/io/safetensors_writer.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit::cli {
 
 int run_fill(const FillOptions& options) {
-  check_output("-o", options.output, {});
+  const OutputTarget target = output_target(options.output, options.max_shard_size, {});
   const Shape shape = [&] {
     try {
       return parse_shape(options.shape);
@@ -33,29 +33,19 @@ int run_fill(const FillOptions& options) {
 
   // With -o the values are drawn straight into the output file's memory mapping (SafetensorsWriter::view):
   // a fill of 10^9 elements needs no 4 GB copy on the heap, and a full disk fails before the work.
-  std::optional<io::SafetensorsWriter> writer;
-  if (!options.output.empty()) {
+  std::optional<SafetensorsOutput> writer;
+  if (target) {
     const io::Metadata metadata{{"format", "pt"},
                                 {"nninit.expression", options.expression},
                                 {"nninit.seed", options.generator.seed},
                                 {"nninit.torch_version", variant.version.str()},
                                 {"nninit.capability", torch_capability_name(variant.capability)}};
     const io::TensorSpec spec{"tensor", dtype, shape};
-    try {
-      writer.emplace(options.output, std::span<const io::TensorSpec>(&spec, 1), metadata);
-    } catch (const IoError& e) {
-      throw Failure(e.what());
-    }
+    writer.emplace(target, std::span<const io::TensorSpec>(&spec, 1), metadata);
   }
   const Tensor tensor = writer ? writer->view("tensor") : Tensor::empty(shape, dtype);
   expression.apply(tensor, default_generator());
-  if (writer) {
-    try {
-      writer->commit();
-    } catch (const IoError& e) {
-      throw Failure(e.what());
-    }
-  }
+  if (writer) writer->commit();
   const std::vector<TensorSummary> summary{summarize("tensor", tensor)};
   if (options.json) {
     nlohmann::ordered_json out;
@@ -72,7 +62,10 @@ int run_fill(const FillOptions& options) {
         fmt::format("{} (seed {}, PyTorch {}, {})", expression.text(), options.generator.seed,
                     variant.version.str(), torch_capability_name(variant.capability));
     std::fputs(format_table(title, summary).c_str(), stdout);
-    if (!options.output.empty()) std::fputs(fmt::format("wrote {}\n", options.output).c_str(), stdout);
+    if (writer) {
+      for (const auto& file : writer->files())
+        std::fputs(fmt::format("wrote {}\n", file.string()).c_str(), stdout);
+    }
   }
   return 0;
 }

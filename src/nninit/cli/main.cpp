@@ -132,8 +132,13 @@ int main(int argc, char** argv) {
       ->required();
   fill_command->add_option("--shape", fill.shape, "Shape, e.g. 256,784")->required();
   fill_command->add_option("--dtype", fill.dtype, "float32, float64, float16 or bfloat16");
-  fill_command->add_option("-o,--output", fill.output,
-                           "Write the tensor (named \"tensor\") to this safetensors file");
+  fill_command->add_option(
+      "-o,--output", fill.output,
+      "Write the tensor (named \"tensor\") to this safetensors file, or with a trailing / "
+      "into this directory as model.safetensors");
+  fill_command->add_option("--max-shard-size", fill.max_shard_size,
+                           "Write -o as a Hugging Face checkpoint directory in shards of at most this size "
+                           "(5GB, 500MB, 2GiB, bytes)");
   fill_command->add_flag("--json", fill.json, "Print one JSON document");
   add_generator_options(*fill_command, fill.generator);
 
