@@ -64,5 +64,19 @@ TEST_F(FillOutput, BadSizesAndTargetsAreRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(entries(directory_), std::set<std::string>{"file"});
 }
 
+// The bar's drawing is unit-tested with an injected clock (cli.Progress.*); here, the flags. A fill this
+// small ends long before the bar's half-second delay, so even --progress draws nothing, and the last flag
+// wins.
+TEST_F(FillOutput, ProgressFlags) {
+  const std::string fill = "fill \"ones_()\" --shape 2 --json ";
+  const Result quiet = run(fill);
+  ASSERT_EQ(quiet.status, 0) << quiet.output;
+  for (const char* flags : {"--progress", "--no-progress", "--no-progress --progress"}) {
+    const Result result = run(fill + flags);
+    EXPECT_EQ(result.status, 0) << flags;
+    EXPECT_EQ(result.output, quiet.output) << flags;
+  }
+}
+
 }  // namespace
 }  // namespace nninit::cli_test

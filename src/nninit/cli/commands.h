@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "nninit/cli/progress.h"
+
 namespace nninit::cli {
 
 // The options every generating command shares.
@@ -25,6 +27,7 @@ struct FillOptions {
   std::string output;          // empty: print only
   std::string max_shard_size;  // set: -o is a checkpoint directory (cli/output.h)
   bool json = false;
+  ProgressMode progress = ProgressMode::automatic;
 };
 
 struct InspectOptions {

@@ -10,6 +10,7 @@
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
 #include "nninit/cli/output.h"
+#include "nninit/cli/progress.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/expr/init_expression.h"
@@ -29,7 +30,8 @@ int run_fill(const FillOptions& options) {
   const DType dtype = parse_dtype(options.dtype);
   const TorchVariant variant = configure_default_generator(options.generator);
   const auto expression = expr::InitExpression::parse(options.expression, {.version = variant.version});
-  storage_nbytes(shape, dtype);  // an impossible size is PyTorch's error, with or without -o
+  const std::size_t nbytes =
+      storage_nbytes(shape, dtype);  // an impossible size is PyTorch's error, with or without -o
 
   // With -o the values are drawn straight into the output file's memory mapping (SafetensorsWriter::view):
   // a fill of 10^9 elements needs no 4 GB copy on the heap, and a full disk fails before the work.
@@ -44,8 +46,17 @@ int run_fill(const FillOptions& options) {
     writer.emplace(target, std::span<const io::TensorSpec>(&spec, 1), metadata);
   }
   const Tensor tensor = writer ? writer->view("tensor") : Tensor::empty(shape, dtype);
-  expression.apply(tensor, default_generator());
-  if (writer) writer->commit();
+  {
+    // One tensor is drawn in one call, so the bar moves from start to end; until then it shows how long the
+    // fill has run.
+    std::optional<Progress> progress = Progress::on_stderr(nbytes, {.label = "fill"}, options.progress);
+    std::optional<ProgressTicker> ticker;
+    if (progress) ticker.emplace(*progress);
+    expression.apply(tensor, default_generator());
+    if (writer) writer->commit();
+    ticker.reset();
+    if (progress) progress->advance(nbytes);
+  }
   const std::vector<TensorSummary> summary{summarize("tensor", tensor)};
   if (options.json) {
     nlohmann::ordered_json out;

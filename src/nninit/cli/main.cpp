@@ -1,4 +1,5 @@
 // nninit: the command line. The only place that reads argv; everything below it is library.
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -12,6 +13,7 @@
 
 #include "nninit/cli/commands.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/progress.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/core/warning.h"
@@ -48,6 +50,16 @@ void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& opt
                      "PyTorch release to reproduce, 1.13 to 2.14 (default: newest)");
   command.add_option("--capability", options.capability,
                      "ATen CPU capability to reproduce: default, avx2, avx512");
+}
+
+// --progress / --no-progress: a progress bar on stderr always or never (default: when it is a terminal).
+void add_progress_flags(CLI::App& command, nninit::cli::ProgressMode& mode) {
+  command.add_flag_function(
+      "--progress,!--no-progress",
+      [&mode](std::int64_t count) {
+        mode = count > 0 ? nninit::cli::ProgressMode::on : nninit::cli::ProgressMode::off;
+      },
+      "Show a progress bar on stderr (--no-progress: never; default: when stderr is a terminal)");
 }
 
 // MODEL, --init, --preset, --input and the generator options of init, diagnose and check.
@@ -140,6 +152,7 @@ int main(int argc, char** argv) {
                            "Write -o as a Hugging Face checkpoint directory in shards of at most this size "
                            "(5GB, 500MB, 2GiB, bytes)");
   fill_command->add_flag("--json", fill.json, "Print one JSON document");
+  add_progress_flags(*fill_command, fill.progress);
   add_generator_options(*fill_command, fill.generator);
 
   nninit::cli::InitOptions init;
