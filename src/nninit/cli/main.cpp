@@ -45,11 +45,15 @@ constexpr const char* kPresetHelp =
 
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");
-  command.add_option("--rng", options.rng, "Random engine: torch (PyTorch's mt19937 streams)");
+  command.add_option(
+      "--rng", options.rng,
+      "Random engine: torch (PyTorch's mt19937 streams, the default) or philox (nninit's "
+      "counter-based streams keyed by seed and tensor name: the same bytes on any thread count "
+      "or CPU)");
   command.add_option("--torch-version", options.torch_version,
                      "PyTorch release to reproduce, 1.13 to 2.14 (default: newest)");
   command.add_option("--capability", options.capability,
-                     "ATen CPU capability to reproduce: default, avx2, avx512");
+                     "ATen CPU capability to reproduce: default, avx2 (the default), avx512");
 }
 
 // --progress / --no-progress: a progress bar on stderr always or never (default: when it is a terminal).
@@ -145,8 +149,11 @@ int main(int argc, char** argv) {
   fill_command->add_option("--shape", fill.shape, "Shape, e.g. 256,784")->required();
   fill_command->add_option("--dtype", fill.dtype, "float32, float64, float16 or bfloat16");
   fill_command->add_option(
+      "--name", fill.name,
+      "The tensor's name in the output (default \"tensor\"); with --rng philox, its stream");
+  fill_command->add_option(
       "-o,--output", fill.output,
-      "Write the tensor (named \"tensor\") to this safetensors file, or with a trailing / "
+      "Write the tensor (named as --name says) to this safetensors file, or with a trailing / "
       "into this directory as model.safetensors");
   fill_command->add_option("--max-shard-size", fill.max_shard_size,
                            "Write -o as a Hugging Face checkpoint directory in shards of at most this size "

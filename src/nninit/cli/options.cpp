@@ -187,6 +187,17 @@ std::uint64_t parse_shard_size(std::string_view text) {
   return bytes;
 }
 
+RngEngine parse_rng(std::string_view text) {
+  const std::string s = lower(trim(text));
+  if (s == "torch") return RngEngine::torch;
+  if (s == "philox") return RngEngine::philox;
+  throw UsageError(fmt::format("--rng: unknown engine '{}'; expected torch or philox", text));
+}
+
+std::string_view rng_name(RngEngine engine) {
+  return engine == RngEngine::torch ? "torch" : "philox";
+}
+
 TorchCapability parse_capability(std::string_view text) {
   const std::string s = lower(trim(text));
   if (s == "default" || s == "generic") return TorchCapability::generic;

@@ -25,6 +25,15 @@ Shape parse_shape(std::string_view text);
 TorchVersion parse_torch_version(std::string_view text);
 // default | avx2 | avx512
 TorchCapability parse_capability(std::string_view text);
+
+// The random engines of --rng.
+enum class RngEngine {
+  torch,   // PyTorch's mt19937 streams, bit for bit (the default)
+  philox,  // nninit's counter-based streams keyed by seed and tensor name (random/philox.h, docs/rng.md §11)
+};
+// torch | philox
+RngEngine parse_rng(std::string_view text);
+std::string_view rng_name(RngEngine engine);
 // --max-shard-size as transformers' save_pretrained takes it: bytes ("1000000"), or a number (a decimal
 // fraction allowed) with a unit, any case: KB, MB, GB, TB (10^3 ... 10^12, as huggingface_hub's
 // parse_size_to_int) or KiB, MiB, GiB, TiB (2^10 ... 2^40, as transformers' older convert_file_size_to_int).

@@ -100,6 +100,18 @@ TEST(ParseShardSize, ErrorsSayWhatIsWrong) {
   EXPECT_NE(message("99999999999.5TB").find("beyond 2^64"), std::string::npos);
 }
 
+TEST(ParseRng, EnginesAndErrors) {
+  EXPECT_EQ(parse_rng("torch"), RngEngine::torch);
+  EXPECT_EQ(parse_rng(" Philox "), RngEngine::philox);
+  EXPECT_EQ(rng_name(RngEngine::philox), "philox");
+  try {
+    parse_rng("mt19937");
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--rng: unknown engine 'mt19937'; expected torch or philox");
+  }
+}
+
 TEST(ParseCapability, Names) {
   EXPECT_EQ(parse_capability("default"), TorchCapability::generic);
   EXPECT_EQ(parse_capability("AVX512"), TorchCapability::avx512);
