@@ -213,8 +213,11 @@ int main(int argc, char** argv) {
 
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =
-      app.add_subcommand("inspect", "Statistics of every tensor in a safetensors file");
-  inspect_command->add_option("file", inspect.file, "A .safetensors file")->required();
+      app.add_subcommand("inspect", "Statistics of every tensor in a safetensors file or sharded checkpoint");
+  inspect_command
+      ->add_option("file", inspect.file,
+                   "A .safetensors file, a checkpoint directory, or its model.safetensors.index.json")
+      ->required();
   inspect_command->add_flag("--json", inspect.json, "Print one JSON document");
 
   try {
