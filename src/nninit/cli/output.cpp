@@ -42,15 +42,15 @@ OutputTarget output_target(const std::string& output, const std::string& max_sha
   while (directory.size() > 1 && directory.ends_with('/')) directory.pop_back();
   target.path = directory;
   for (const std::string& input : inputs) {
-    // An input inside the directory could be one of the files a checkpoint replaces.
-    if (input.empty()) continue;
+    // A config.json beside the checkpoint is fine (save_pretrained puts one there); an input the commit could
+    // replace or remove is not.
+    if (input.empty() || !io::is_checkpoint_file_name(std::filesystem::path(input).filename().string()))
+      continue;
     const std::filesystem::path folder = std::filesystem::path(input).parent_path();
     std::error_code error;
     if (std::filesystem::equivalent(folder.empty() ? "." : folder, target.path, error)) {
-      throw UsageError(
-          fmt::format("-o {}: holds an input ('{}'); writing a checkpoint there could destroy what "
-                      "is read",
-                      output, input));
+      throw UsageError(fmt::format(
+          "-o {}: the checkpoint written there would replace or remove the input '{}'", output, input));
     }
   }
   std::error_code error;

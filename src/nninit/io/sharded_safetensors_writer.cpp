@@ -21,11 +21,6 @@ std::string shard_file_name(std::size_t number, std::size_t count) {
   return fmt::format("model-{:05d}-of-{:05d}.safetensors", number, count);
 }
 
-bool is_shard_file_name(const std::string& name) {
-  static const std::regex pattern(R"(model-\d{5}-of-\d{5}\.safetensors)");
-  return std::regex_match(name, pattern);
-}
-
 // A regular file itself, not a link to one: the only kind of entry the stale-file cleanup removes.
 bool is_plain_file(const std::filesystem::path& path) {
   std::error_code error;
@@ -33,6 +28,12 @@ bool is_plain_file(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+bool is_checkpoint_file_name(std::string_view name) {
+  static const std::regex shard(R"(model-\d{5}-of-\d{5}\.safetensors)");
+  return name == single_checkpoint_name || name == checkpoint_index_name ||
+         std::regex_match(name.begin(), name.end(), shard);
+}
 
 ShardPlan plan_shards(std::span<const std::uint64_t> tensor_bytes,
                       std::optional<std::uint64_t> max_shard_size) {
@@ -177,11 +178,8 @@ void ShardedSafetensorsWriter::remove_stale_checkpoint_files() const {
   std::error_code error;
   std::vector<std::filesystem::path> stale;
   for (const auto& entry : std::filesystem::directory_iterator(directory_, error)) {
-    const std::string name = entry.path().filename().string();
-    const bool checkpoint_file =
-        is_shard_file_name(name) || name == single_checkpoint_name || name == checkpoint_index_name;
-    if (checkpoint_file && std::find(ours.begin(), ours.end(), entry.path()) == ours.end() &&
-        is_plain_file(entry.path())) {
+    if (is_checkpoint_file_name(entry.path().filename().string()) &&
+        std::find(ours.begin(), ours.end(), entry.path()) == ours.end() && is_plain_file(entry.path())) {
       stale.push_back(entry.path());
     }
   }

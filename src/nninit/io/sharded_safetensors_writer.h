@@ -20,7 +20,9 @@
 // names. A missing tensor, any failure before the first rename, or destruction without commit() removes
 // every temporary file (and the directory, when the writer created it), leaving what was in the
 // directory untouched; a failure during the renames (rare: the blocks were allocated at construction)
-// also removes the shards already renamed. After a successful commit the directory holds one
+// also removes the shards already renamed (an earlier checkpoint's files of the same names are then
+// gone too). SIGINT, SIGTERM and SIGHUP remove the temporary files as SafetensorsWriter's do; a directory
+// the writer created then stays, empty. After a successful commit the directory holds one
 // checkpoint: the files of an earlier one that the new one does not replace are removed, as
 // save_pretrained removes stale shards (model.safetensors beside new shards, since transformers would
 // load it in their place; `model-NNNNN-of-NNNNN.safetensors` files and the index beside a new single
@@ -54,6 +56,10 @@ namespace nninit::io {
 // The file names of a checkpoint directory.
 inline constexpr std::string_view single_checkpoint_name = "model.safetensors";
 inline constexpr std::string_view checkpoint_index_name = "model.safetensors.index.json";
+
+// Whether a checkpoint's commit may write or remove a file of this name in its directory: model.safetensors,
+// the index, or a shard `model-NNNNN-of-NNNNN.safetensors`.
+bool is_checkpoint_file_name(std::string_view name);
 
 // How the tensors are split: shards[k] lists the positions (in the declared order) of shard k's tensors,
 // in the declared order.

@@ -68,6 +68,15 @@ TEST(PlanShards, NoLimitOrEverythingFittingIsOnePlainFile) {
   EXPECT_EQ(plan_shards(one, 10).file_names, std::vector<std::string>{"model.safetensors"});
 }
 
+TEST(CheckpointFileNames, TheFilesACommitMayReplaceOrRemove) {
+  for (const char* name :
+       {"model.safetensors", "model.safetensors.index.json", "model-00001-of-00003.safetensors"})
+    EXPECT_TRUE(is_checkpoint_file_name(name)) << name;
+  for (const char* name : {"config.json", "model-1-of-3.safetensors", "model-00001-of-00003.safetensors.bak",
+                           "other.safetensors", "model-00001-of-00003.bin"})
+    EXPECT_FALSE(is_checkpoint_file_name(name)) << name;
+}
+
 // Values that are exact in every dtype, different per tensor.
 Tensor ramp(const Shape& shape, DType dtype, double start) {
   const std::int64_t n = shape_numel(shape);
