@@ -21,6 +21,7 @@
 
 #include "nninit/expr/model_expression.h"
 #include "nninit/expr/rules.h"
+#include "nninit/init/recording.h"
 #include "nninit/random/torch_generator.h"
 #include "oracle_file.h"
 
@@ -132,8 +133,9 @@ class Runner {
     }
     fmt::print(
         "{}: {} cases against {} ({} built, {} construction errors, {} rule errors, {} rules): "
-        "{} mismatching case(s)\n",
-        path, cases, file.describe(), built, construction_errors, rule_errors, rules, failed);
+        "{} mismatching case(s); {} also built under a recording\n",
+        path, cases, file.describe(), built, construction_errors, rule_errors, rules, failed, replayed_);
+    replayed_ = 0;
     if (!kinds_.empty()) {
       fmt::print("  mismatches by kind:");
       for (const auto& [kind, count] : kinds_) fmt::print(" {} {};", kind, count);
@@ -155,7 +157,8 @@ class Runner {
 
  private:
   // Records one mismatch of a case: counted by kind, printed up to --max-reports.
-  void mismatch(const Json& record, const std::string& kind, const std::string& what) {
+  void mismatch(const Json& record, const std::string& plain_kind, const std::string& what) {
+    const std::string kind = kind_prefix_ + plain_kind;
     ++kinds_[kind];
     case_ok_ = false;
     if (reports_++ >= max_reports_) return;
@@ -221,9 +224,40 @@ class Runner {
 
     // The state_dict.
     if (model && rules_ok && result.contains("state_dict")) compare_state_dict(record, *model);
+    // The same, built under an InitRecording and made tensor by tensor afterwards (how `nninit init -o`
+    // builds). A dtype conversion between construction and rules converts values that do not exist yet, so
+    // those cases are built the ordinary way by nninit and skipped here.
+    if (model && rules_ok && result.contains("state_dict") && record.at("dtype").is_null())
+      compare_recorded_replay(record, variant);
 
     compare_warnings(record, capture.warnings(), construction_warnings, unmatched);
     return case_ok_;
+  }
+
+  void compare_recorded_replay(const Json& record, const TorchVariant& variant) {
+    TorchGenerator& generator = default_generator();
+    generator.set_variant(variant);
+    generator.manual_seed(seed_from_json(record.at("seed")));
+    const ScopedWarningCapture already_compared;
+    init::InitRecording recording;
+    const nn::ModulePtr model = expr::build_model(record.at("expr").get<std::string>(), generator);
+    std::vector<expr::Rule> rules;
+    for (const Json& text : record.at("rules")) rules.push_back(expr::parse_rule(text.get<std::string>()));
+    if (!rules.empty()) expr::apply_rules(*model, rules, generator);
+    recording.finish();
+    ++replayed_;
+    if (!recording.complete()) return;  // sparse_: nninit init builds such a model the ordinary way
+    if (bytes_hex(generator.get_state()) != record.at("state").get<std::string>()) {
+      mismatch(record, "recorded: state after rules", "the generator state after recording differs");
+    }
+    for (const NamedTensor& t : model->state_dict()) {
+      const Tensor out = Tensor::empty(t.tensor.sizes(), t.tensor.dtype());
+      recording.materialize(t.tensor, out);
+      if (out.numel() > 0) std::memcpy(t.tensor.raw_data(), out.raw_data(), t.tensor.storage()->nbytes());
+    }
+    kind_prefix_ = "recorded: ";
+    compare_state_dict(record, *model);
+    kind_prefix_.clear();
   }
 
   // Applies the case's rules; false when nninit raised (as expected or not).
@@ -398,6 +432,8 @@ class Runner {
   int reports_ = 0;
   int total_cases_ = 0;
   int total_failures_ = 0;
+  int replayed_ = 0;         // cases also built under an InitRecording
+  std::string kind_prefix_;  // "recorded: " while comparing a recorded build
   bool case_ok_ = true;
   std::map<std::string, int> kinds_;
 };

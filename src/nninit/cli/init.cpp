@@ -4,6 +4,8 @@
 //   torch.manual_seed(seed); model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(MODEL))
 // written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,12 +19,51 @@
 #include "nninit/diag/diagnose.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/expr/rules.h"
+#include "nninit/init/recording.h"
 #include "nninit/io/safetensors.h"
+#include "nninit/io/safetensors_writer.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/json.h"
 #include "nninit/report/text.h"
 
 namespace nninit::cli {
+namespace {
+
+// Writes the recorded model's state: every tensor is declared first, then made in the output file's mapping
+// (through a float32 scratch buffer, reused, when it is converted to another dtype), summarised, and released
+// from memory before the next. Returns the tensors' summaries.
+std::vector<TensorSummary> write_recorded(const std::string& path, const std::vector<NamedTensor>& state,
+                                          const init::InitRecording& recording, std::optional<DType> dtype,
+                                          const io::Metadata& metadata) {
+  // Module.to converts floating-point tensors only.
+  auto stored_dtype = [&](const Tensor& t) {
+    return dtype && is_floating_point(t.dtype()) ? *dtype : t.dtype();
+  };
+  std::vector<io::TensorSpec> specs;
+  for (const NamedTensor& t : state) specs.push_back({t.name, stored_dtype(t.tensor), t.tensor.sizes()});
+  io::SafetensorsWriter writer(path, specs, metadata);
+  std::shared_ptr<Storage> scratch;
+  std::vector<TensorSummary> summaries;
+  for (const NamedTensor& t : state) {
+    const Tensor out = writer.view(t.name);
+    if (out.dtype() == t.tensor.dtype()) {
+      recording.materialize(t.tensor, out);
+    } else {
+      const std::size_t nbytes = t.tensor.storage()->nbytes();
+      if (scratch == nullptr || scratch->nbytes() < nbytes) scratch = Storage::allocate(nbytes);
+      const Tensor values(Storage::wrap(scratch->data(), nbytes, scratch), t.tensor.dtype(), t.tensor.sizes(),
+                          t.tensor.strides(), 0);
+      recording.materialize(t.tensor, values);
+      out.copy_(values);
+    }
+    summaries.push_back(summarize(t.name, out));
+    writer.release(t.name);
+  }
+  writer.commit();
+  return summaries;
+}
+
+}  // namespace
 
 int run_init(const InitOptions& given) {
   InitOptions options = given;
@@ -57,15 +98,30 @@ int run_init(const InitOptions& given) {
   }
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
-  PreparedModel prepared = from_config ? prepare_config_model(options) : prepare_model(options);
+  auto prepare = [&] { return from_config ? prepare_config_model(options) : prepare_model(options); };
+  // With -o the model is built under a recording (init/recording.h), which keeps no values: each tensor is
+  // made afterwards, one at a time, straight into the output file, so memory stays bounded by the largest
+  // tensor whatever the model's size. LSUV needs the values on the way (forward passes); a recording that
+  // met something it cannot replay is built again the ordinary way.
+  std::optional<init::InitRecording> recording;
+  if (!options.output.empty() && !options.print_rules && options.preset != "lsuv") recording.emplace();
+  PreparedModel prepared = prepare();
+  if (recording) {
+    recording->finish();
+    if (!recording->complete()) {
+      recording.reset();
+      prepared = prepare();
+    }
+  }
   if (options.print_rules) {
     std::fputs(format_rules(options.preset, prepared.rules, options.json).c_str(), stdout);
     return 0;
   }
-  if (convert) prepared.model->to(dtype);
+  if (convert && !recording) prepared.model->to(dtype);
   const std::vector<NamedTensor> state =
       from_config ? without_tied_copies(prepared.model->state_dict()) : prepared.model->state_dict();
 
+  std::vector<TensorSummary> summaries;
   if (!options.output.empty()) {
     io::Metadata metadata{{"format", "pt"},
                           {"nninit.model", prepared.expression},
@@ -76,14 +132,19 @@ int run_init(const InitOptions& given) {
       metadata[fmt::format("nninit.rule.{}", i)] = options.rules[i];
     if (!options.preset.empty()) metadata["nninit.preset"] = options.preset;
     try {
-      io::write_safetensors(options.output, state, metadata);
+      if (recording) {
+        summaries = write_recorded(options.output, state, *recording,
+                                   convert ? std::optional(dtype) : std::nullopt, metadata);
+      } else {
+        io::write_safetensors(options.output, state, metadata);
+      }
     } catch (const IoError& e) {
       throw Failure(e.what());
     }
   }
-
-  std::vector<TensorSummary> summaries;
-  for (const NamedTensor& t : state) summaries.push_back(summarize(t.name, t.tensor));
+  if (summaries.empty()) {
+    for (const NamedTensor& t : state) summaries.push_back(summarize(t.name, t.tensor));
+  }
   if (options.json) {
     nlohmann::ordered_json out;
     out["model"] = prepared.expression;

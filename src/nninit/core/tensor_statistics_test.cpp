@@ -1,6 +1,7 @@
 #include "nninit/core/tensor_statistics.h"
 
 #include <cmath>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -28,6 +29,33 @@ TEST(Statistics, NonFiniteValuesAreCountedApart) {
   EXPECT_EQ(s.count, 2);
   EXPECT_EQ(s.non_finite, 2);
   EXPECT_DOUBLE_EQ(s.mean, 2.0);
+}
+
+TEST(Statistics, NonFiniteValuesInLongRunsAndStridedViews) {
+  // Long enough for several blocks; the statistics of the finite values are those of 0, 1, 2, ... with the
+  // NaN and infinities left out, and -0.0 counts as a zero.
+  std::vector<double> values(5000);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i % 100);
+  values[3000] = NAN;
+  values[4095] = INFINITY;
+  values[4096] = -INFINITY;
+  values[17] = -0.0;
+  const Tensor t = Tensor::from_values(values, {50, 100}, DType::float32);
+  const TensorStatistics s = statistics(t);
+  EXPECT_EQ(s.non_finite, 3);
+  EXPECT_EQ(s.count, 4997);
+  EXPECT_EQ(s.min, 0.0);
+  EXPECT_EQ(s.max, 99.0);
+  // 50 zeros (one per row of 100), less the one at 3000 that became NaN, plus the -0.0 at 17.
+  EXPECT_DOUBLE_EQ(s.zero_fraction, 50.0 / 4997.0);
+  double sum = 0.0;
+  for (const double v : values) sum += std::isfinite(v) ? v : 0.0;
+  EXPECT_NEAR(s.mean, sum / 4997.0, 1e-12);
+  // The transposed view visits the same elements in another order: the same statistics.
+  const TensorStatistics transposed = statistics(t.t());
+  EXPECT_EQ(transposed.non_finite, 3);
+  EXPECT_NEAR(transposed.mean, s.mean, 1e-12);
+  EXPECT_NEAR(transposed.std, s.std, 1e-12);
 }
 
 TEST(Statistics, EmptyAndScalar) {

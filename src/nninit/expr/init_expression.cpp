@@ -111,9 +111,9 @@ void kaiming(const Tensor& tensor, Generator& generator, const lang::BoundArgume
   const double std = gain / std::sqrt(static_cast<double>(fan));
   if (uniform) {
     const double bound = std::sqrt(3.0) * std;
-    generator.uniform_(tensor, -bound, bound);
+    init::uniform_(tensor, {.a = -bound, .b = bound}, generator);
   } else {
-    generator.normal_(tensor, 0.0, std);
+    init::normal_(tensor, {.mean = 0.0, .std = std}, generator);
   }
 }
 
@@ -153,14 +153,14 @@ const std::vector<FunctionSpec>& functions() {
        true,
        {optional("a", f(0.0)), optional("b", f(1.0))},
        [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
-         g.uniform_(t, number(a, "a"), number(a, "b"));
+         init::uniform_(t, {.a = number(a, "a"), .b = number(a, "b")}, g);
        }},
       {"normal_",
        true,
        true,
        {optional("mean", f(0.0)), optional("std", f(1.0))},
        [](const Tensor& t, Generator& g, const InitTarget&, const lang::BoundArguments& a) {
-         g.normal_(t, number(a, "mean"), number(a, "std"));
+         init::normal_(t, {.mean = number(a, "mean"), .std = number(a, "std")}, g);
        }},
       {"trunc_normal_",
        true,

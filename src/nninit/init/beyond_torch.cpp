@@ -1,4 +1,5 @@
 #include "nninit/init/beyond_torch.h"
+#include "nninit/init/internal/recorded_write.h"
 
 #include <cmath>
 
@@ -8,6 +9,8 @@
 #include "nninit/core/error.h"
 
 namespace nninit::init {
+
+using internal::recorded_write;
 namespace {
 
 // The std of a standard normal truncated to [-2, 2] (JAX's and Keras's correction constant).
@@ -31,8 +34,8 @@ Tensor lecun_uniform_(const Tensor& tensor, LecunOptions options, Generator& gen
   const std::int64_t fan = calculate_correct_fan(tensor, options.mode, "lecun_uniform_");
   if (fan == 0) throw ZeroDivisionError("lecun_uniform_: float division by zero");
   const double bound = std::sqrt(3.0 / static_cast<double>(fan));
-  generator.uniform_(tensor, -bound, bound);
-  return tensor;
+  return recorded_write(tensor, &generator,
+                        [bound](const Tensor& t, Generator* g) { g->uniform_(t, -bound, bound); });
 }
 
 Tensor lecun_normal_(const Tensor& tensor, LecunOptions options, Generator& generator) {
@@ -40,12 +43,11 @@ Tensor lecun_normal_(const Tensor& tensor, LecunOptions options, Generator& gene
   if (fan == 0) throw ZeroDivisionError("lecun_normal_: float division by zero");
   const double std = std::sqrt(1.0 / static_cast<double>(fan));
   if (options.truncated) {
-    trunc_normal_tf_(tensor, {.mean = 0.0, .std = std / truncated_std_at_two, .a = -2.0, .b = 2.0},
-                     generator);
-  } else {
-    generator.normal_(tensor, 0.0, std);
+    return trunc_normal_tf_(tensor, {.mean = 0.0, .std = std / truncated_std_at_two, .a = -2.0, .b = 2.0},
+                            generator);
   }
-  return tensor;
+  return recorded_write(tensor, &generator,
+                        [std](const Tensor& t, Generator* g) { g->normal_(t, 0.0, std); });
 }
 
 Fans variance_scaling_fans(const Tensor& tensor, const VarianceScalingOptions& options) {
@@ -82,16 +84,18 @@ Tensor variance_scaling_(const Tensor& tensor, VarianceScalingOptions options, G
   const double variance = options.scale / denominator;
   switch (options.distribution) {
     case VarianceScalingDistribution::truncated_normal:
-      trunc_normal_tf_(tensor,
-                       {.mean = 0.0, .std = std::sqrt(variance) / truncated_std_at_two, .a = -2.0, .b = 2.0},
-                       generator);
-      break;
-    case VarianceScalingDistribution::normal: generator.normal_(tensor, 0.0, std::sqrt(variance)); break;
-    case VarianceScalingDistribution::uniform: {
-      const double bound = std::sqrt(3 * variance);
-      generator.uniform_(tensor, -bound, bound);
-      break;
-    }
+      return trunc_normal_tf_(
+          tensor, {.mean = 0.0, .std = std::sqrt(variance) / truncated_std_at_two, .a = -2.0, .b = 2.0},
+          generator);
+    case VarianceScalingDistribution::normal:
+      return recorded_write(tensor, &generator, [std = std::sqrt(variance)](const Tensor& t, Generator* g) {
+        g->normal_(t, 0.0, std);
+      });
+    case VarianceScalingDistribution::uniform:
+      return recorded_write(tensor, &generator,
+                            [bound = std::sqrt(3 * variance)](const Tensor& t, Generator* g) {
+                              g->uniform_(t, -bound, bound);
+                            });
   }
   return tensor;
 }
@@ -109,20 +113,22 @@ Tensor delta_orthogonal_(const Tensor& tensor, DeltaOrthogonalOptions options, G
                     "output channels",
                     in_channels, out_channels));
   }
-  const Tensor matrix = Tensor::empty({out_channels, in_channels}, tensor.dtype());
-  orthogonal_(matrix, {.gain = options.gain}, generator);
-  tensor.zero_();
-  Tensor centre = tensor;
-  for (std::int64_t k = dims - 1; k >= 2; --k) centre = centre.select(k, (tensor.size(k) - 1) / 2);
-  centre.copy_(matrix);
-  return tensor;
+  return recorded_write(tensor, &generator, [=](const Tensor& t, Generator* g) {
+    const Tensor matrix = Tensor::empty({out_channels, in_channels}, t.dtype());
+    orthogonal_(matrix, {.gain = options.gain}, *g);
+    t.zero_();
+    Tensor centre = t;
+    for (std::int64_t k = dims - 1; k >= 2; --k) centre = centre.select(k, (t.size(k) - 1) / 2);
+    centre.copy_(matrix);
+  });
 }
 
 Tensor trunc_normal_tf_(const Tensor& tensor, TruncNormalTfOptions options, Generator& generator) {
-  trunc_normal_(tensor, {.mean = 0.0, .std = 1.0, .a = options.a, .b = options.b}, generator);
-  tensor.mul_(options.std);
-  tensor.add_(options.mean);
-  return tensor;
+  return recorded_write(tensor, &generator, [options](const Tensor& t, Generator* g) {
+    trunc_normal_(t, {.mean = 0.0, .std = 1.0, .a = options.a, .b = options.b}, *g);
+    t.mul_(options.std);
+    t.add_(options.mean);
+  });
 }
 
 }  // namespace nninit::init

@@ -7,6 +7,7 @@
 
 #include "nninit/core/error.h"
 #include "nninit/core/warning.h"
+#include "nninit/init/internal/recorded_write.h"
 
 namespace nninit::init {
 namespace {
@@ -30,14 +31,17 @@ std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
+using internal::recorded_write;
+
 Tensor uniform_(const Tensor& tensor, UniformOptions options, Generator& generator) {
-  generator.uniform_(tensor, options.a, options.b);
-  return tensor;
+  return recorded_write(tensor, &generator,
+                        [options](const Tensor& t, Generator* g) { g->uniform_(t, options.a, options.b); });
 }
 
 Tensor normal_(const Tensor& tensor, NormalOptions options, Generator& generator) {
-  generator.normal_(tensor, options.mean, options.std);
-  return tensor;
+  return recorded_write(tensor, &generator, [options](const Tensor& t, Generator* g) {
+    g->normal_(t, options.mean, options.std);
+  });
 }
 
 Tensor trunc_normal_(const Tensor& tensor, TruncNormalOptions options, Generator& generator) {
@@ -48,8 +52,9 @@ Tensor trunc_normal_(const Tensor& tensor, TruncNormalOptions options, Generator
         "incorrect.");
   }
   if (std == 0.0) throw ZeroDivisionError("trunc_normal_: float division by zero");
-  generator.trunc_normal_(tensor, mean, std, a, b);
-  return tensor;
+  return recorded_write(tensor, &generator, [options](const Tensor& t, Generator* g) {
+    g->trunc_normal_(t, options.mean, options.std, options.a, options.b);
+  });
 }
 
 Tensor constant_(const Tensor& tensor, double value, const TorchRelease& release) {
@@ -78,18 +83,15 @@ Tensor constant_(const Tensor& tensor, double value, const TorchRelease& release
       }
     });
   }
-  tensor.fill_(value);
-  return tensor;
+  return recorded_write(tensor, nullptr, [value](const Tensor& t, Generator*) { t.fill_(value); });
 }
 
 Tensor ones_(const Tensor& tensor) {
-  tensor.fill_(1.0);
-  return tensor;
+  return recorded_write(tensor, nullptr, [](const Tensor& t, Generator*) { t.fill_(1.0); });
 }
 
 Tensor zeros_(const Tensor& tensor) {
-  tensor.zero_();
-  return tensor;
+  return recorded_write(tensor, nullptr, [](const Tensor& t, Generator*) { t.zero_(); });
 }
 
 Tensor eye_(const Tensor& tensor, const TorchRelease& release) {
@@ -97,10 +99,11 @@ Tensor eye_(const Tensor& tensor, const TorchRelease& release) {
   if (tensor.dtype() == DType::bfloat16 && !release.init.eye_supports_bfloat16) {
     throw_not_implemented_for(release, "eye_", "eye", tensor.dtype());
   }
-  tensor.zero_();
-  const std::int64_t n = std::min(tensor.size(0), tensor.size(1));
-  for (std::int64_t i = 0; i < n; ++i) tensor.set({i, i}, 1.0);
-  return tensor;
+  return recorded_write(tensor, nullptr, [](const Tensor& t, Generator*) {
+    t.zero_();
+    const std::int64_t n = std::min(t.size(0), t.size(1));
+    for (std::int64_t i = 0; i < n; ++i) t.set({i, i}, 1.0);
+  });
 }
 
 Tensor dirac_(const Tensor& tensor, DiracOptions options) {
@@ -111,17 +114,18 @@ Tensor dirac_(const Tensor& tensor, DiracOptions options) {
   if (floor_mod(tensor.size(0), groups) != 0) throw ValueError("dirac_: dim 0 must be divisible by groups");
   const std::int64_t out_per_group = floor_div(tensor.size(0), groups);
   const std::int64_t min_dim = std::min(out_per_group, tensor.size(1));
-  tensor.zero_();
-  Shape index(static_cast<std::size_t>(dims));
-  for (std::int64_t k = 2; k < dims; ++k) index[static_cast<std::size_t>(k)] = tensor.size(k) / 2;
-  for (std::int64_t g = 0; g < groups; ++g) {
-    for (std::int64_t d = 0; d < min_dim; ++d) {
-      index[0] = g * out_per_group + d;
-      index[1] = d;
-      tensor.set(index, 1.0);
+  return recorded_write(tensor, nullptr, [=](const Tensor& t, Generator*) {
+    t.zero_();
+    Shape index(static_cast<std::size_t>(dims));
+    for (std::int64_t k = 2; k < dims; ++k) index[static_cast<std::size_t>(k)] = t.size(k) / 2;
+    for (std::int64_t g = 0; g < groups; ++g) {
+      for (std::int64_t d = 0; d < min_dim; ++d) {
+        index[0] = g * out_per_group + d;
+        index[1] = d;
+        t.set(index, 1.0);
+      }
     }
-  }
-  return tensor;
+  });
 }
 
 Tensor xavier_uniform_(const Tensor& tensor, XavierOptions options, Generator& generator) {
@@ -129,16 +133,15 @@ Tensor xavier_uniform_(const Tensor& tensor, XavierOptions options, Generator& g
   if (fans.fan_in + fans.fan_out == 0) throw ZeroDivisionError("xavier_uniform_: float division by zero");
   const double std = options.gain * std::sqrt(2.0 / static_cast<double>(fans.fan_in + fans.fan_out));
   const double a = std::sqrt(3.0) * std;
-  generator.uniform_(tensor, -a, a);
-  return tensor;
+  return recorded_write(tensor, &generator, [a](const Tensor& t, Generator* g) { g->uniform_(t, -a, a); });
 }
 
 Tensor xavier_normal_(const Tensor& tensor, XavierOptions options, Generator& generator) {
   const Fans fans = calculate_fan_in_and_fan_out(tensor, "xavier_normal_");
   if (fans.fan_in + fans.fan_out == 0) throw ZeroDivisionError("xavier_normal_: float division by zero");
   const double std = options.gain * std::sqrt(2.0 / static_cast<double>(fans.fan_in + fans.fan_out));
-  generator.normal_(tensor, 0.0, std);
-  return tensor;
+  return recorded_write(tensor, &generator,
+                        [std](const Tensor& t, Generator* g) { g->normal_(t, 0.0, std); });
 }
 
 namespace {
@@ -160,13 +163,17 @@ std::optional<double> kaiming_std(const Tensor& tensor, const KaimingOptions& op
 Tensor kaiming_uniform_(const Tensor& tensor, KaimingOptions options, Generator& generator) {
   if (const auto std = kaiming_std(tensor, options, "kaiming_uniform_")) {
     const double bound = std::sqrt(3.0) * *std;
-    generator.uniform_(tensor, -bound, bound);
+    return recorded_write(tensor, &generator,
+                          [bound](const Tensor& t, Generator* g) { g->uniform_(t, -bound, bound); });
   }
   return tensor;
 }
 
 Tensor kaiming_normal_(const Tensor& tensor, KaimingOptions options, Generator& generator) {
-  if (const auto std = kaiming_std(tensor, options, "kaiming_normal_")) generator.normal_(tensor, 0.0, *std);
+  if (const auto std = kaiming_std(tensor, options, "kaiming_normal_")) {
+    return recorded_write(tensor, &generator,
+                          [std = *std](const Tensor& t, Generator* g) { g->normal_(t, 0.0, std); });
+  }
   return tensor;
 }
 
@@ -181,13 +188,18 @@ Tensor sparse_(const Tensor& tensor, SparseOptions options, Generator& generator
   const double kept = zeros >= 0 ? std::min(zeros, static_cast<double>(rows))
                                  : std::max(static_cast<double>(rows) + zeros, 0.0);
   const auto num_zeros = static_cast<std::int64_t>(kept);
-  generator.normal_(tensor, 0.0, options.std);
-  for (std::int64_t col = 0; col < cols; ++col) {
-    const Tensor permutation = default_generator().randperm(rows);
-    const std::int64_t* row = permutation.data_ptr<std::int64_t>();
-    for (std::int64_t i = 0; i < num_zeros; ++i) tensor.set({row[i], col}, 0.0);
-  }
-  return tensor;
+  // The permutations come from the default generator, not `generator`: a replay from a copy of `generator`
+  // alone would not know them.
+  return internal::unrecordable_write(tensor, "sparse_ draws its permutations from the default generator",
+                                      [&](const Tensor& t) {
+                                        generator.normal_(t, 0.0, options.std);
+                                        for (std::int64_t col = 0; col < cols; ++col) {
+                                          const Tensor permutation = default_generator().randperm(rows);
+                                          const std::int64_t* row = permutation.data_ptr<std::int64_t>();
+                                          for (std::int64_t i = 0; i < num_zeros; ++i)
+                                            t.set({row[i], col}, 0.0);
+                                        }
+                                      });
 }
 
 }  // namespace nninit::init

@@ -8,6 +8,7 @@
 
 #include "nninit/core/error.h"
 #include "nninit/init/init.h"
+#include "nninit/init/internal/recorded_write.h"
 
 extern "C" {
 void sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work, const int* lwork,
@@ -68,52 +69,53 @@ std::vector<T> signed_q(std::vector<T> a, int m, int n) {
 }  // namespace
 
 Tensor orthogonal_(const Tensor& tensor, OrthogonalOptions options, Generator& generator) {
-  if (tensor.dim() < 2) throw ValueError("orthogonal_: Only tensors with 2 or more dimensions are supported");
-  if (tensor.numel() == 0) return tensor;
-  const std::int64_t rows = tensor.size(0);
-  const std::int64_t cols = tensor.numel() / rows;
-  const Tensor flattened = Tensor::empty({rows, cols}, tensor.dtype());
-  generator.normal_(flattened, 0.0, 1.0);
-  if (tensor.dtype() == DType::float16 || tensor.dtype() == DType::bfloat16) {
-    throw_not_implemented_for(generator.release(), "orthogonal_", "geqrf_cpu", tensor.dtype());
-  }
-  if (std::max(rows, cols) > std::numeric_limits<int>::max()) {
-    throw ValueError(fmt::format("orthogonal_: a {}x{} matrix is too large for LAPACK", rows, cols));
-  }
-  // Factor the tall orientation: A = flattened, or its transpose when rows < cols.
-  const bool transposed = rows < cols;
-  const auto m = static_cast<int>(transposed ? cols : rows);
-  const auto n = static_cast<int>(transposed ? rows : cols);
-  dispatch_floating(tensor.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      const T* values = flattened.data_ptr<T>();
-      // A is m x n; A(i, j) = flattened(i, j), or flattened(j, i) when transposed. LAPACK is column-major.
-      std::vector<T> a(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
-      for (int j = 0; j < n; ++j) {
-        for (int i = 0; i < m; ++i) {
-          const std::int64_t source =
-              transposed ? static_cast<std::int64_t>(j) * cols + i : static_cast<std::int64_t>(i) * cols + j;
-          a[static_cast<std::size_t>(j) * static_cast<std::size_t>(m) + static_cast<std::size_t>(i)] =
-              values[source];
-        }
-      }
-      const std::vector<T> q = signed_q(std::move(a), m, n);
-      const Tensor target = tensor.view({rows, cols});  // view_as(q): may fail for a non-contiguous tensor
-      // Write Q (or Q^T) into the tensor, then scale by gain in the tensor's precision (tensor.mul_(gain)).
-      const auto gain = static_cast<T>(options.gain);
-      for (std::int64_t r = 0; r < rows; ++r) {
-        for (std::int64_t c = 0; c < cols; ++c) {
-          const std::size_t qi =
-              transposed
-                  ? static_cast<std::size_t>(r) * static_cast<std::size_t>(m) + static_cast<std::size_t>(c)
-                  : static_cast<std::size_t>(c) * static_cast<std::size_t>(m) + static_cast<std::size_t>(r);
-          target.set({r, c}, static_cast<double>(q[qi] * gain));
-        }
-      }
+  return internal::recorded_write(tensor, &generator, [options](const Tensor& t, Generator* g) {
+    if (t.dim() < 2) throw ValueError("orthogonal_: Only tensors with 2 or more dimensions are supported");
+    if (t.numel() == 0) return;
+    const std::int64_t rows = t.size(0);
+    const std::int64_t cols = t.numel() / rows;
+    const Tensor flattened = Tensor::empty({rows, cols}, t.dtype());
+    g->normal_(flattened, 0.0, 1.0);
+    if (t.dtype() == DType::float16 || t.dtype() == DType::bfloat16) {
+      throw_not_implemented_for(g->release(), "orthogonal_", "geqrf_cpu", t.dtype());
     }
+    if (std::max(rows, cols) > std::numeric_limits<int>::max()) {
+      throw ValueError(fmt::format("orthogonal_: a {}x{} matrix is too large for LAPACK", rows, cols));
+    }
+    // Factor the tall orientation: A = flattened, or its transpose when rows < cols.
+    const bool transposed = rows < cols;
+    const auto m = static_cast<int>(transposed ? cols : rows);
+    const auto n = static_cast<int>(transposed ? rows : cols);
+    dispatch_floating(t.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        const T* values = flattened.data_ptr<T>();
+        // A is m x n; A(i, j) = flattened(i, j), or flattened(j, i) when transposed. LAPACK is column-major.
+        std::vector<T> a(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
+        for (int j = 0; j < n; ++j) {
+          for (int i = 0; i < m; ++i) {
+            const std::int64_t source = transposed ? static_cast<std::int64_t>(j) * cols + i
+                                                   : static_cast<std::int64_t>(i) * cols + j;
+            a[static_cast<std::size_t>(j) * static_cast<std::size_t>(m) + static_cast<std::size_t>(i)] =
+                values[source];
+          }
+        }
+        const std::vector<T> q = signed_q(std::move(a), m, n);
+        const Tensor target = t.view({rows, cols});  // view_as(q): may fail for a non-contiguous tensor
+        // Write Q (or Q^T) into the t, then scale by gain in the t's precision (t.mul_(gain)).
+        const auto gain = static_cast<T>(options.gain);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          for (std::int64_t c = 0; c < cols; ++c) {
+            const std::size_t qi =
+                transposed
+                    ? static_cast<std::size_t>(r) * static_cast<std::size_t>(m) + static_cast<std::size_t>(c)
+                    : static_cast<std::size_t>(c) * static_cast<std::size_t>(m) + static_cast<std::size_t>(r);
+            target.set({r, c}, static_cast<double>(q[qi] * gain));
+          }
+        }
+      }
+    });
   });
-  return tensor;
 }
 
 }  // namespace nninit::init

@@ -1,6 +1,8 @@
 #include "nninit/io/safetensors_writer.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cassert>
 #include <cerrno>
@@ -90,6 +92,24 @@ Tensor SafetensorsWriter::view(std::string_view name) {
   }
   provided_[index] = true;
   return Tensor(std::move(storage), dtype, info.shape, contiguous_strides(info.shape), 0);
+}
+
+void SafetensorsWriter::release(std::string_view name) {
+  constexpr std::string_view function = "SafetensorsWriter::release";
+  check_usable(function);
+  const TensorInfo& info = layout_.header.tensors[index_of(name, function)];
+  if (!mapping_ || info.nbytes() == 0) return;
+  const auto begin = static_cast<std::uintptr_t>(layout_.header.data_start() + info.begin);
+  const auto end = begin + static_cast<std::uintptr_t>(info.nbytes());
+  // Only whole pages: the first and last may hold a neighbour's bytes, still being written.
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t first = (begin + page - 1) / page * page;
+  const std::uintptr_t last = end / page * page;
+  if (first >= last) return;
+  // Best effort: either call failing leaves the data where it is, and commit() writes it all.
+  ::madvise(mapping_.get() + first, last - first, MADV_DONTNEED);
+  ::sync_file_range(file_.descriptor(), static_cast<off_t>(first), static_cast<off_t>(last - first),
+                    SYNC_FILE_RANGE_WRITE);
 }
 
 void SafetensorsWriter::commit() {

@@ -63,6 +63,12 @@ class SafetensorsWriter {
   // does, but only what is stored before commit() is guaranteed to reach the file.
   Tensor view(std::string_view name);
 
+  // Says that the named tensor's bytes are final: their write to disk starts now, in the background, and
+  // their pages leave this process's resident memory (the page cache keeps them until they are written).
+  // Views stay valid; reading one again brings its pages back. What keeps `nninit init -o` of a model larger
+  // than memory within a bounded footprint. A no-op before the first view() and for empty tensors.
+  void release(std::string_view name);
+
   // msync + fsync + rename. ValueError, and no file, when a declared tensor was never provided;
   // IoError when flushing or renaming fails. Anything after a commit() or a failed one is an error.
   void commit();

@@ -120,7 +120,7 @@ void ConvNd::reset_parameters(Generator& generator) {
   if (!has_parameter("bias")) return;
   const std::int64_t fan_in = init::calculate_fan_in_and_fan_out(weight()).fan_in;
   if (fan_in == 0 && !generator.release().modules.conv_zero_fan_in_draws_bias) {
-    bias().zero_();  // PyTorch leaves this bias uninitialised and draws nothing
+    init::zeros_(bias());  // PyTorch leaves this bias uninitialised and draws nothing
     return;
   }
   const double bound = fan_in > 0 ? 1 / std::sqrt(static_cast<double>(fan_in)) : 0.0;

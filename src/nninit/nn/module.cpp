@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "nninit/core/error.h"
+#include "nninit/init/recording.h"
 
 namespace nninit::nn {
 namespace {
@@ -276,9 +277,7 @@ void Module::deep_copy_into(Module& copy, std::vector<std::pair<const void*, Ten
     const Tensor original = t;
     Tensor fresh(Storage::allocate(original.storage()->nbytes()), original.dtype(), original.sizes(),
                  original.strides(), original.storage_offset());
-    if (original.storage()->nbytes() != 0) {
-      std::copy_n(original.storage()->data(), original.storage()->nbytes(), fresh.storage()->data());
-    }
+    init::copy_storage(original, fresh);
     tensor_memo.emplace_back(original.storage().get(), fresh);
     t = fresh;
   };

@@ -197,7 +197,7 @@ void forget_gate_bias_(const Tensor& bias, std::string_view parameter_name, doub
         parameter_name, shape_string(bias.sizes())));
   }
   const std::int64_t hidden_size = bias.size(0) / 4;
-  bias.narrow(0, hidden_size, hidden_size).fill_(input_bias ? value : 0.0);
+  init::constant_(bias.narrow(0, hidden_size, hidden_size), input_bias ? value : 0.0);
 }
 
 void init_forget_gate_bias_(Module& module, double value) {

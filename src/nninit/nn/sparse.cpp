@@ -24,7 +24,7 @@ std::optional<std::int64_t> normalise_padding_idx(std::optional<std::int64_t> pa
 void normal_then_zero_padding_row(const Tensor& weight, std::optional<std::int64_t> padding_idx,
                                   Generator& generator) {
   init::normal_(weight, {}, generator);
-  if (padding_idx) weight.select(0, *padding_idx).zero_();
+  if (padding_idx) init::zeros_(weight.select(0, *padding_idx));
 }
 
 }  // namespace

@@ -184,6 +184,10 @@ void TorchGenerator::uniform_(const Tensor& tensor, double from, double to) {
   if (dtype == DType::int64) throw_not_implemented_for(*release_, "uniform_", "check_uniform_bounds", dtype);
   check_uniform_bounds(dtype, from, to);
   if (tensor.numel() == 0) return;
+  if (values_unneeded_) {  // every path draws its words element by element in memory order
+    engine_.discard(static_cast<std::uint64_t>(tensor.numel()) * (dtype == DType::float64 ? 2 : 1));
+    return;
+  }
 
   // The vectorised builds contracted x * range + from into one fma (docs/rng.md §2, §4).
   const bool fused = variant_.capability != TorchCapability::generic;
@@ -522,6 +526,16 @@ void TorchGenerator::normal_(const Tensor& tensor, double mean, double std) {
                         .kernels = fill_kernels::kernels()};
   if (tensor.numel() < 16 || !tensor.is_contiguous()) {
     normal_per_element(*this, call);  // §3.4
+    return;
+  }
+  if (values_unneeded_) {  // the words fill_blocks_of_16 draws, path by path
+    const auto count = static_cast<std::uint64_t>(tensor.numel());
+    const std::uint64_t full = count / 16 * 16;
+    const std::uint64_t words_per_value = dtype == DType::float64 ? 2 : 1;
+    const bool is_16bit = dtype == DType::float16 || dtype == DType::bfloat16;
+    const bool own_uniforms_first = !(is_16bit && release_->random.normal_16bit_blockwise);
+    const std::uint64_t ragged = count == full ? 0 : (own_uniforms_first ? count - full : 0) + 16;
+    engine_.discard((full + ragged) * words_per_value);
     return;
   }
   switch (dtype) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "nninit/core/tensor.h"
 #include "nninit/core/torch_release.h"
@@ -36,6 +37,15 @@ class Generator {
   // torch.Tensor.random_(from, to) on an int64 tensor: integers uniform in [from, to). Other dtypes are a
   // TypeError; from >= to is PyTorch's RuntimeError.
   virtual void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) = 0;
+
+  // A copy in the same state: its draws are the ones this generator would make next.
+  virtual std::unique_ptr<Generator> clone() const = 0;
+
+  // While set, a generator may leave the values of uniform_ and normal_ uncomputed (the tensor's contents
+  // are then unspecified) as long as it checks and advances exactly as it would otherwise: what an
+  // InitRecording asks when it only needs the generator's state after a call (init/recording.h).
+  // TorchGenerator skips its fill paths; other generators compute the values anyway.
+  virtual void set_values_unneeded(bool unneeded) { (void)unneeded; }
 
   // The PyTorch release whose semantics the draws and the modules built with this generator follow.
   virtual const TorchRelease& release() const { return TorchRelease::newest(); }

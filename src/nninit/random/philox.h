@@ -149,6 +149,7 @@ class PhiloxGenerator final : public Generator {
   // Element values by the row-major index of `tensor` (any view; its memory layout does not matter),
   // computed in float32 (float32, float16, bfloat16; the 16-bit values are the float32 ones rounded once)
   // or float64 (docs/rng.md §11.4 - §11.7).
+  std::unique_ptr<Generator> clone() const override { return std::make_unique<PhiloxGenerator>(*this); }
   void uniform_(const Tensor& tensor, double from, double to) override;  // [from, to), float bounds
   void normal_(const Tensor& tensor, double mean, double std) override;
   void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override;

@@ -62,6 +62,11 @@ class TorchGenerator final : public Generator {
   std::optional<double>& next_double_normal_sample() { return next_double_normal_; }
   std::optional<float>& next_float_normal_sample() { return next_float_normal_; }
 
+  std::unique_ptr<Generator> clone() const override { return std::make_unique<TorchGenerator>(*this); }
+  // uniform_ advances by the words of its elements; normal_'s fill paths (n >= 16, contiguous) by the words
+  // of their blocks; everything else (normal_'s per-element path, with its cached sample, trunc_normal_,
+  // whose later releases redraw depending on the values) still computes.
+  void set_values_unneeded(bool unneeded) override { values_unneeded_ = unneeded; }
   void uniform_(const Tensor& tensor, double from, double to) override;
   void normal_(const Tensor& tensor, double mean, double std) override;
   void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override;
@@ -77,6 +82,7 @@ class TorchGenerator final : public Generator {
   std::optional<float> next_float_normal_;
   TorchVariant variant_;
   const TorchRelease* release_;
+  bool values_unneeded_ = false;
 };
 
 // The process-wide generator that PyTorch calls the default CPU generator: init functions draw from

@@ -280,3 +280,54 @@ TEST(TorchGenerator, RandomFromToChecks) {
 
 }  // namespace
 }  // namespace nninit
+
+namespace nninit {
+namespace {
+
+// With values unneeded, every call leaves the generator exactly where the computing call leaves it: all
+// dtypes, sizes around the 16-value blocks and the parallel split, views (the per-element path), every
+// release's paths (the 16-bit blockwise kernel from 2.13, the resampling trunc_normal_ from 2.11).
+TEST(TorchGenerator, ValuesUnneededAdvancesAsTheComputingCall) {
+  const std::vector<Shape> shapes = {{5}, {16}, {17}, {31}, {300}, {40, 33}, {1 << 18}, {(1 << 18) + 7}};
+  for (const TorchVersion version : {TorchVersion{1, 13}, TorchVersion{2, 6}, TorchVersion{2, 14}}) {
+    for (const DType dtype : {DType::float32, DType::float64, DType::float16, DType::bfloat16}) {
+      for (const Shape& shape : shapes) {
+        for (int call = 0; call < 4; ++call) {
+          for (const bool transposed : {false, true}) {
+            SCOPED_TRACE(::testing::Message()
+                         << version.str() << " " << dtype_name(dtype) << " numel " << shape_numel(shape)
+                         << " call " << call << " t " << transposed);
+            TorchGenerator computing(3, {.version = version, .capability = TorchCapability::avx2});
+            TorchGenerator skipping = computing;
+            // A cached normal sample first, so that the per-element path's use of it is covered.
+            const Tensor small = Tensor::empty({3}, DType::float64);
+            computing.normal_(small, 0.0, 1.0);
+            skipping.normal_(small, 0.0, 1.0);
+            skipping.set_values_unneeded(true);
+            std::vector<bool> threw;  // a release's refusal (trunc_normal_ on Half in 1.13) must be the same
+            for (TorchGenerator* g : {&computing, &skipping}) {
+              Tensor t = Tensor::empty(shape, dtype);
+              if (transposed && t.dim() == 2) t = t.t();
+              try {
+                switch (call) {
+                  case 0: g->uniform_(t, -0.5, 0.5); break;
+                  case 1: g->normal_(t, 0.1, 2.0); break;
+                  case 2: g->trunc_normal_(t, 0.0, 1.0, -0.5, 0.5); break;
+                  default: g->normal_(t.narrow(0, 0, t.size(0) / 2), 0.0, 1.0); break;
+                }
+                threw.push_back(false);
+              } catch (const Error&) {
+                threw.push_back(true);
+              }
+            }
+            EXPECT_EQ(threw[0], threw[1]);
+            EXPECT_EQ(computing.get_state(), skipping.get_state());
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nninit

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -254,6 +255,12 @@ void TorchGenerator::trunc_normal_(const Tensor& tensor, double mean, double std
     throw_not_implemented_for(*release_, "trunc_normal_", "check_uniform_bounds", DType::int64);
   }
   if (std == 0.0) throw ZeroDivisionError("trunc_normal_: float division by zero");
+  // Its steps read the values they draw (the redraws of later releases depend on them): computed always.
+  struct ValuesNeeded {
+    bool& flag;
+    bool saved;
+    ~ValuesNeeded() { flag = saved; }
+  } const needed{values_unneeded_, std::exchange(values_unneeded_, false)};
   dispatch_floating(tensor.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if (!release_->random.trunc_normal_resampling) {
