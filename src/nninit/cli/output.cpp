@@ -93,6 +93,10 @@ void SafetensorsOutput::write(std::string_view name, const Tensor& value) {
   io_step([&] { file_ ? file_->write(name, value) : directory_->write(name, value); });
 }
 
+void SafetensorsOutput::release(std::string_view name) {
+  io_step([&] { file_ ? file_->release(name) : directory_->release(name); });
+}
+
 void SafetensorsOutput::commit() {
   io_step([&] { file_ ? file_->commit() : directory_->commit(); });
 }

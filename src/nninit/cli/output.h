@@ -50,6 +50,8 @@ class SafetensorsOutput {
 
   Tensor view(std::string_view name);
   void write(std::string_view name, const Tensor& value);
+  // The tensor's bytes are final: their pages may leave resident memory (SafetensorsWriter::release).
+  void release(std::string_view name);
   void commit();
   // The files commit() made (or will make), as the command reports them.
   std::vector<std::filesystem::path> files() const;

@@ -167,6 +167,12 @@ Tensor ShardedSafetensorsWriter::view(std::string_view name) {
   return view;
 }
 
+void ShardedSafetensorsWriter::release(std::string_view name) {
+  constexpr std::string_view function = "ShardedSafetensorsWriter::release";
+  check_usable(function);
+  shards_[shard_of_position_[position_of(name, function)]]->release(name);
+}
+
 void ShardedSafetensorsWriter::remove_partial(std::span<const std::filesystem::path> renamed) noexcept {
   std::error_code ignored;
   for (const std::filesystem::path& path : renamed) std::filesystem::remove(path, ignored);

@@ -97,6 +97,9 @@ class ShardedSafetensorsWriter {
   // As SafetensorsWriter's, on the shard that holds `name` (ValueError for an undeclared name).
   void write(std::string_view name, const Tensor& value);
   Tensor view(std::string_view name);
+  // SafetensorsWriter::release on the shard that holds `name`: its bytes are final, their pages may leave
+  // resident memory.
+  void release(std::string_view name);
 
   // See the header comment. ValueError, and nothing written, when a declared tensor was never provided;
   // IoError when flushing or renaming fails. Anything after a commit() or a failed one is an error.

@@ -148,6 +148,7 @@ TEST(ShardedSafetensorsWriter, WritesShardsAndTheIndexAsSavePretrained) {
         writer.write(name, value);
       } else {
         writer.view(name).copy_(value);
+        writer.release(name);  // the bytes are final; the file still gets them
       }
     }
     EXPECT_EQ(entries(out).size(), 3U);  // the hidden temporary files only
@@ -281,6 +282,9 @@ TEST(ShardedSafetensorsWriter, RefusesBadDeclarationsBeforeWritingAnything) {
   ShardedSafetensorsWriter writer(dir / "x", specs, 100);
   EXPECT_PRED_FORMAT2(has_substr, error_message<ValueError>([&] { writer.view("nope"); }),
                       "no tensor named 'nope'");
+  EXPECT_PRED_FORMAT2(
+      has_substr, error_message<ValueError>([&] { writer.release("nope"); }),
+      "ShardedSafetensorsWriter::release: '" + (dir / "x").string() + "' declares no tensor named 'nope'");
 }
 
 }  // namespace
