@@ -7,11 +7,17 @@
 //                                        "data_offsets", "hex"}, ...]} in header order; "hex" (the
 //                                        tensor's bytes) is null for dtypes nninit does not hold.
 //                                        On an nninit error: the message on stderr, exit status 1.
+//   safetensors_interop_tool write-sharded DIR MAX
+//                                        writes the checkpoint of sharded_checkpoint() into DIR with
+//                                        ShardedSafetensorsWriter, in shards of at most MAX bytes ("none":
+//                                        no maximum); sharded_checkpoint.py reads it back
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +26,7 @@
 #include "nninit/core/tensor.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/io/safetensors_writer.h"
+#include "nninit/io/sharded_safetensors_writer.h"
 
 namespace {
 
@@ -91,6 +98,28 @@ void write_files(const std::filesystem::path& dir) {
   nninit::io::write_safetensors(dir / "unicode.safetensors", unicode, {});
 }
 
+// A small model's state_dict in its order (sharded_checkpoint.py declares the same list): mixed dtypes,
+// an empty tensor and a scalar, sizes from 0 to 2,048 bytes.
+void write_sharded(const std::filesystem::path& dir, const std::string& max) {
+  const std::vector<std::pair<std::string, Tensor>> tensors = {
+      {"embed.weight", pattern({16, 32}, DType::float32)},
+      {"layers.0.norm.weight", pattern({32}, DType::bfloat16)},
+      {"layers.0.proj.weight", pattern({32, 8}, DType::float16)},
+      {"layers.0.proj.bias", pattern({32}, DType::float64)},
+      {"layers.1.empty", pattern({0, 8}, DType::float32)},
+      {"layers.1.proj.weight", pattern({8, 8}, DType::float32)},
+      {"head.weight", pattern({4, 32}, DType::bfloat16)},
+      {"step", pattern({}, DType::int64)},
+  };
+  std::vector<nninit::io::TensorSpec> specs;
+  for (const auto& [name, tensor] : tensors) specs.push_back({name, tensor.dtype(), tensor.sizes()});
+  const std::optional<std::uint64_t> limit =
+      max == "none" ? std::nullopt : std::optional<std::uint64_t>(std::stoull(max));
+  nninit::io::ShardedSafetensorsWriter writer(dir, specs, limit);
+  for (const auto& [name, tensor] : tensors) writer.write(name, tensor);
+  writer.commit();
+}
+
 int dump(const std::filesystem::path& file) {
   const nninit::io::SafetensorsFile opened(file);
   const nninit::io::SafetensorsHeader& header = opened.header();
@@ -129,12 +158,16 @@ int dump(const std::filesystem::path& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s write DIR | dump FILE\n", argv[0]);
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (argc != (command == "write-sharded" ? 4 : 3)) {
+    std::fprintf(stderr, "usage: %s write DIR | dump FILE | write-sharded DIR MAX\n", argv[0]);
     return 2;
   }
-  const std::string command = argv[1];
   try {
+    if (command == "write-sharded") {
+      write_sharded(argv[2], argv[3]);
+      return 0;
+    }
     if (command == "write") {
       write_files(argv[2]);
       return 0;

@@ -7,23 +7,28 @@
 #include <string>
 #include <vector>
 
+#include "nninit/cli/progress.h"
+
 namespace nninit::cli {
 
 // The options every generating command shares.
 struct GeneratorOptions {
   std::string seed = "0";
-  std::string rng = "torch";
+  std::string rng = "torch";  // torch | philox
   std::string torch_version;  // empty: the newest release nninit knows
-  std::string capability = "avx2";
+  std::string capability;     // empty: avx2
 };
 
 struct FillOptions {
   std::string expression;
   std::string shape;
   std::string dtype = "float32";
+  std::string name = "tensor";  // its name in the output, and with --rng philox the stream's
   GeneratorOptions generator;
-  std::string output;  // empty: print only
+  std::string output;          // empty: print only
+  std::string max_shard_size;  // set: -o is a checkpoint directory (cli/output.h)
   bool json = false;
+  ProgressMode progress = ProgressMode::automatic;
 };
 
 struct InspectOptions {

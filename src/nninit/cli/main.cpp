@@ -1,4 +1,5 @@
 // nninit: the command line. The only place that reads argv; everything below it is library.
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -13,6 +14,7 @@
 #include "nninit/cli/commands.h"
 #include "nninit/cli/completion.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/progress.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/core/warning.h"
@@ -44,11 +46,25 @@ constexpr const char* kPresetHelp =
 
 void add_generator_options(CLI::App& command, nninit::cli::GeneratorOptions& options) {
   command.add_option("--seed", options.seed, "Seed, as torch.manual_seed (default 0)");
-  command.add_option("--rng", options.rng, "Random engine: torch (PyTorch's mt19937 streams)");
+  command.add_option(
+      "--rng", options.rng,
+      "Random engine: torch (PyTorch's mt19937 streams, the default) or philox (nninit's "
+      "counter-based streams keyed by seed and tensor name: the same bytes on any thread count "
+      "or CPU)");
   command.add_option("--torch-version", options.torch_version,
                      "PyTorch release to reproduce, 1.13 to 2.14 (default: newest)");
   command.add_option("--capability", options.capability,
-                     "ATen CPU capability to reproduce: default, avx2, avx512");
+                     "ATen CPU capability to reproduce: default, avx2 (the default), avx512");
+}
+
+// --progress / --no-progress: a progress bar on stderr always or never (default: when it is a terminal).
+void add_progress_flags(CLI::App& command, nninit::cli::ProgressMode& mode) {
+  command.add_flag_function(
+      "--progress,!--no-progress",
+      [&mode](std::int64_t count) {
+        mode = count > 0 ? nninit::cli::ProgressMode::on : nninit::cli::ProgressMode::off;
+      },
+      "Show a progress bar on stderr (--no-progress: never; default: when stderr is a terminal)");
 }
 
 // MODEL, --init, --preset, --input and the generator options of init, diagnose and check.
@@ -138,9 +154,18 @@ int main(int argc, char** argv) {
       ->required();
   fill_command->add_option("--shape", fill.shape, "Shape, e.g. 256,784")->required();
   fill_command->add_option("--dtype", fill.dtype, "float32, float64, float16 or bfloat16");
-  fill_command->add_option("-o,--output", fill.output,
-                           "Write the tensor (named \"tensor\") to this safetensors file");
+  fill_command->add_option(
+      "--name", fill.name,
+      "The tensor's name in the output (default \"tensor\"); with --rng philox, its stream");
+  fill_command->add_option(
+      "-o,--output", fill.output,
+      "Write the tensor (named as --name says) to this safetensors file, or with a trailing / "
+      "into this directory as model.safetensors");
+  fill_command->add_option("--max-shard-size", fill.max_shard_size,
+                           "Write -o as a Hugging Face checkpoint directory in shards of at most this size "
+                           "(5GB, 500MB, 2GiB, bytes)");
   fill_command->add_flag("--json", fill.json, "Print one JSON document");
+  add_progress_flags(*fill_command, fill.progress);
   add_generator_options(*fill_command, fill.generator);
 
   nninit::cli::InitOptions init;
@@ -202,8 +227,11 @@ int main(int argc, char** argv) {
 
   nninit::cli::InspectOptions inspect;
   CLI::App* inspect_command =
-      app.add_subcommand("inspect", "Statistics of every tensor in a safetensors file");
-  inspect_command->add_option("file", inspect.file, "A .safetensors file")->required();
+      app.add_subcommand("inspect", "Statistics of every tensor in a safetensors file or sharded checkpoint");
+  inspect_command
+      ->add_option("file", inspect.file,
+                   "A .safetensors file, a checkpoint directory, or its model.safetensors.index.json")
+      ->required();
   inspect_command->add_flag("--json", inspect.json, "Print one JSON document");
 
   // The build generates the shell completion and the man page from these definitions (completion.h).

@@ -1,5 +1,7 @@
 #include "nninit/cli/model.h"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "nninit/cli/builtin_models.h"
@@ -14,14 +16,33 @@
 
 namespace nninit::cli {
 
-TorchVariant configure_default_generator(const GeneratorOptions& options) {
-  if (options.rng != "torch") {
-    throw UsageError(fmt::format(
-        "--rng: '{}' is not available; this release of nninit implements the 'torch' engine", options.rng));
-  }
+TorchVariant parse_torch_variant(const GeneratorOptions& options) {
   TorchVariant variant;
   if (!options.torch_version.empty()) variant.version = parse_torch_version(options.torch_version);
-  variant.capability = parse_capability(options.capability);
+  variant.capability =
+      options.capability.empty() ? TorchCapability::avx2 : parse_capability(options.capability);
+  return variant;
+}
+
+void check_philox_options(const GeneratorOptions& options) {
+  for (const auto& [option, value] : {std::pair{"--torch-version", &options.torch_version},
+                                      std::pair{"--capability", &options.capability}}) {
+    if (!value->empty()) {
+      throw UsageError(
+          fmt::format("{} {}: it chooses how PyTorch's streams are reproduced, but --rng philox "
+                      "draws nninit's own streams, the same on every machine",
+                      option, *value));
+    }
+  }
+}
+
+TorchVariant configure_default_generator(const GeneratorOptions& options) {
+  if (parse_rng(options.rng) == RngEngine::philox) {
+    throw UsageError(
+        "--rng philox: this command draws from PyTorch's streams only (--rng torch); "
+        "`nninit fill` takes --rng philox");
+  }
+  const TorchVariant variant = parse_torch_variant(options);
   const std::uint64_t seed = parse_seed(options.seed);
   default_generator().set_variant(variant);
   default_generator().manual_seed(seed);

@@ -20,8 +20,14 @@
 
 namespace nninit::cli {
 
-// Seeds the default generator as torch.manual_seed would, for the chosen release and capability.
+// Seeds the default generator as torch.manual_seed would, for the chosen release and capability. UsageError
+// for --rng philox, which model commands do not take yet (`fill` does: philox_generator_options).
 TorchVariant configure_default_generator(const GeneratorOptions& options);
+// The release (default: the newest) and capability (default: avx2) of --torch-version and --capability.
+TorchVariant parse_torch_variant(const GeneratorOptions& options);
+// For --rng philox: UsageError when --torch-version or --capability is given, since they choose how
+// PyTorch's streams are reproduced and Philox streams are nninit's own, the same on every machine.
+void check_philox_options(const GeneratorOptions& options);
 
 // A model built from MODEL with the rules (--init, then the preset's) applied, as `init`, `diagnose` and
 // `check` all start.

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
+#include <iterator>
 #include <regex>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -131,6 +134,68 @@ void check_output(std::string_view option, const std::string& output,
   } catch (const IoError& e) {
     throw Failure(e.what());
   }
+}
+
+std::uint64_t parse_shard_size(std::string_view text) {
+  const std::string s = trim(text);
+  const auto bad = [&](std::string_view why) {
+    return UsageError(
+        fmt::format("--max-shard-size: {} in '{}'; expected bytes or a size such as 5GB, 500MB or "
+                    "2GiB",
+                    why, text));
+  };
+  const std::size_t number_end = s.find_first_not_of("0123456789.");
+  const std::string number = s.substr(0, number_end);
+  const std::string unit = lower(trim(number_end == std::string::npos ? "" : s.substr(number_end)));
+  static const std::pair<std::string_view, std::uint64_t> units[] = {
+      {"", 1},
+      {"b", 1},
+      {"kb", 1'000},
+      {"mb", 1'000'000},
+      {"gb", 1'000'000'000},
+      {"tb", 1'000'000'000'000},
+      {"kib", std::uint64_t{1} << 10},
+      {"mib", std::uint64_t{1} << 20},
+      {"gib", std::uint64_t{1} << 30},
+      {"tib", std::uint64_t{1} << 40},
+  };
+  const std::size_t point = number.find('.');
+  const std::string whole = number.substr(0, point);
+  const std::string fraction = point == std::string::npos ? "" : number.substr(point + 1);
+  if ((whole.empty() && fraction.empty()) || fraction.find('.') != std::string::npos) throw bad("no number");
+  const auto found =
+      std::find_if(std::begin(units), std::end(units), [&](const auto& u) { return u.first == unit; });
+  if (found == std::end(units)) throw bad(fmt::format("unknown unit '{}'", unit));
+  const std::uint64_t multiplier = found->second;
+  std::uint64_t bytes = 0;
+  if (fraction.empty()) {
+    // Whole numbers exactly, however large.
+    const auto [end, error] = std::from_chars(whole.data(), whole.data() + whole.size(), bytes);
+    if (error != std::errc() || end != whole.data() + whole.size() ||
+        __builtin_mul_overflow(bytes, multiplier, &bytes)) {
+      throw bad("a size beyond 2^64 bytes");
+    }
+  } else {
+    // A fraction as huggingface_hub computes it: int(float(number) * multiplier).
+    double value = 0;
+    std::from_chars(number.data(), number.data() + number.size(), value);
+    const double product = value * static_cast<double>(multiplier);
+    if (!(product < 18446744073709551616.0)) throw bad("a size beyond 2^64 bytes");
+    bytes = static_cast<std::uint64_t>(product);
+  }
+  if (bytes == 0) throw bad("a shard of 0 bytes");
+  return bytes;
+}
+
+RngEngine parse_rng(std::string_view text) {
+  const std::string s = lower(trim(text));
+  if (s == "torch") return RngEngine::torch;
+  if (s == "philox") return RngEngine::philox;
+  throw UsageError(fmt::format("--rng: unknown engine '{}'; expected torch or philox", text));
+}
+
+std::string_view rng_name(RngEngine engine) {
+  return engine == RngEngine::torch ? "torch" : "philox";
 }
 
 TorchCapability parse_capability(std::string_view text) {

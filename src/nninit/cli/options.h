@@ -26,6 +26,20 @@ TorchVersion parse_torch_version(std::string_view text);
 // default | avx2 | avx512
 TorchCapability parse_capability(std::string_view text);
 
+// The random engines of --rng.
+enum class RngEngine {
+  torch,   // PyTorch's mt19937 streams, bit for bit (the default)
+  philox,  // nninit's counter-based streams keyed by seed and tensor name (random/philox.h, docs/rng.md §11)
+};
+// torch | philox
+RngEngine parse_rng(std::string_view text);
+std::string_view rng_name(RngEngine engine);
+// --max-shard-size as transformers' save_pretrained takes it: bytes ("1000000"), or a number (a decimal
+// fraction allowed) with a unit, any case: KB, MB, GB, TB (10^3 ... 10^12, as huggingface_hub's
+// parse_size_to_int) or KiB, MiB, GiB, TiB (2^10 ... 2^40, as transformers' older convert_file_size_to_int).
+// A fractional byte count is rounded down; the result must be at least 1 byte and fit in 64 bits.
+std::uint64_t parse_shard_size(std::string_view text);
+
 // Before any work: `output` (the value of `option`, a file to write) can be written (io::check_output_path:
 // an existing, writable folder; absent or a regular file), else Failure (exit status 3); and it is none of
 // `inputs`, under any name (the same device and inode), else UsageError: writing it would destroy what is

@@ -59,6 +59,59 @@ TEST(ParseTorchVersion, NumbersTooLargeForAnIntAreUsageErrorsThatNameTheRange) {
   }
 }
 
+// The decimal units are huggingface_hub's parse_size_to_int (int(float(value) * 10**k)), the binary ones
+// transformers' convert_file_size_to_int; the fractional expectations were computed with Python.
+TEST(ParseShardSize, DecimalAndBinaryUnitsAsTransformers) {
+  EXPECT_EQ(parse_shard_size("5GB"), 5'000'000'000u);
+  EXPECT_EQ(parse_shard_size("500MB"), 500'000'000u);
+  EXPECT_EQ(parse_shard_size("10kb"), 10'000u);
+  EXPECT_EQ(parse_shard_size("2TB"), 2'000'000'000'000u);
+  EXPECT_EQ(parse_shard_size("2GiB"), 2'147'483'648u);
+  EXPECT_EQ(parse_shard_size("3 MiB"), 3'145'728u);
+  EXPECT_EQ(parse_shard_size("1KiB"), 1'024u);
+  EXPECT_EQ(parse_shard_size("1TiB"), 1'099'511'627'776u);
+  EXPECT_EQ(parse_shard_size("123456789"), 123'456'789u);
+  EXPECT_EQ(parse_shard_size("64B"), 64u);
+  EXPECT_EQ(parse_shard_size("18446744073709551615"), 18'446'744'073'709'551'615u);
+  EXPECT_EQ(parse_shard_size("1.5GB"), 1'500'000'000u);
+  EXPECT_EQ(parse_shard_size("0.1MB"), 100'000u);
+  EXPECT_EQ(parse_shard_size("0.3GiB"), 322'122'547u);
+}
+
+TEST(ParseShardSize, ErrorsSayWhatIsWrong) {
+  auto message = [](const char* text) {
+    try {
+      parse_shard_size(text);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(
+      message("5XB"),
+      "--max-shard-size: unknown unit 'xb' in '5XB'; expected bytes or a size such as 5GB, 500MB or 2GiB");
+  EXPECT_NE(message("GB").find("no number"), std::string::npos);
+  EXPECT_NE(message("-5GB").find("no number"), std::string::npos);
+  EXPECT_NE(message("1.2.3MB").find("no number"), std::string::npos);
+  EXPECT_NE(message("0").find("a shard of 0 bytes"), std::string::npos);
+  EXPECT_NE(message("0.0001KB").find("a shard of 0 bytes"), std::string::npos);
+  EXPECT_NE(message("18446744073709551616").find("beyond 2^64"), std::string::npos);
+  EXPECT_NE(message("20000000000GB").find("beyond 2^64"), std::string::npos);
+  EXPECT_NE(message("99999999999.5TB").find("beyond 2^64"), std::string::npos);
+}
+
+TEST(ParseRng, EnginesAndErrors) {
+  EXPECT_EQ(parse_rng("torch"), RngEngine::torch);
+  EXPECT_EQ(parse_rng(" Philox "), RngEngine::philox);
+  EXPECT_EQ(rng_name(RngEngine::philox), "philox");
+  try {
+    parse_rng("mt19937");
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--rng: unknown engine 'mt19937'; expected torch or philox");
+  }
+}
+
 TEST(ParseCapability, Names) {
   EXPECT_EQ(parse_capability("default"), TorchCapability::generic);
   EXPECT_EQ(parse_capability("AVX512"), TorchCapability::avx512);
