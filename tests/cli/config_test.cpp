@@ -164,6 +164,17 @@ TEST(ConfigAgainstTransformers, EveryTensorBitForBit) {
     const std::string check = oracle + " tests/cli/config_with_transformers.py " + config + " 7 " +
                               fs::relative(out, source).string();
     EXPECT_EQ(std::system(check.c_str()), 0) << config;
+    // The same as a sharded checkpoint folder, loaded by from_pretrained.
+    const fs::path checkpoint = folder / "checkpoint";
+    const Result sharded = run("init " + (source / config).string() + " --seed 7 --max-shard-size 20kB -o " +
+                               checkpoint.string());
+    ASSERT_EQ(sharded.status, 0) << sharded.output;
+    EXPECT_TRUE(fs::exists(checkpoint / "model.safetensors.index.json")) << config;
+    fs::copy_file(source / config, checkpoint / "config.json", fs::copy_options::overwrite_existing);
+    const std::string load = oracle + " tests/cli/config_with_transformers.py " + config + " 7 " +
+                             fs::relative(checkpoint, source).string();
+    EXPECT_EQ(std::system(load.c_str()), 0) << config << ", sharded";
+    fs::remove_all(checkpoint);
   }
   fs::remove_all(folder);
 }

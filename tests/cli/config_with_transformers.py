@@ -1,13 +1,17 @@
 """Checks a state_dict written by `nninit init CONFIG.json` against Hugging Face transformers, bit for bit.
 
     python3 config_with_transformers.py CONFIG.json SEED FILE.safetensors
+    python3 config_with_transformers.py CONFIG.json SEED DIR
+
 
 Builds the model as a user would (torch.manual_seed(SEED); AutoModelForCausalLM.from_config(config), or
 AutoModel for a config whose `architectures` names the bare model) and
 compares every tensor's shape, dtype and bits with the file. The file holds a tied lm_head.weight once, as
 save_pretrained writes it, so a tied entry is compared under the name it shares. Exit status 1 on any
-difference, with each difference listed.
+difference, with each difference listed. A DIR is a checkpoint folder (config.json, and model.safetensors
+or shards with model.safetensors.index.json): it is loaded by from_pretrained, as a user would load it.
 """
+import os
 import sys
 
 import torch
@@ -26,7 +30,12 @@ def main():
     bare = (config.architectures or [""])[0] == type(transformers.AutoModel.from_config(config)).__name__
     torch.manual_seed(seed)
     model = (transformers.AutoModel if bare else transformers.AutoModelForCausalLM).from_config(config)
-    ours = load_file(path)
+    if os.path.isdir(path):
+        loaded = (transformers.AutoModel if bare else transformers.AutoModelForCausalLM).from_pretrained(
+            path, dtype=next(model.parameters()).dtype)
+        ours = loaded.state_dict()
+    else:
+        ours = load_file(path)
     # A tied parameter is stored under the first name named_parameters() gives it.
     first = {}
     stored_as = {}

@@ -49,6 +49,8 @@ struct InitOptions : ModelOptions {
   std::string config;  // --config FILE: a Hugging Face config, in place of MODEL (whatever the file's name)
   std::string dtype;   // empty: as constructed (PyTorch's float32 unless the expression says dtype=)
   std::string output;  // empty: print only
+  std::string max_shard_size;  // set: -o is a checkpoint directory (cli/output.h)
+  ProgressMode progress = ProgressMode::automatic;
   bool json = false;
   bool dry_run = false;       // print names, shapes and the count only (nothing allocated for a config)
   bool print_rules = false;   // print the rules the model is initialised by, in order, and write nothing

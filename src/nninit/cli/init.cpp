@@ -4,6 +4,7 @@
 //   torch.manual_seed(seed); model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(MODEL))
 // written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -14,7 +15,9 @@
 #include "nninit/cli/config_model.h"
 #include "nninit/cli/model.h"
 #include "nninit/cli/options.h"
+#include "nninit/cli/output.h"
 #include "nninit/cli/print_python.h"
+#include "nninit/cli/progress.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/diagnose.h"
@@ -50,17 +53,22 @@ class Scratch {
 // as Module.to converts a built model. Returns the summaries.
 std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
                                          const init::InitRecording& recording, std::optional<DType> dtype,
-                                         const std::string& path, const io::Metadata& metadata) {
+                                         const OutputTarget& target, const io::Metadata& metadata,
+                                         ProgressMode progress_mode,
+                                         std::vector<std::filesystem::path>* written) {
   // Module.to converts floating-point tensors only.
   auto stored_dtype = [&](const Tensor& t) {
     return dtype && is_floating_point(t.dtype()) ? *dtype : t.dtype();
   };
-  std::optional<io::SafetensorsWriter> writer;
-  if (!path.empty()) {
-    std::vector<io::TensorSpec> specs;
-    for (const NamedTensor& t : state) specs.push_back({t.name, stored_dtype(t.tensor), t.tensor.sizes()});
-    writer.emplace(path, specs, metadata);
+  std::vector<io::TensorSpec> specs;
+  std::uint64_t total_bytes = 0;
+  for (const NamedTensor& t : state) {
+    specs.push_back({t.name, stored_dtype(t.tensor), t.tensor.sizes()});
+    total_bytes += storage_nbytes(t.tensor.sizes(), specs.back().dtype);
   }
+  std::optional<SafetensorsOutput> writer;
+  if (target) writer.emplace(target, specs, metadata);
+  std::optional<Progress> progress = Progress::on_stderr(total_bytes, {.label = "init"}, progress_mode);
   Scratch made;
   Scratch converted;
   std::vector<TensorSummary> summaries;
@@ -76,8 +84,12 @@ std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
     }
     summaries.push_back(summarize(t.name, out));
     if (writer) writer->release(t.name);
+    if (progress) progress->advance(storage_nbytes(out.sizes(), out.dtype()));
   }
-  if (writer) writer->commit();
+  if (writer) {
+    writer->commit();
+    *written = writer->files();
+  }
   return summaries;
 }
 
@@ -109,7 +121,8 @@ int run_init(const InitOptions& given) {
     return 0;
   }
   if (options.print_python) return print_python(options);
-  check_output("-o", options.output, {options.model});  // MODEL may be a file holding the expression
+  // MODEL may be a file holding the expression; a config.json may sit in the checkpoint directory.
+  const OutputTarget target = output_target(options.output, options.max_shard_size, {options.model});
   const bool from_config = is_config_file(options.model);
   if (options.print_rules && from_config) {
     std::fputs(format_rules(options.preset, config_rules(options), options.json).c_str(), stdout);
@@ -142,8 +155,9 @@ int run_init(const InitOptions& given) {
       from_config ? without_tied_copies(prepared.model->state_dict()) : prepared.model->state_dict();
 
   std::vector<TensorSummary> summaries;
+  std::vector<std::filesystem::path> written;
   io::Metadata metadata;
-  if (!options.output.empty()) {
+  if (target) {
     metadata = {{"format", "pt"},
                 {"nninit.model", prepared.expression},
                 {"nninit.seed", options.generator.seed},
@@ -155,10 +169,15 @@ int run_init(const InitOptions& given) {
   }
   try {
     if (recording) {
-      summaries = make_recorded(state, *recording, convert ? std::optional(dtype) : std::nullopt,
-                                options.output, metadata);
-    } else if (!options.output.empty()) {
-      io::write_safetensors(options.output, state, metadata);
+      summaries = make_recorded(state, *recording, convert ? std::optional(dtype) : std::nullopt, target,
+                                metadata, options.progress, &written);
+    } else if (target) {
+      std::vector<io::TensorSpec> specs;
+      for (const NamedTensor& t : state) specs.push_back({t.name, t.tensor.dtype(), t.tensor.sizes()});
+      SafetensorsOutput writer(target, specs, metadata);
+      for (const NamedTensor& t : state) writer.write(t.name, t.tensor);
+      writer.commit();
+      written = writer.files();
     }
   } catch (const IoError& e) {
     throw Failure(e.what());
@@ -200,7 +219,8 @@ int run_init(const InitOptions& given) {
         fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
                     prepared.variant.version.str(), torch_capability_name(prepared.variant.capability));
     std::fputs(format_table(title, summaries).c_str(), stdout);
-    if (!options.output.empty()) std::fputs(fmt::format("wrote {}\n", options.output).c_str(), stdout);
+    for (const std::filesystem::path& file : written)
+      std::fputs(fmt::format("wrote {}\n", file.string()).c_str(), stdout);
   }
   return 0;
 }

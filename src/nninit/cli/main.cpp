@@ -174,7 +174,14 @@ int main(int argc, char** argv) {
   add_model_options(*init_command, init, "The batch shape --preset lsuv runs on, e.g. 64,784", false);
   init_command->add_option("--config", init.config,
                            "A Hugging Face config.json (gpt2, llama, mistral, qwen2), in place of MODEL");
-  init_command->add_option("-o,--output", init.output, "Write the state_dict to this safetensors file");
+  init_command->add_option(
+      "-o,--output", init.output,
+      "Write the state_dict to this safetensors file, or with a trailing / into this directory as "
+      "model.safetensors");
+  init_command->add_option("--max-shard-size", init.max_shard_size,
+                           "Write -o as a Hugging Face checkpoint directory in shards of at most this size "
+                           "(5GB, 500MB, 2GiB, bytes)");
+  add_progress_flags(*init_command, init.progress);
   init_command->add_option(
       "--dtype", init.dtype,
       "Convert the model to float32, float64, float16 or bfloat16 (a config's default: the "

@@ -3,11 +3,12 @@
 // io::ShardedSafetensorsWriter). `-o DIR/` (a trailing slash) or `--max-shard-size SIZE -o DIR` asks for the
 // directory; any other `-o PATH` is a file.
 //
-//   const OutputTarget target = output_target(options.output, options.max_shard_size, {input});  // before
-//   work std::optional<SafetensorsOutput> out; if (target) out.emplace(target, specs, metadata);  // files of
-//   their final size exist (hidden) from here expression.apply(out->view("tensor"), generator);   // drawn
-//   straight into the output's mapping out->commit();                                      // the file, or
-//   the whole checkpoint, appears now
+//   // Before the work:
+//   const OutputTarget target = output_target(options.output, options.max_shard_size, {input});
+//   std::optional<SafetensorsOutput> out;
+//   if (target) out.emplace(target, specs, metadata);  // hidden files of their final size exist from here
+//   expression.apply(out->view("tensor"), generator);  // drawn straight into the output's mapping
+//   out->commit();                                     // the file, or the whole checkpoint, appears now
 #pragma once
 
 #include <cstdint>
