@@ -79,11 +79,4 @@ float half_bits_to_float(std::uint16_t bits) {
   return sign != 0 ? -magnitude : magnitude;
 }
 
-std::uint16_t float_to_bfloat16_bits(float value) {
-  if (std::isnan(value)) return 0x7fc0u;
-  const std::uint32_t x = std::bit_cast<std::uint32_t>(value);
-  const std::uint32_t rounding_bias = 0x7fffu + ((x >> 16) & 1u);
-  return static_cast<std::uint16_t>((x + rounding_bias) >> 16);
-}
-
 }  // namespace nninit

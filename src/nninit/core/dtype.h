@@ -36,7 +36,12 @@ std::string_view scalar_type_name(DType dtype);
 std::uint16_t float_to_half_bits(float value);
 float half_bits_to_float(std::uint16_t bits);
 // float -> bfloat16 bits, round to nearest even (NaN gives 0x7FC0, as in c10::BFloat16).
-std::uint16_t float_to_bfloat16_bits(float value);
+// Inline, so that a loop of conversions vectorises.
+inline std::uint16_t float_to_bfloat16_bits(float value) {
+  const std::uint32_t x = std::bit_cast<std::uint32_t>(value);
+  const std::uint32_t rounding_bias = 0x7fffu + ((x >> 16) & 1u);
+  return value != value ? std::uint16_t{0x7fc0} : static_cast<std::uint16_t>((x + rounding_bias) >> 16);
+}
 inline float bfloat16_bits_to_float(std::uint16_t bits) {
   return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16);
 }

@@ -554,6 +554,29 @@ const Tensor& Tensor::copy_(const Tensor& src) const {
                     src.numel(), numel(), shape_string(src.sizes()), shape_string(sizes_)));
   }
   if (numel() == 0) return *this;
+  if (is_contiguous() && src.is_contiguous() && storage_ != src.storage_) {
+    // Separate memory, both in row-major order: one pass, each element converted once.
+    dispatch_all(src.dtype(), [&](auto source_tag) {
+      using S = decltype(source_tag);
+      const S* source = reinterpret_cast<const S*>(src.raw_data());
+      dispatch_all(dtype_, [&](auto tag) {
+        using T = decltype(tag);
+        T* out = reinterpret_cast<T*>(raw_data());
+        const auto n = static_cast<std::size_t>(numel());
+        if constexpr (std::is_same_v<S, T>) {
+          std::memcpy(out, source, n * sizeof(T));
+        } else if constexpr (std::is_same_v<S, float> && std::is_same_v<T, BFloat16>) {
+          auto* bits = reinterpret_cast<std::uint16_t*>(out);
+          for (std::size_t i = 0; i < n; ++i) bits[i] = float_to_bfloat16_bits(source[i]);
+        } else if constexpr (std::is_same_v<S, Half> || std::is_same_v<S, BFloat16>) {
+          for (std::size_t i = 0; i < n; ++i) out[i] = narrow_to<T>(static_cast<float>(source[i]));
+        } else {
+          for (std::size_t i = 0; i < n; ++i) out[i] = narrow_to<T>(source[i]);
+        }
+      });
+    });
+    return *this;
+  }
   // Gather the source first (so that copying between overlapping views of one storage is safe) in its
   // own type, then convert each element once: int64 values beyond 2^53 survive, and every float
   // conversion rounds once, as a PyTorch copy does.
