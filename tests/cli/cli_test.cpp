@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using nninit::cli_test::Cli;
 using nninit::cli_test::Result;
 using nninit::cli_test::run;
+using nninit::cli_test::shell;
 
 TEST_F(Cli, VersionAndHelp) {
   EXPECT_EQ(run("--version").status, 0);
@@ -146,18 +147,6 @@ TEST_F(Cli, FillEqualsPyTorch) {
 }  // namespace
 
 namespace {
-
-// A shell command's output (stdout and stderr) and exit status.
-Result shell(const std::string& command) {
-  Result result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 // The completion scripts and the man page `cmake --install` installs are what `--generate` prints from the
 // executable's own option definitions: bash completes subcommands, options, their values and model names.

@@ -20,16 +20,21 @@ struct Result {
   std::string output;  // stdout and stderr together
 };
 
-inline Result run(const std::string& arguments) {
-  const std::string command = std::string(NNINIT_BINARY) + " " + arguments + " 2>&1";
+// A shell command's output (stdout and stderr) and exit status.
+inline Result shell(const std::string& command) {
   Result result;
-  FILE* pipe = popen(command.c_str(), "r");
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer{};
   while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
   const int status = pclose(pipe);
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// nninit with these arguments (a shell command line).
+inline Result run(const std::string& arguments) {
+  return shell(std::string(NNINIT_BINARY) + " " + arguments);
 }
 
 class Cli : public ::testing::Test {
