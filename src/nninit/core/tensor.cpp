@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -547,6 +549,26 @@ const Tensor& Tensor::add_(double value) const {
   return *this;
 }
 
+namespace {
+
+// Calls fn(begin, end) on ranges covering [0, n): one range below a few million elements, otherwise one per
+// hardware thread. For elementwise work, whose result does not depend on the split.
+template <class Fn>
+void for_element_ranges(std::size_t n, Fn&& fn) {
+  constexpr std::size_t parallel_elements = std::size_t{1} << 22;
+  const std::size_t threads = n < parallel_elements ? 1 : std::max(1u, std::thread::hardware_concurrency());
+  if (threads <= 1) {
+    fn(std::size_t{0}, n);
+    return;
+  }
+  auto bound = [&](std::size_t r) { return n / threads * r + std::min(r, n % threads); };
+  std::vector<std::jthread> workers;
+  for (std::size_t r = 1; r < threads; ++r) workers.emplace_back([&, r] { fn(bound(r), bound(r + 1)); });
+  fn(std::size_t{0}, bound(1));
+}
+
+}  // namespace
+
 const Tensor& Tensor::copy_(const Tensor& src) const {
   if (src.numel() != numel()) {
     throw RuntimeError(
@@ -562,17 +584,18 @@ const Tensor& Tensor::copy_(const Tensor& src) const {
       dispatch_all(dtype_, [&](auto tag) {
         using T = decltype(tag);
         T* out = reinterpret_cast<T*>(raw_data());
-        const auto n = static_cast<std::size_t>(numel());
-        if constexpr (std::is_same_v<S, T>) {
-          std::memcpy(out, source, n * sizeof(T));
-        } else if constexpr (std::is_same_v<S, float> && std::is_same_v<T, BFloat16>) {
-          auto* bits = reinterpret_cast<std::uint16_t*>(out);
-          for (std::size_t i = 0; i < n; ++i) bits[i] = float_to_bfloat16_bits(source[i]);
-        } else if constexpr (std::is_same_v<S, Half> || std::is_same_v<S, BFloat16>) {
-          for (std::size_t i = 0; i < n; ++i) out[i] = narrow_to<T>(static_cast<float>(source[i]));
-        } else {
-          for (std::size_t i = 0; i < n; ++i) out[i] = narrow_to<T>(source[i]);
-        }
+        for_element_ranges(static_cast<std::size_t>(numel()), [&](std::size_t begin, std::size_t end) {
+          if constexpr (std::is_same_v<S, T>) {
+            std::memcpy(out + begin, source + begin, (end - begin) * sizeof(T));
+          } else if constexpr (std::is_same_v<S, float> && std::is_same_v<T, BFloat16>) {
+            auto* bits = reinterpret_cast<std::uint16_t*>(out);
+            for (std::size_t i = begin; i < end; ++i) bits[i] = float_to_bfloat16_bits(source[i]);
+          } else if constexpr (std::is_same_v<S, Half> || std::is_same_v<S, BFloat16>) {
+            for (std::size_t i = begin; i < end; ++i) out[i] = narrow_to<T>(static_cast<float>(source[i]));
+          } else {
+            for (std::size_t i = begin; i < end; ++i) out[i] = narrow_to<T>(source[i]);
+          }
+        });
       });
     });
     return *this;

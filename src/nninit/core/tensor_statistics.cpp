@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <limits>
+#include <thread>
+#include <vector>
 
 #include "nninit/core/memory_order.h"
 
@@ -62,6 +66,19 @@ class Accumulator {
     mean_ = sum_.value() / static_cast<double>(count_);
   }
 
+  // Adds the elements another accumulator has seen (Chan, Golub and LeVeque's pairwise update).
+  void merge(const Accumulator& other) {
+    if (other.count_ == 0) return;
+    const auto count = static_cast<double>(count_);
+    const auto added = static_cast<double>(other.count_);
+    const double delta = other.mean_ - mean_;
+    squares_.add(other.squares_.value());
+    squares_.add(delta * delta * count * added / (count + added));
+    count_ += other.count_;
+    sum_.add(other.sum_.value());
+    mean_ = sum_.value() / static_cast<double>(count_);
+  }
+
   std::int64_t count() const { return count_; }
   double mean() const { return mean_; }
   double squared_deviations() const { return squares_.value(); }
@@ -73,21 +90,60 @@ class Accumulator {
   CompensatedSum squares_;
 };
 
-}  // namespace
+// The statistics of the elements added so far, a block at a time.
+class Summary {
+ public:
+  // Adds `length` elements at run[0], run[stride], ...
+  template <class T>
+  void add_run(const T* run, std::int64_t length, std::int64_t stride) {
+    for (std::int64_t done = 0; done < length;) {
+      const auto take =
+          std::min<std::int64_t>(length - done, static_cast<std::int64_t>(block_elements - filled_));
+      double* out = block_.data() + filled_;
+      if (stride == 1) {
+        for (std::int64_t i = 0; i < take; ++i) out[i] = static_cast<double>(run[done + i]);
+      } else {
+        for (std::int64_t i = 0; i < take; ++i) out[i] = static_cast<double>(run[(done + i) * stride]);
+      }
+      filled_ += static_cast<std::size_t>(take);
+      done += take;
+      if (filled_ == block_elements) flush();
+    }
+  }
 
-TensorStatistics statistics(const Tensor& tensor) {
-  TensorStatistics s;
-  Accumulator moments;
-  double zero_count = 0.0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  alignas(64) double block[block_elements];
-  std::size_t filled = 0;
-  // Summarises block[0, filled). The elements were written without a test each; the non-finite ones (rare)
-  // are found here without a branch per element: x * 0 is (+-)0 for a finite x and NaN otherwise, so the
-  // sums of x * 0 are not 0 exactly when the block holds one. Every reduction runs in four independent
-  // chains, so that the additions and comparisons of successive elements overlap.
-  auto flush = [&] {
+  // Adds what `other` has seen, after everything this one has.
+  void merge(Summary& other) {
+    other.flush();
+    flush();
+    moments_.merge(other.moments_);
+    zero_count_ += other.zero_count_;
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+    non_finite_ += other.non_finite_;
+  }
+
+  TensorStatistics result() {
+    flush();
+    TensorStatistics s;
+    s.non_finite = non_finite_;
+    s.count = moments_.count();
+    if (s.count == 0) return s;
+    s.mean = moments_.mean();
+    s.min = min_;
+    s.max = max_;
+    if (s.count > 1) s.std = std::sqrt(moments_.squared_deviations() / static_cast<double>(s.count - 1));
+    s.zero_fraction = zero_count_ / static_cast<double>(s.count);
+    return s;
+  }
+
+ private:
+  // Summarises the block. The elements were written without a test each; the non-finite ones (rare) are
+  // found here without a branch per element: x * 0 is (+-)0 for a finite x and NaN otherwise, so the sums
+  // of x * 0 are not 0 exactly when the block holds one. Every reduction runs in four independent chains,
+  // so that the additions and comparisons of successive elements overlap.
+  void flush() {
+    double* block = block_.data();
+    std::size_t filled = filled_;
     double probe[4] = {};
     std::size_t k = 0;
     for (; k + 4 <= filled; k += 4) {
@@ -96,12 +152,12 @@ TensorStatistics statistics(const Tensor& tensor) {
     for (; k < filled; ++k) probe[0] += block[k] * 0.0;
     if (probe[0] != 0.0 || probe[1] != 0.0 || probe[2] != 0.0 || probe[3] != 0.0) {
       const auto finite = std::count_if(block, block + filled, [](double x) { return std::isfinite(x); });
-      s.non_finite += static_cast<std::int64_t>(filled) - finite;
+      non_finite_ += static_cast<std::int64_t>(filled) - finite;
       filled = static_cast<std::size_t>(
           std::remove_if(block, block + filled, [](double x) { return !std::isfinite(x); }) - block);
     }
-    double lane_min[4] = {min, min, min, min};
-    double lane_max[4] = {max, max, max, max};
+    double lane_min[4] = {min_, min_, min_, min_};
+    double lane_max[4] = {max_, max_, max_, max_};
     double lane_zeros[4] = {};
     std::size_t i = 0;
     for (; i + 4 <= filled; i += 4) {
@@ -118,42 +174,64 @@ TensorStatistics statistics(const Tensor& tensor) {
       lane_max[0] = std::max(lane_max[0], block[i]);
     }
     for (int l = 0; l < 4; ++l) {
-      zero_count += lane_zeros[l];
-      min = std::min(min, lane_min[l]);
-      max = std::max(max, lane_max[l]);
+      zero_count_ += lane_zeros[l];
+      min_ = std::min(min_, lane_min[l]);
+      max_ = std::max(max_, lane_max[l]);
     }
-    moments.add_block(block, filled);
-    filled = 0;
-  };
+    moments_.add_block(block, filled);
+    filled_ = 0;
+  }
+
+  Accumulator moments_;
+  double zero_count_ = 0.0;
+  double min_ = std::numeric_limits<double>::infinity();
+  double max_ = -std::numeric_limits<double>::infinity();
+  std::int64_t non_finite_ = 0;
+  std::vector<double> block_ = std::vector<double>(block_elements);
+  std::size_t filled_ = 0;
+};
+
+// A long contiguous tensor is summarised in chunks of this many elements, on as many threads as the machine
+// has, and the chunks' summaries are merged in order: the result depends on the chunk size only, never on
+// the number of threads.
+constexpr std::int64_t chunk_elements = std::int64_t{1} << 20;
+
+}  // namespace
+
+TensorStatistics statistics(const Tensor& tensor) {
+  Summary total;
+  const MemoryOrder order = memory_order(tensor);
+  const bool one_run = order.sizes.size() == 1 && order.strides[0] == 1;
+  const std::int64_t chunks = tensor.numel() / chunk_elements;
+  const auto threads =
+      static_cast<std::int64_t>(std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()), 64u));
   dispatch_all(tensor.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* base = tensor.numel() == 0 ? nullptr : reinterpret_cast<const T*>(tensor.raw_data());
-    for_each_memory_run(tensor, [&](std::int64_t offset, std::int64_t length, std::int64_t stride) {
-      const T* run = base + offset;
-      for (std::int64_t done = 0; done < length;) {
-        const auto take =
-            std::min<std::int64_t>(length - done, static_cast<std::int64_t>(block_elements - filled));
-        double* out = block + filled;
-        if (stride == 1) {
-          for (std::int64_t i = 0; i < take; ++i) out[i] = static_cast<double>(run[done + i]);
-        } else {
-          for (std::int64_t i = 0; i < take; ++i) out[i] = static_cast<double>(run[(done + i) * stride]);
-        }
-        filled += static_cast<std::size_t>(take);
-        done += take;
-        if (filled == block_elements) flush();
+    if (!one_run || chunks < 2 || threads < 2) {
+      for_each_memory_run(tensor, [&](std::int64_t offset, std::int64_t length, std::int64_t stride) {
+        total.add_run(base + offset, length, stride);
+      });
+      return;
+    }
+    const std::int64_t n = tensor.numel();
+    const std::int64_t pieces = (n + chunk_elements - 1) / chunk_elements;
+    std::vector<Summary> parts(static_cast<std::size_t>(pieces));
+    std::atomic<std::int64_t> next{0};
+    auto work = [&] {
+      for (std::int64_t c = next++; c < pieces; c = next++) {
+        const std::int64_t begin = c * chunk_elements;
+        parts[static_cast<std::size_t>(c)].add_run(base + begin, std::min(chunk_elements, n - begin), 1);
       }
-    });
+    };
+    {
+      std::vector<std::jthread> workers;
+      for (std::int64_t t = 1; t < std::min(threads, pieces); ++t) workers.emplace_back(work);
+      work();
+    }
+    for (Summary& part : parts) total.merge(part);
   });
-  flush();
-  s.count = moments.count();
-  if (s.count == 0) return s;
-  s.mean = moments.mean();
-  s.min = min;
-  s.max = max;
-  if (s.count > 1) s.std = std::sqrt(moments.squared_deviations() / static_cast<double>(s.count - 1));
-  s.zero_fraction = zero_count / static_cast<double>(s.count);
-  return s;
+  return total.result();
 }
 
 }  // namespace nninit

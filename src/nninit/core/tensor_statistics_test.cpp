@@ -1,5 +1,6 @@
 #include "nninit/core/tensor_statistics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -56,6 +57,50 @@ TEST(Statistics, NonFiniteValuesInLongRunsAndStridedViews) {
   EXPECT_EQ(transposed.non_finite, 3);
   EXPECT_NEAR(transposed.mean, s.mean, 1e-12);
   EXPECT_NEAR(transposed.std, s.std, 1e-12);
+}
+
+TEST(Statistics, LongTensorsAreSummarisedInChunksWithTheSameResult) {
+  // More than three chunks of 2^20 elements, the last one partial, with a NaN and an infinity in the middle
+  // chunks: the chunked summary agrees with a plain double pass.
+  const std::int64_t n = (std::int64_t{7} << 19) + 12339;  // a multiple of 5
+  const Tensor t = Tensor::empty({n});
+  float* data = t.data_ptr<float>();
+  double sum = 0.0;
+  double min = INFINITY;
+  double max = -INFINITY;
+  std::int64_t zeros = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    data[i] = static_cast<float>((i * 7919) % 2001 - 1000) * 0.001f + 3.0f;
+    if (i % 1000 == 0) data[i] = 0.0f;
+  }
+  data[1500000] = NAN;
+  data[2600000] = INFINITY;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(data[i])) continue;
+    sum += data[i];
+    min = std::min<double>(min, data[i]);
+    max = std::max<double>(max, data[i]);
+    zeros += data[i] == 0.0f ? 1 : 0;
+  }
+  const std::int64_t count = n - 2;
+  const double mean = sum / static_cast<double>(count);
+  double squares = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (std::isfinite(data[i])) squares += (data[i] - mean) * (data[i] - mean);
+  }
+  const TensorStatistics s = statistics(t);
+  EXPECT_EQ(s.count, count);
+  EXPECT_EQ(s.non_finite, 2);
+  EXPECT_NEAR(s.mean, mean, 1e-12);
+  EXPECT_NEAR(s.std, std::sqrt(squares / static_cast<double>(count - 1)), 1e-12);
+  EXPECT_EQ(s.min, min);
+  EXPECT_EQ(s.max, max);
+  EXPECT_DOUBLE_EQ(s.zero_fraction, static_cast<double>(zeros) / static_cast<double>(count));
+  // A strided view of the same memory takes the one-pass route: the same statistics.
+  const TensorStatistics strided = statistics(t.view({n / 5, 5}).t());
+  EXPECT_EQ(strided.count, count);
+  EXPECT_NEAR(strided.mean, s.mean, 1e-12);
+  EXPECT_NEAR(strided.std, s.std, 1e-12);
 }
 
 TEST(Statistics, EmptyAndScalar) {

@@ -1,6 +1,7 @@
 #include "nninit/core/tensor.h"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -92,6 +93,32 @@ TEST(Tensor, FillAndCopyConvertDtypes) {
   EXPECT_THROW(b.data_ptr<float>(), TypeError);
   Tensor c = Tensor::empty({2});
   EXPECT_THROW(c.copy_(a), RuntimeError);
+}
+
+TEST(Tensor, LongContiguousCopiesConvertEveryElementOnce) {
+  // Long enough to be split over threads: every element rounds as the element-by-element conversion does
+  // (round to nearest even, NaN to the canonical NaN), to bfloat16, float16 and float64.
+  const std::int64_t n = (std::int64_t{1} << 22) + 3;
+  const Tensor source = Tensor::empty({n});
+  float* values = source.data_ptr<float>();
+  for (std::int64_t i = 0; i < n; ++i) values[i] = static_cast<float>(i) * 1.000123f - 2e6f;
+  values[12345] = std::numeric_limits<float>::quiet_NaN();
+  const Tensor bf16 = Tensor::empty({n}, DType::bfloat16);
+  const Tensor f16 = Tensor::empty({n}, DType::float16);
+  const Tensor f64 = Tensor::empty({n}, DType::float64);
+  bf16.copy_(source);
+  f16.copy_(source);
+  f64.copy_(source);
+  const auto* bf16_bits = reinterpret_cast<const std::uint16_t*>(bf16.raw_data());
+  const auto* f16_bits = reinterpret_cast<const std::uint16_t*>(f16.raw_data());
+  for (std::int64_t i = 0; i < n; ++i) {
+    ASSERT_EQ(bf16_bits[i], float_to_bfloat16_bits(values[i])) << i;
+    ASSERT_EQ(f16_bits[i], float_to_half_bits(values[i])) << i;
+    if (i != 12345) {
+      ASSERT_EQ(f64.data_ptr<double>()[i], static_cast<double>(values[i])) << i;
+    }
+  }
+  EXPECT_EQ(bf16_bits[12345], 0x7fc0);
 }
 
 TEST(Tensor, CopyKeepsLargeIntegersExact) {
