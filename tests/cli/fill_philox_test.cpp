@@ -1,5 +1,6 @@
 // `nninit fill --rng philox`: the tensor's values come from the Philox stream of (seed, its name), the same
 // bytes whatever the thread count and instruction set (random/philox.h, docs/rng.md §11).
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -92,13 +93,48 @@ TEST_F(FillPhilox, OptionsThatChooseTorchStreamsAreRefused) {
   EXPECT_NE(unknown.output.find("--rng: unknown engine 'mt19937'; expected torch or philox"),
             std::string::npos)
       << unknown.output;
-  // init takes only PyTorch's streams for now, and says so.
-  const Result init = run("init mlp --rng philox");
-  EXPECT_EQ(init.status, 2);
-  EXPECT_NE(init.output.find("--rng philox: this command draws from PyTorch's streams only"),
+  // diagnose and check judge PyTorch's streams only, and say so.
+  const Result diagnose = run("diagnose mlp --rng philox");
+  EXPECT_EQ(diagnose.status, 2);
+  EXPECT_NE(diagnose.output.find("--rng philox: this command draws from PyTorch's streams only"),
             std::string::npos)
-      << init.output;
+      << diagnose.output;
   EXPECT_TRUE(fs::is_empty(directory_));
+}
+
+// `nninit init --rng philox`: every tensor is made from the Philox stream of (seed, its state_dict name),
+// replaying its history of init calls (construction's, then the rules'), the same bytes on every thread
+// count (init/recording.h).
+TEST_F(FillPhilox, InitMakesEachTensorFromTheStreamOfItsName) {
+  const std::string model = "\"Sequential(Linear(300, 200), ReLU(), Linear(200, 10))\"";
+  const std::string arguments =
+      "init " + model + " --rng philox --seed 5 --init \"2.weight=normal_(std=0.02)\"";
+  // 0.weight: Linear's kaiming_uniform_(a=sqrt(5)), bound 1/sqrt(300), the stream's draw 0.
+  const Tensor first = Tensor::empty({200, 300});
+  PhiloxGenerator(5, "0.weight").uniform_(first, -1.0 / std::sqrt(300.0), 1.0 / std::sqrt(300.0));
+  const Tensor first_bias = Tensor::empty({200});
+  PhiloxGenerator(5, "0.bias").uniform_(first_bias, -1.0 / std::sqrt(300.0), 1.0 / std::sqrt(300.0));
+  // 2.weight: drawn at construction (draw 0), then by the rule (draw 1): the values are draw 1's.
+  const Tensor last = Tensor::empty({10, 200});
+  PhiloxGenerator overridden(5, "2.weight");
+  overridden.skip_draws(1);
+  overridden.normal_(last, 0.0, 0.02);
+  for (const char* threads : {"1", "2", "3", "7"}) {
+    const ScopedFillEnvironment environment(threads, nullptr);
+    const std::string file = path("model.safetensors");
+    const Result result = run(arguments + " -o " + file);
+    ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_TRUE(same_bytes(io::read_safetensors_tensor(file, "0.weight"), first)) << threads;
+    EXPECT_TRUE(same_bytes(io::read_safetensors_tensor(file, "0.bias"), first_bias)) << threads;
+    EXPECT_TRUE(same_bytes(io::read_safetensors_tensor(file, "2.weight"), last)) << threads;
+  }
+  // What cannot be drawn per tensor is refused, and nothing is written.
+  for (const char* refused :
+       {"--preset lsuv --input 2,300", "--init \"0.weight=sparse_(0.5)\"", "--capability avx2"}) {
+    const Result result = run("init " + model + " --rng philox " + refused + " -o " + path("no.safetensors"));
+    EXPECT_EQ(result.status, 2) << refused << "\n" << result.output;
+  }
+  EXPECT_FALSE(fs::exists(path("no.safetensors")));
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "nninit/init/recording.h"
 #include "nninit/io/safetensors.h"
 #include "nninit/io/safetensors_writer.h"
+#include "nninit/random/philox.h"
 #include "nninit/random/torch_generator.h"
 #include "nninit/report/json.h"
 #include "nninit/report/text.h"
@@ -50,11 +51,12 @@ class Scratch {
 // Makes the recorded model's tensors one at a time: into the output file's mapping when there is one (every
 // tensor declared first; each released from memory once made), otherwise into a reused buffer, only to be
 // summarised. A tensor converted to another dtype is made in its own dtype first (a second reused buffer),
-// as Module.to converts a built model. Returns the summaries.
+// as Module.to converts a built model. With a Philox seed, each tensor is made from the stream of its name
+// (--rng philox). Returns the summaries.
 std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
                                          const init::InitRecording& recording, std::optional<DType> dtype,
                                          const OutputTarget& target, const io::Metadata& metadata,
-                                         ProgressMode progress_mode,
+                                         ProgressMode progress_mode, std::optional<std::uint64_t> philox_seed,
                                          std::vector<std::filesystem::path>* written) {
   // Module.to converts floating-point tensors only.
   auto stored_dtype = [&](const Tensor& t) {
@@ -72,14 +74,21 @@ std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
   Scratch made;
   Scratch converted;
   std::vector<TensorSummary> summaries;
+  auto make = [&](const NamedTensor& t, const Tensor& out) {
+    if (philox_seed) {
+      recording.materialize(t.tensor, out, PhiloxGenerator(*philox_seed, t.name));
+    } else {
+      recording.materialize(t.tensor, out);
+    }
+  };
   for (const NamedTensor& t : state) {
     const DType stored = stored_dtype(t.tensor);
     const Tensor out = writer ? writer->view(t.name) : converted.tensor(t.tensor.sizes(), stored);
     if (stored == t.tensor.dtype()) {
-      recording.materialize(t.tensor, out);
+      make(t, out);
     } else {
       const Tensor values = made.tensor(t.tensor.sizes(), t.tensor.dtype());
-      recording.materialize(t.tensor, values);
+      make(t, values);
       out.copy_(values);
     }
     summaries.push_back(summarize(t.name, out));
@@ -130,6 +139,17 @@ int run_init(const InitOptions& given) {
   }
   // transformers 5 builds a config in its torch_dtype (from_config), so that is the default here too.
   if (from_config && !convert) convert = saved_dtype(read_config_file(options.model), &dtype);
+  // --rng philox: the model is built and recorded with PyTorch's generator (the newest release's modules),
+  // and each tensor is made from the Philox stream of its name (InitRecording::materialize).
+  std::optional<std::uint64_t> philox_seed;
+  if (parse_rng(options.generator.rng) == RngEngine::philox) {
+    check_philox_options(options.generator);
+    if (options.preset == "lsuv") {
+      throw UsageError("--rng philox: --preset lsuv scales layers on the way, which only --rng torch does");
+    }
+    philox_seed = parse_seed(options.generator.seed);
+    options.generator.rng = "torch";
+  }
   auto prepare = [&] { return from_config ? prepare_config_model(options) : prepare_model(options); };
   // The model is built under a recording (init/recording.h), which keeps no values: each tensor is made
   // afterwards, one at a time, straight into the output file (or a buffer, to be summarised), so memory
@@ -142,6 +162,10 @@ int run_init(const InitOptions& given) {
   if (recording) {
     recording->finish();
     if (!recording->complete()) {
+      if (philox_seed) {
+        throw UsageError(
+            fmt::format("--rng philox: {}, which only --rng torch reproduces", recording->refusal()));
+      }
       recording.reset();
       prepared = prepare();
     }
@@ -161,8 +185,11 @@ int run_init(const InitOptions& given) {
     metadata = {{"format", "pt"},
                 {"nninit.model", prepared.expression},
                 {"nninit.seed", options.generator.seed},
-                {"nninit.torch_version", prepared.variant.version.str()},
-                {"nninit.capability", torch_capability_name(prepared.variant.capability)}};
+                {"nninit.rng", philox_seed ? "philox" : "torch"}};
+    if (!philox_seed) {
+      metadata["nninit.torch_version"] = prepared.variant.version.str();
+      metadata["nninit.capability"] = torch_capability_name(prepared.variant.capability);
+    }
     for (std::size_t i = 0; i < options.rules.size(); ++i)
       metadata[fmt::format("nninit.rule.{}", i)] = options.rules[i];
     if (!options.preset.empty()) metadata["nninit.preset"] = options.preset;
@@ -170,7 +197,7 @@ int run_init(const InitOptions& given) {
   try {
     if (recording) {
       summaries = make_recorded(state, *recording, convert ? std::optional(dtype) : std::nullopt, target,
-                                metadata, options.progress, &written);
+                                metadata, options.progress, philox_seed, &written);
     } else if (target) {
       std::vector<io::TensorSpec> specs;
       for (const NamedTensor& t : state) specs.push_back({t.name, t.tensor.dtype(), t.tensor.sizes()});
@@ -189,8 +216,12 @@ int run_init(const InitOptions& given) {
     nlohmann::ordered_json out;
     out["model"] = prepared.expression;
     out["seed"] = options.generator.seed;
-    out["torch_version"] = prepared.variant.version.str();
-    out["capability"] = torch_capability_name(prepared.variant.capability);
+    out["rng"] = philox_seed ? "philox" : "torch";
+    out["torch_version"] = philox_seed ? nlohmann::ordered_json(nullptr)
+                                       : nlohmann::ordered_json(prepared.variant.version.str());
+    out["capability"] = philox_seed
+                            ? nlohmann::ordered_json(nullptr)
+                            : nlohmann::ordered_json(torch_capability_name(prepared.variant.capability));
     out["dtype"] = convert ? nlohmann::ordered_json(dtype_name(dtype)) : nlohmann::ordered_json(nullptr);
     out["output"] =
         options.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options.output);
@@ -216,8 +247,10 @@ int run_init(const InitOptions& given) {
     }
     if (prepared.lsuv) std::fputs((report::format_lsuv(*prepared.lsuv) + "\n").c_str(), stdout);
     const std::string title =
-        fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
-                    prepared.variant.version.str(), torch_capability_name(prepared.variant.capability));
+        philox_seed
+            ? fmt::format("state_dict (seed {}, philox streams)", options.generator.seed)
+            : fmt::format("state_dict (seed {}, PyTorch {}, {})", options.generator.seed,
+                          prepared.variant.version.str(), torch_capability_name(prepared.variant.capability));
     std::fputs(format_table(title, summaries).c_str(), stdout);
     for (const std::filesystem::path& file : written)
       std::fputs(fmt::format("wrote {}\n", file.string()).c_str(), stdout);

@@ -40,7 +40,7 @@ TorchVariant configure_default_generator(const GeneratorOptions& options) {
   if (parse_rng(options.rng) == RngEngine::philox) {
     throw UsageError(
         "--rng philox: this command draws from PyTorch's streams only (--rng torch); "
-        "`nninit fill` takes --rng philox");
+        "`nninit fill` and `nninit init` take --rng philox");
   }
   const TorchVariant variant = parse_torch_variant(options);
   const std::uint64_t seed = parse_seed(options.seed);

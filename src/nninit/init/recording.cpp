@@ -22,6 +22,41 @@ bool is_whole(const Tensor& tensor) {
          static_cast<std::size_t>(tensor.numel()) * itemsize(tensor.dtype()) == tensor.storage()->nbytes();
 }
 
+// Forwards to another generator and counts the calls that draw.
+class CountingGenerator final : public Generator {
+ public:
+  explicit CountingGenerator(Generator& inner) : inner_(inner) {}
+  std::uint32_t calls() const { return calls_; }
+
+  std::unique_ptr<Generator> clone() const override { return inner_.clone(); }
+  void set_values_unneeded(bool unneeded) override { inner_.set_values_unneeded(unneeded); }
+  const TorchRelease& release() const override { return inner_.release(); }
+  void uniform_(const Tensor& tensor, double from, double to) override {
+    ++calls_;
+    inner_.uniform_(tensor, from, to);
+  }
+  void normal_(const Tensor& tensor, double mean, double std) override {
+    ++calls_;
+    inner_.normal_(tensor, mean, std);
+  }
+  void trunc_normal_(const Tensor& tensor, double mean, double std, double a, double b) override {
+    ++calls_;
+    inner_.trunc_normal_(tensor, mean, std, a, b);
+  }
+  Tensor randperm(std::int64_t n) override {
+    ++calls_;
+    return inner_.randperm(n);
+  }
+  void random_(const Tensor& tensor, std::int64_t from, std::int64_t to) override {
+    ++calls_;
+    inner_.random_(tensor, from, to);
+  }
+
+ private:
+  Generator& inner_;
+  std::uint32_t calls_ = 0;
+};
+
 }  // namespace
 
 namespace internal {
@@ -61,6 +96,7 @@ void InitRecording::refuse(std::string reason) {
 
 void InitRecording::record(const Tensor& tensor, Generator* generator, Write write) {
   std::shared_ptr<const Generator> before = generator != nullptr ? generator->clone() : nullptr;
+  std::uint32_t draws = 0;
   // The call runs on scratch memory laid out as the tensor's storage: the generator advances as the call
   // would advance it, and errors are thrown before anything is remembered.
   const std::size_t nbytes = tensor.defined() ? tensor.storage()->nbytes() : 0;
@@ -81,10 +117,16 @@ void InitRecording::record(const Tensor& tensor, Generator* generator, Write wri
       }
     } const unneeded(generator);
     const internal::NestedWrite nested;
-    write(scratch, generator);
+    if (generator != nullptr) {
+      CountingGenerator counting(*generator);
+      write(scratch, &counting);
+      draws = counting.calls();
+    } else {
+      write(scratch, nullptr);
+    }
   }
   if (!tensor.defined()) return;
-  calls_by_storage_[tensor.storage().get()].push_back({tensor, std::move(write), std::move(before)});
+  calls_by_storage_[tensor.storage().get()].push_back({tensor, std::move(write), std::move(before), draws});
   ++calls_;
 }
 
@@ -95,9 +137,7 @@ void InitRecording::record_copy(const Tensor& source, const Tensor& copy) {
   }
   const auto found = calls_by_storage_.find(source.storage().get());
   const std::size_t count = found == calls_by_storage_.end() ? 0 : found->second.size();
-  calls_by_storage_[copy.storage().get()].push_back(
-      {copy, [this, source, count](const Tensor& target, Generator*) { replay(source, target, count); },
-       nullptr});
+  calls_by_storage_[copy.storage().get()].push_back({copy, {}, nullptr, 0, source, count});
   ++calls_;
 }
 
@@ -110,7 +150,8 @@ void copy_storage(const Tensor& source, const Tensor& copy) {
   if (nbytes != 0) std::memcpy(copy.storage()->data(), source.storage()->data(), nbytes);
 }
 
-void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
+// materialize's arguments: ValueError unless as recording.h says.
+static void check_materialize(const Tensor& tensor, const Tensor& out) {
   if (!is_whole(tensor)) {
     throw ValueError("InitRecording::materialize: the tensor must be a whole contiguous tensor, not a view");
   }
@@ -120,10 +161,33 @@ void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
         dtype_name(tensor.dtype()), fmt::join(tensor.sizes(), ", "), dtype_name(out.dtype()),
         fmt::join(out.sizes(), ", ")));
   }
-  replay(tensor, out, std::numeric_limits<std::size_t>::max());
 }
 
-void InitRecording::replay(const Tensor& tensor, const Tensor& out, std::size_t count) const {
+void InitRecording::materialize(const Tensor& tensor, const Tensor& out) const {
+  check_materialize(tensor, out);
+  replay(tensor, out, std::numeric_limits<std::size_t>::max(), nullptr);
+}
+
+void InitRecording::materialize(const Tensor& tensor, const Tensor& out,
+                                const PhiloxGenerator& stream) const {
+  check_materialize(tensor, out);
+  PhiloxGenerator copy = stream;
+  replay(tensor, out, std::numeric_limits<std::size_t>::max(), &copy);
+}
+
+std::uint32_t InitRecording::draws_of(const Tensor& tensor, std::size_t count) const {
+  const auto found = calls_by_storage_.find(tensor.storage().get());
+  if (found == calls_by_storage_.end()) return 0;
+  std::uint32_t draws = 0;
+  for (std::size_t i = 0; i < std::min(count, found->second.size()); ++i) {
+    const Call& call = found->second[i];
+    draws += call.copy_of.defined() ? draws_of(call.copy_of, call.copied_calls) : call.draws;
+  }
+  return draws;
+}
+
+void InitRecording::replay(const Tensor& tensor, const Tensor& out, std::size_t count,
+                           PhiloxGenerator* stream) const {
   const auto found = calls_by_storage_.find(tensor.storage().get());
   const std::vector<Call> none;
   const std::vector<Call>& calls = found != calls_by_storage_.end() ? found->second : none;
@@ -135,10 +199,12 @@ void InitRecording::replay(const Tensor& tensor, const Tensor& out, std::size_t 
   while (begin > 0 && !is_whole(calls[begin - 1].target)) --begin;
   if (begin == 0) {
     // Values written outside init functions, or parts that no recorded call overwrites.
-    if (tensor.numel() > 0) std::memcpy(out.raw_data(), tensor.raw_data(), tensor.storage()->nbytes());
+    if (tensor.numel() > 0 && out.raw_data() != tensor.raw_data())
+      std::memcpy(out.raw_data(), tensor.raw_data(), tensor.storage()->nbytes());
   } else {
     --begin;
   }
+  if (stream != nullptr) stream->skip_draws(draws_of(tensor, begin));
   if (begin == end) return;
   const ScopedWarningCapture already_warned;
   const internal::NestedWrite nested;
@@ -146,9 +212,15 @@ void InitRecording::replay(const Tensor& tensor, const Tensor& out, std::size_t 
     const Call& call = calls[i];
     const Tensor target(out.storage(), out.dtype(), call.target.sizes(), call.target.strides(),
                         out.storage_offset() + call.target.storage_offset());
-    const std::unique_ptr<Generator> generator =
-        call.generator != nullptr ? call.generator->clone() : nullptr;
-    call.write(target, generator.get());
+    if (call.copy_of.defined()) {
+      replay(call.copy_of, target, call.copied_calls, stream);
+    } else if (stream != nullptr) {
+      call.write(target, call.generator != nullptr ? stream : nullptr);
+    } else {
+      const std::unique_ptr<Generator> generator =
+          call.generator != nullptr ? call.generator->clone() : nullptr;
+      call.write(target, generator.get());
+    }
   }
 }
 

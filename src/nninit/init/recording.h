@@ -36,6 +36,7 @@
 
 #include "nninit/core/tensor.h"
 #include "nninit/random/generator.h"
+#include "nninit/random/philox.h"
 
 namespace nninit::init {
 
@@ -61,6 +62,12 @@ class InitRecording {
   // anywhere (the heap, a file mapping). ValueError otherwise. Warnings of the replayed calls are not
   // emitted again. May be called from several threads at once for different `out`s.
   void materialize(const Tensor& tensor, const Tensor& out) const;
+  // The same, but every recorded call draws from `stream` (a copy of it) instead of its remembered
+  // generator, as if the tensor's whole history had drawn from it: each generator call is the stream's next
+  // draw, calls that a later one overwrites included (their draws are skipped, not made), and calls made on
+  // the tensor a copy was made from too. With PhiloxGenerator(seed, name) this is `nninit init --rng
+  // philox`: each tensor's values depend on the seed, its name and its own history of init calls only.
+  void materialize(const Tensor& tensor, const Tensor& out, const PhiloxGenerator& stream) const;
 
   // Used by copy_storage and the init functions (internal/recorded_write.h).
   void record_copy(const Tensor& source, const Tensor& copy);
@@ -69,14 +76,22 @@ class InitRecording {
   void refuse(std::string reason);
 
  private:
-  // materialize with only the first `count` calls on tensor's storage.
-  void replay(const Tensor& tensor, const Tensor& out, std::size_t count) const;
+  // materialize with only the first `count` calls on tensor's storage, drawing from the remembered
+  // generators, or from `stream` when it is given (which then advances by every call's draws).
+  void replay(const Tensor& tensor, const Tensor& out, std::size_t count, PhiloxGenerator* stream) const;
+  // The generator calls made by the first `count` calls on tensor's storage, those of copies' sources
+  // included.
+  std::uint32_t draws_of(const Tensor& tensor, std::size_t count) const;
 
   struct Call {
     Tensor target;  // the tensor (or view) the call wrote into: its storage and layout
     Write write;
     std::shared_ptr<const Generator>
-        generator;  // as it was before the call; null for calls that draw nothing
+        generator;            // as it was before the call; null for calls that draw nothing
+    std::uint32_t draws = 0;  // the generator calls it made
+    // For a copy (record_copy): the tensor copied and how many of its calls had been made.
+    Tensor copy_of{};
+    std::size_t copied_calls = 0;
   };
   std::map<const Storage*, std::vector<Call>> calls_by_storage_;
   std::shared_ptr<Storage> scratch_;  // where recorded calls write, reused; as large as the largest storage

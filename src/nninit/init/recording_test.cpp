@@ -105,6 +105,47 @@ TEST(InitRecording, ReplayEqualsImmediatePhiloxGenerator) {
   expect_replay_equals_immediate([] { return std::make_unique<PhiloxGenerator>(11, "layer.weight"); });
 }
 
+// With a stream, each tensor's values are its own history of calls drawn from that stream: the calls a
+// later one overwrites still take their draws, and a copy's history starts with its source's.
+TEST(InitRecording, AStreamReplaysEachTensorsHistoryAsIfItHadDrawnFromIt) {
+  TorchGenerator g(5);
+  const Tensor w = Tensor::empty({32, 16});
+  const Tensor b = Tensor::empty({32});
+  const Tensor c = Tensor::empty({32, 16});
+  InitRecording recording;
+  kaiming_uniform_(w, {.a = std::sqrt(5.0)}, g);
+  uniform_(b, {.a = -0.1, .b = 0.1}, g);
+  normal_(w, {.std = 0.02}, g);
+  copy_storage(w, c);
+  constant_(b.narrow(0, 0, 8), 1.0);
+  xavier_uniform_(w.narrow(0, 4, 8), {}, g);
+  trunc_normal_(c.narrow(1, 2, 4), {.std = 0.5}, g);
+  recording.finish();
+
+  PhiloxGenerator sw(9, "w");
+  PhiloxGenerator sb(9, "b");
+  PhiloxGenerator sc(9, "c");
+  const Tensor w2 = Tensor::empty({32, 16});
+  const Tensor b2 = Tensor::empty({32});
+  const Tensor c2 = Tensor::empty({32, 16});
+  kaiming_uniform_(w2, {.a = std::sqrt(5.0)}, sw);
+  normal_(w2, {.std = 0.02}, sw);
+  xavier_uniform_(w2.narrow(0, 4, 8), {}, sw);
+  uniform_(b2, {.a = -0.1, .b = 0.1}, sb);
+  constant_(b2.narrow(0, 0, 8), 1.0);
+  kaiming_uniform_(c2, {.a = std::sqrt(5.0)}, sc);
+  normal_(c2, {.std = 0.02}, sc);
+  trunc_normal_(c2.narrow(1, 2, 4), {.std = 0.5}, sc);
+
+  const std::pair<Tensor, Tensor> cases[] = {{w, w2}, {b, b2}, {c, c2}};
+  const char* names[] = {"w", "b", "c"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Tensor out = Tensor::empty(cases[i].first.sizes());
+    recording.materialize(cases[i].first, out, PhiloxGenerator(9, names[i]));
+    EXPECT_EQ(bytes_of(out), bytes_of(cases[i].second)) << names[i];
+  }
+}
+
 TEST(InitRecording, RecordedTensorsAreNotWritten) {
   Tensor w = Tensor::zeros({32, 32});
   TorchGenerator g(0);

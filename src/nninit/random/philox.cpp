@@ -164,6 +164,14 @@ void PhiloxGenerator::draw(const Tensor& tensor, const PhiloxDistribution& distr
   ++draws_;
 }
 
+void PhiloxGenerator::skip_draws(std::uint32_t count) {
+  if (count > std::numeric_limits<std::uint32_t>::max() - draws_) {
+    throw RuntimeError(
+        fmt::format("PhiloxGenerator: the stream of '{}' has made its 2^32 - 1 draws", parameter_name_));
+  }
+  draws_ += count;
+}
+
 void PhiloxGenerator::uniform_(const Tensor& tensor, double from, double to) {
   draw(tensor, PhiloxUniform{from, to});
 }

@@ -145,6 +145,8 @@ class PhiloxGenerator final : public Generator {
   PhiloxKey key() const { return key_; }
   // The number of calls made so far; the next call draws with this index (counter word 2, §11.3).
   std::uint32_t draws() const { return draws_; }
+  // Advances the stream as `count` calls would, without drawing (RuntimeError past 2^32 - 1 draws).
+  void skip_draws(std::uint32_t count);
 
   // Element values by the row-major index of `tensor` (any view; its memory layout does not matter),
   // computed in float32 (float32, float16, bfloat16; the 16-bit values are the float32 ones rounded once)
