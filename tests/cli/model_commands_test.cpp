@@ -216,6 +216,7 @@ TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
   EXPECT_TRUE(contains(r.output, "wrote " + report));
   EXPECT_TRUE(contains(r.output, "training probe"));
   EXPECT_TRUE(contains(r.output, "depth sweep, 50 layers of tanh"));
+  EXPECT_TRUE(contains(r.output, "The model has no repeated block")) << "the demo says why it ran";
   std::ifstream in(report);
   const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(contains(html, "<svg")) << "no chart";
@@ -223,6 +224,47 @@ TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
   EXPECT_TRUE(contains(html, "too large"));
   EXPECT_FALSE(contains(html, "http://") && contains(html, "<script src"))
       << "the page must not fetch anything";
+}
+
+TEST_F(Cli, DiagnoseSweepsTheTransformersOwnLayer) {
+  const Result r = run("diagnose transformer --depth-sweep --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  EXPECT_TRUE(j["depth_sweep_note"].is_null());
+  ASSERT_EQ(j["depth_sweep"].size(), 1u) << "the block, not the two demo networks";
+  const nlohmann::json& sweep = j["depth_sweep"][0];
+  EXPECT_EQ(sweep["block"], "layers.* (TransformerEncoderLayer)");
+  EXPECT_EQ(sweep["block_input"], nlohmann::json({16, 32, 64})) << "the shape the layers receive";
+  EXPECT_EQ(sweep["depth"], 50);
+  const nlohmann::json& scheme = sweep["schemes"][0];
+  EXPECT_EQ(scheme["name"], "the model's initialisation");
+  ASSERT_EQ(scheme["activation_std"].size(), 50u);
+  ASSERT_EQ(scheme["gradient_std"].size(), 50u);
+  // Every copy ends in the post-norm LayerNorm (weight 1, bias 0 as PyTorch constructs it), whose output
+  // has a std of 1 over each position's 64 features.
+  for (const nlohmann::json& v : scheme["activation_std"]) EXPECT_NEAR(v.get<double>(), 1.0, 1e-3);
+  for (const nlohmann::json& v : scheme["gradient_std"]) EXPECT_GT(v.get<double>(), 0.0);
+}
+
+TEST_F(Cli, DiagnoseSweepInitialisesEveryCopyByTheUsersRules) {
+  // The rule sets every copy's final LayerNorm weight to 0.5, so every copy's output std is 0.5.
+  const Result r =
+      run("diagnose transformer --depth-sweep --json --init \"layers.*.norm2.weight=constant_(val=0.5)\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  const nlohmann::json& scheme = j["depth_sweep"][0]["schemes"][0];
+  EXPECT_EQ(scheme["name"], "--init rules");
+  for (const nlohmann::json& v : scheme["activation_std"]) EXPECT_NEAR(v.get<double>(), 0.5, 1e-3);
+}
+
+TEST_F(Cli, DiagnoseSweepFallsBackToTheDemoWithoutARepeatedBlock) {
+  const Result r = run("diagnose mlp --depth-sweep --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  EXPECT_TRUE(j["depth_sweep_note"].get<std::string>().starts_with("The model has no repeated block"));
+  ASSERT_EQ(j["depth_sweep"].size(), 2u);
+  for (const nlohmann::json& sweep : j["depth_sweep"]) EXPECT_TRUE(sweep["block"].is_null());
+  EXPECT_EQ(j["depth_sweep"][1]["activation"], "ReLU");
 }
 
 TEST_F(Cli, DiagnoseReportShowsRecurrentLayersOverTime) {

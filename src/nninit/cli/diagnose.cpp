@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,7 @@
 #include "nninit/cli/weights.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
+#include "nninit/diag/block_sweep.h"
 #include "nninit/diag/depth_sweep.h"
 #include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
@@ -155,6 +158,57 @@ diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel&
   return result;
 }
 
+// The rules of `prepared` that initialised a parameter of the block's copies in the model, in their order.
+std::vector<expr::Rule> block_rules(const PreparedModel& prepared, const diag::RepeatedBlock& block) {
+  if (!prepared.report) return {};
+  std::vector<bool> used(prepared.rules.size(), false);
+  for (const expr::RuleApplication& a : prepared.report->applications) {
+    for (const std::string& path : block.blocks) {
+      if (a.parameter.starts_with(path + ".")) used.at(a.rule) = true;
+    }
+  }
+  std::vector<expr::Rule> rules;
+  for (std::size_t i = 0; i < prepared.rules.size(); ++i) {
+    if (used[i]) rules.push_back(prepared.rules[i]);
+  }
+  return rules;
+}
+
+// --depth-sweep: the model's own repeated block where it has one (diag/block_sweep.h), its copies
+// initialised as the model's blocks were: the rules that reached them drawn anew, or (for --weights and
+// LSUV, which set values rather than draw them) the model's own values. Without a block, the fixed demo.
+void add_depth_sweep(report::DiagnosisRun& run, const DiagnoseOptions& options, const PreparedModel& prepared,
+                     const std::vector<Tensor>& inputs, std::uint64_t seed) {
+  const std::optional<diag::RepeatedBlock> block = diag::find_repeated_block(*prepared.model);
+  if (!block) {
+    run.sweep_note =
+        "The model has no repeated block (two or more consecutive children of a Sequential or ModuleList "
+        "with the same structure), so the depth sweep runs the fixed demo networks.";
+    for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
+      run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
+    return;
+  }
+  diag::BlockSweepOptions sweep{.seed = seed, .train = options.train};
+  diag::StackInitialiser initialise;
+  if (!options.weights.empty()) {
+    sweep.label = "--weights";
+    sweep.init = fmt::format("the values in {}, block by block", options.weights);
+  } else if (prepared.lsuv) {
+    sweep.label = fmt::format("--preset {}", options.preset);
+    sweep.init = "the values LSUV gave the model's blocks";
+  } else {
+    std::vector<expr::Rule> rules = block_rules(prepared, *block);
+    if (!rules.empty()) {
+      sweep.label = options.preset.empty() ? "--init rules" : fmt::format("--preset {}", options.preset);
+      sweep.init = fmt::format("{} rule(s) drawn anew for every copy", rules.size());
+      initialise = [rules = std::move(rules)](nn::Module& stack, Generator& generator) {
+        expr::apply_rules(stack, rules, generator);
+      };
+    }
+  }
+  run.sweeps.push_back(diag::run_block_sweep(*prepared.model, inputs, *block, initialise, sweep));
+}
+
 }  // namespace
 
 int run_diagnose(const DiagnoseOptions& options) {
@@ -183,10 +237,7 @@ int run_diagnose(const DiagnoseOptions& options) {
   run.findings = lint_prepared(prepared);
   run.weights = options.weights;
   if (options.probe) run.probe = run_probe(options, prepared, inputs, weights, seed);
-  if (options.depth_sweep) {
-    for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
-      run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
-  }
+  if (options.depth_sweep) add_depth_sweep(run, options, prepared, inputs, seed);
 
   if (!options.report.empty()) {
     try {
