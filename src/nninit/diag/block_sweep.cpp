@@ -108,7 +108,7 @@ DepthSweep run_block_sweep(nn::Module& model, const std::vector<Tensor>& inputs,
   generator.normal_(x, 0.0, 1.0);
   if (initialise) initialise(*stack, generator);
   const Recording recording =
-      record_pass(*stack, {x}, {.gradient_seed = options.seed, .train = options.train});
+      record_pass(*stack, {x}, {.gradient_seed = options.seed + 1, .train = options.train});
 
   const std::string prefix = block.container.empty() ? "" : block.container + ".";
   SweepScheme scheme{.name = options.label, .init = options.init};

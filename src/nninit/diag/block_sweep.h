@@ -19,8 +19,9 @@
 // ("layers.7.linear1.weight") and the caller's initialisation (the user's --init rules and preset) reaches
 // every copy as it reached the model's blocks, with new draws. The input is an N(0, 1) sample of the shape
 // the block's first copy receives in the model (found by a forward pass on the model's inputs), drawn from
-// TorchGenerator(seed); the backward pass starts from an N(0, 1) gradient at the last copy's output, as
-// record_pass (recording.h) seeds it.
+// TorchGenerator(seed); the backward pass starts from an N(0, 1) gradient at the last copy's output, drawn
+// by record_pass (recording.h) with gradient seed `seed + 1` (with `seed`, a gradient of the input's shape
+// would repeat the input's values).
 #pragma once
 
 #include <cstdint>
