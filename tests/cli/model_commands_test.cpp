@@ -273,6 +273,19 @@ TEST_F(Cli, DiagnoseSweepFallsBackToTheDemoWithoutARepeatedBlock) {
   EXPECT_EQ(j["depth_sweep"][1]["activation"], "ReLU");
 }
 
+TEST_F(Cli, DiagnoseSweepSaysWhyABlockCannotBeStacked) {
+  // A decoder layer takes the memory beside its input: a stack of them alone has no memory to give it.
+  const Result r =
+      run("diagnose \"TransformerDecoder(TransformerDecoderLayer(d_model=16, nhead=2, dim_feedforward=32, "
+          "dropout=0.0, batch_first=True), num_layers=2)\" --input \"2,5,16;2,7,16\" --depth-sweep --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  const std::string note = j["depth_sweep_note"].get<std::string>();
+  EXPECT_TRUE(note.starts_with("The model's repeated block layers.0 cannot be stacked (")) << note;
+  EXPECT_TRUE(contains(note, "forward takes 2 input(s), got 1")) << note;
+  EXPECT_EQ(j["depth_sweep"].size(), 2u) << "the demo instead";
+}
+
 TEST_F(Cli, DiagnoseReportShowsRecurrentLayersOverTime) {
   const std::string report = path("lstm.html");
   const Result r = run("diagnose lstm --report " + report);

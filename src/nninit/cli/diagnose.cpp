@@ -184,31 +184,36 @@ void add_depth_sweep(report::DiagnosisRun& run, const DiagnoseOptions& options, 
     run.sweep_note =
         "The model has no repeated block (two or more consecutive children of a Sequential or ModuleList "
         "with the same structure), so the depth sweep runs the fixed demo networks.";
-    for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
-      run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
-    return;
-  }
-  diag::BlockSweepOptions sweep{.seed = seed, .train = options.train};
-  diag::StackInitialiser initialise;
-  if (!options.weights.empty()) {
-    sweep.label = "--weights";
-    sweep.init = fmt::format("the values in {}, block by block", options.weights);
-  } else if (prepared.lsuv) {
-    sweep.label = fmt::format("--preset {}", options.preset);
-    sweep.init = "the values LSUV gave the model's blocks";
   } else {
-    std::vector<expr::Rule> rules = block_rules(prepared, *block);
-    if (!rules.empty()) {
+    diag::BlockSweepOptions sweep{.seed = seed, .train = options.train};
+    diag::StackInitialiser initialise;
+    if (!options.weights.empty()) {
+      sweep.label = "--weights";
+      sweep.init = fmt::format("the values in {}, block by block", options.weights);
+    } else if (prepared.lsuv) {
+      sweep.label = fmt::format("--preset {}", options.preset);
+      sweep.init = "the values LSUV gave the model's blocks";
+    } else if (std::vector<expr::Rule> rules = block_rules(prepared, *block); !rules.empty()) {
       sweep.label = options.preset.empty() ? "--init rules" : fmt::format("--preset {}", options.preset);
       sweep.init = fmt::format("{} rule(s) drawn anew for every copy", rules.size());
       initialise = [rules = std::move(rules)](nn::Module& stack, Generator& generator) {
         expr::apply_rules(stack, rules, generator);
       };
     }
+    try {
+      run.sweeps.push_back(diag::run_block_sweep(*prepared.model, inputs, *block, initialise, sweep));
+      return;
+    } catch (const Error& e) {
+      // The model itself ran (the diagnosis did), so this is the stack: a block that cannot follow itself.
+      run.sweep_note = fmt::format(
+          "The model's repeated block {} cannot be stacked ({}), so the depth sweep runs the fixed demo "
+          "networks.",
+          block->blocks.front(), e.what());
+    }
   }
-  run.sweeps.push_back(diag::run_block_sweep(*prepared.model, inputs, *block, initialise, sweep));
+  for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
+    run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
 }
-
 }  // namespace
 
 int run_diagnose(const DiagnoseOptions& options) {

@@ -94,17 +94,22 @@ DepthSweep run_block_sweep(nn::Module& model, const std::vector<Tensor>& inputs,
   // The shape the first block receives in the model.
   const nn::Module& first = module_at(model, block.blocks.front());
   const engine::Trace trace = engine::run_forward(model, inputs);
-  Shape input_shape;
+  std::optional<Shape> input_shape;
   for (const engine::ModuleCall& call : trace.calls()) {
     if (call.module == &first) {
       input_shape = trace.inputs(call).at(0).sizes();
       break;
     }
   }
+  if (!input_shape || input_shape->empty()) {
+    throw ValueError(
+        fmt::format("run_block_sweep: the block '{}' receives no batched input in the model's forward pass",
+                    block.blocks.front()));
+  }
 
   const nn::ModulePtr stack = build_stack(model, block, options.depth);
   TorchGenerator generator(options.seed);
-  const Tensor x = Tensor::empty(input_shape);
+  const Tensor x = Tensor::empty(*input_shape);
   generator.normal_(x, 0.0, 1.0);
   if (initialise) initialise(*stack, generator);
   const Recording recording =
@@ -130,11 +135,11 @@ DepthSweep run_block_sweep(nn::Module& model, const std::vector<Tensor>& inputs,
   }
 
   DepthSweep sweep{.options = {.depth = options.depth,
-                               .width = static_cast<int>(input_shape.back()),
-                               .batch = static_cast<int>(input_shape.front()),
+                               .width = static_cast<int>(input_shape->back()),
+                               .batch = static_cast<int>(input_shape->front()),
                                .seed = options.seed}};
   sweep.block = fmt::format("{}* ({})", prefix, block.type);
-  sweep.block_input = input_shape;
+  sweep.block_input = *input_shape;
   sweep.schemes.push_back(std::move(scheme));
   return sweep;
 }

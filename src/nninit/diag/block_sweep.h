@@ -58,7 +58,8 @@ struct BlockSweepOptions {
 using StackInitialiser = std::function<void(nn::Module& stack, Generator& generator)>;
 
 // The sweep of the block: one scheme (options.label), depth entries per series, `block` and `block_input`
-// set. ValueError for a depth below 1; what engine::run_forward throws for inputs the model does not take.
+// set. ValueError for a depth below 1 and for a block the model's forward pass does not call with a batched
+// first input; what engine::run_forward throws for inputs the model (or the stack) does not take.
 DepthSweep run_block_sweep(nn::Module& model, const std::vector<Tensor>& inputs, const RepeatedBlock& block,
                            const StackInitialiser& initialise, const BlockSweepOptions& options = {});
 

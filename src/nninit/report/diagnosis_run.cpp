@@ -38,8 +38,8 @@ std::string sweep_note(const diag::DepthSweep& sweep, std::uint64_t seed) {
     return fmt::format(
         "{} copies of the model's block {}, deep copies of the model's blocks in turn with the same "
         "initialisation rules drawn anew; an N(0, 1) input of shape {} (the shape the block receives in the "
-        "model) and an N(0, 1) gradient at the last copy's output (seed {}).",
-        sweep.options.depth, sweep.block, shape_string(sweep.block_input), seed);
+        "model) from seed {} and an N(0, 1) gradient at the last copy's output from seed {}.",
+        sweep.options.depth, sweep.block, shape_string(sweep.block_input), seed, seed + 1);
   }
   return fmt::format(
       "{} layers of Linear({}, {}) with zero biases, each followed by the activation; a batch of {} N(0, 1) "
