@@ -263,6 +263,21 @@ TEST_F(Cli, DiagnoseSweepInitialisesEveryCopyByTheUsersRules) {
   for (const nlohmann::json& v : scheme["activation_std"]) EXPECT_NEAR(v.get<double>(), 0.5, 1e-3);
 }
 
+TEST_F(Cli, DiagnoseSweepDepthSetsTheCopies) {
+  const Result r = run("diagnose transformer --depth-sweep --sweep-depth 7 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  EXPECT_EQ(j["depth_sweep"][0]["depth"], 7);
+  EXPECT_EQ(j["depth_sweep"][0]["schemes"][0]["gradient_std"].size(), 7u);
+
+  const Result zero = run("diagnose transformer --depth-sweep --sweep-depth 0");
+  EXPECT_EQ(zero.status, 2) << zero.output;
+  EXPECT_TRUE(contains(zero.output, "--sweep-depth must be at least 1, got 0")) << zero.output;
+  const Result alone = run("diagnose transformer --sweep-depth 5");
+  EXPECT_EQ(alone.status, 2) << alone.output;
+  EXPECT_TRUE(contains(alone.output, "--sweep-depth requires --depth-sweep")) << alone.output;
+}
+
 TEST_F(Cli, DiagnoseSweepFallsBackToTheDemoWithoutARepeatedBlock) {
   const Result r = run("diagnose mlp --depth-sweep --json");
   ASSERT_EQ(r.status, 0) << r.output;

@@ -90,6 +90,9 @@ void check_diagnose_options(const DiagnoseOptions& options) {
         fmt::format("--probe-budget must be a positive number of seconds, got {}", options.probe_budget));
   }
   if (options.probe_budget > 0.0 && !options.probe) throw UsageError("--probe-budget needs --probe");
+  if (options.sweep_depth < 1) {
+    throw UsageError(fmt::format("--sweep-depth must be at least 1, got {}", options.sweep_depth));
+  }
   if (options.optimizer != "sgd" && options.optimizer != "adam") {
     throw UsageError(
         fmt::format("--optimizer: unknown optimizer '{}'; expected sgd or adam", options.optimizer));
@@ -185,7 +188,7 @@ void add_depth_sweep(report::DiagnosisRun& run, const DiagnoseOptions& options, 
         "The model has no repeated block (two or more consecutive children of a Sequential or ModuleList "
         "with the same structure), so the depth sweep runs the fixed demo networks.";
   } else {
-    diag::BlockSweepOptions sweep{.seed = seed, .train = options.train};
+    diag::BlockSweepOptions sweep{.depth = options.sweep_depth, .seed = seed, .train = options.train};
     diag::StackInitialiser initialise;
     if (!options.weights.empty()) {
       sweep.label = "--weights";
@@ -212,7 +215,7 @@ void add_depth_sweep(report::DiagnosisRun& run, const DiagnoseOptions& options, 
     }
   }
   for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
-    run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
+    run.sweeps.push_back(diag::run_depth_sweep(a, {.depth = options.sweep_depth, .seed = seed}));
 }
 }  // namespace
 
