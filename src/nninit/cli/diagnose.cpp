@@ -1,7 +1,8 @@
 // nninit diagnose MODEL: what an initialisation does to the network, measured (diag/diagnose.h) and judged
-// against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep
-// (diag/depth_sweep.h) and the HTML report (report/report.h). With --weights FILE the parameters are the
-// file's (cli/weights.h), and the probe trains them as one more candidate.
+// against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep of the
+// model's own block (diag/block_sweep.h; diag/depth_sweep.h where it has none) and the HTML report
+// (report/report.h). With --weights FILE the parameters are the file's (cli/weights.h), and the probe trains
+// them as one more candidate.
 #include <unistd.h>
 
 #include <algorithm>
