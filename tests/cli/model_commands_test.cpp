@@ -216,6 +216,7 @@ TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
   EXPECT_TRUE(contains(r.output, "wrote " + report));
   EXPECT_TRUE(contains(r.output, "training probe"));
   EXPECT_TRUE(contains(r.output, "depth sweep, 50 layers of tanh"));
+  EXPECT_TRUE(contains(r.output, "The model has no repeated block")) << "the demo says why it ran";
   std::ifstream in(report);
   const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(contains(html, "<svg")) << "no chart";
@@ -223,6 +224,81 @@ TEST_F(Cli, DiagnoseWritesTheReportWithProbeAndDepthSweep) {
   EXPECT_TRUE(contains(html, "too large"));
   EXPECT_FALSE(contains(html, "http://") && contains(html, "<script src"))
       << "the page must not fetch anything";
+}
+
+TEST_F(Cli, DiagnoseSweepsTheTransformersOwnLayer) {
+  const Result r = run("diagnose transformer --depth-sweep --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  EXPECT_TRUE(j["depth_sweep_note"].is_null());
+  ASSERT_EQ(j["depth_sweep"].size(), 1u) << "the block, not the two demo networks";
+  const nlohmann::json& sweep = j["depth_sweep"][0];
+  EXPECT_EQ(sweep["block"], "layers.* (TransformerEncoderLayer)");
+  EXPECT_EQ(sweep["block_input"], nlohmann::json({16, 32, 64})) << "the shape the layers receive";
+  EXPECT_EQ(sweep["depth"], 50);
+  const nlohmann::json& scheme = sweep["schemes"][0];
+  EXPECT_EQ(scheme["name"], "the model's initialisation");
+  ASSERT_EQ(scheme["activation_std"].size(), 50u);
+  ASSERT_EQ(scheme["gradient_std"].size(), 50u);
+  // Every copy ends in the post-norm LayerNorm (weight 1, bias 0 as PyTorch constructs it), whose output
+  // has a std of 1 over each position's 64 features.
+  for (const nlohmann::json& v : scheme["activation_std"]) EXPECT_NEAR(v.get<double>(), 1.0, 1e-3);
+  // PyTorch 1.13 on the same stack: torch.manual_seed(0); the encoder as built-in; 50 copy.deepcopy of
+  // layers[k % 4] in an nn.Sequential (train mode); x = torch.randn(16, 32, 64) from a Generator seeded 0,
+  // the output gradient torch.randn from one seeded 1; x.grad's and each copy's input .grad's std.
+  const nlohmann::json& gradient = scheme["gradient_std"];
+  EXPECT_NEAR(gradient[0].get<double>(), 0.13964052, 1e-5);
+  EXPECT_NEAR(gradient[24].get<double>(), 0.03777789, 1e-5);
+  EXPECT_NEAR(gradient[49].get<double>(), 0.70023268, 1e-5);
+}
+
+TEST_F(Cli, DiagnoseSweepInitialisesEveryCopyByTheUsersRules) {
+  // The rule sets every copy's final LayerNorm weight to 0.5, so every copy's output std is 0.5.
+  const Result r =
+      run("diagnose transformer --depth-sweep --json --init \"layers.*.norm2.weight=constant_(val=0.5)\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  const nlohmann::json& scheme = j["depth_sweep"][0]["schemes"][0];
+  EXPECT_EQ(scheme["name"], "--init rules");
+  for (const nlohmann::json& v : scheme["activation_std"]) EXPECT_NEAR(v.get<double>(), 0.5, 1e-3);
+}
+
+TEST_F(Cli, DiagnoseSweepDepthSetsTheCopies) {
+  const Result r = run("diagnose transformer --depth-sweep --sweep-depth 7 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  EXPECT_EQ(j["depth_sweep"][0]["depth"], 7);
+  EXPECT_EQ(j["depth_sweep"][0]["schemes"][0]["gradient_std"].size(), 7u);
+
+  const Result zero = run("diagnose transformer --depth-sweep --sweep-depth 0");
+  EXPECT_EQ(zero.status, 2) << zero.output;
+  EXPECT_TRUE(contains(zero.output, "--sweep-depth must be at least 1, got 0")) << zero.output;
+  const Result alone = run("diagnose transformer --sweep-depth 5");
+  EXPECT_EQ(alone.status, 2) << alone.output;
+  EXPECT_TRUE(contains(alone.output, "--sweep-depth requires --depth-sweep")) << alone.output;
+}
+
+TEST_F(Cli, DiagnoseSweepFallsBackToTheDemoWithoutARepeatedBlock) {
+  const Result r = run("diagnose mlp --depth-sweep --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  EXPECT_TRUE(j["depth_sweep_note"].get<std::string>().starts_with("The model has no repeated block"));
+  ASSERT_EQ(j["depth_sweep"].size(), 2u);
+  for (const nlohmann::json& sweep : j["depth_sweep"]) EXPECT_TRUE(sweep["block"].is_null());
+  EXPECT_EQ(j["depth_sweep"][1]["activation"], "ReLU");
+}
+
+TEST_F(Cli, DiagnoseSweepSaysWhyABlockCannotBeStacked) {
+  // A decoder layer takes the memory beside its input: a stack of them alone has no memory to give it.
+  const Result r =
+      run("diagnose \"TransformerDecoder(TransformerDecoderLayer(d_model=16, nhead=2, dim_feedforward=32, "
+          "dropout=0.0, batch_first=True), num_layers=2)\" --input \"2,5,16;2,7,16\" --depth-sweep --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = parse_json(r);
+  const std::string note = j["depth_sweep_note"].get<std::string>();
+  EXPECT_TRUE(note.starts_with("The model's repeated block layers.0 cannot be stacked (")) << note;
+  EXPECT_TRUE(contains(note, "forward takes 2 input(s), got 1")) << note;
+  EXPECT_EQ(j["depth_sweep"].size(), 2u) << "the demo instead";
 }
 
 TEST_F(Cli, DiagnoseReportShowsRecurrentLayersOverTime) {

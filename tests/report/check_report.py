@@ -2,10 +2,12 @@
 """Opens the report page in headless Chromium and checks that its charts rendered.
 
     check_report.py --sample PROGRAM --workdir DIR [--broken=paths|markup]
-    check_report.py --nninit NNINIT --workdir DIR
+    check_report.py --nninit NNINIT --workdir DIR [--model mlp|transformer]
 
 1. PROGRAM writes the page (with --broken, a deliberately broken one); or, with --nninit, the real
-   command writes it: `nninit diagnose mlp --probe --depth-sweep --report PAGE` (every section present).
+   command writes it: `nninit diagnose mlp --probe --depth-sweep --report PAGE` (every section present), or
+   with --model transformer `nninit diagnose transformer --depth-sweep --report PAGE` (the sweep of the
+   model's own encoder layer, no probe).
 2. The page must be well-formed XML (it is written to be; a browser forgives what a parser does not).
 3. Chromium loads it twice, the way the issue prescribes: --screenshot (a PNG of a 1280x7000 window) and
    --dump-dom (the DOM after the page's script recorded each chart's box in data-plot-box).
@@ -195,6 +197,8 @@ def main():
     source.add_argument("--nninit")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--broken", choices=["paths", "markup"])
+    # With --nninit: `mlp` runs the probe and the demo sweep; `transformer` sweeps its own encoder layer.
+    parser.add_argument("--model", choices=["mlp", "transformer"], default="mlp")
     args = parser.parse_args()
 
     binary = chromium_binary()
@@ -214,8 +218,8 @@ def main():
         if os.path.exists(stale):
             os.remove(stale)
     if args.nninit:
-        command = [args.nninit, "diagnose", "mlp", "--seed", "0", "--probe", "--steps", "60", "--depth-sweep",
-                   "--report", page]
+        probe = ["--probe", "--steps", "60"] if args.model == "mlp" else []
+        command = [args.nninit, "diagnose", args.model, "--seed", "0", *probe, "--depth-sweep", "--report", page]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     else:
         command = [args.sample, page] + ([f"--broken={args.broken}"] if args.broken else [])
@@ -246,7 +250,8 @@ def main():
     print(f"{len(charts.charts)} charts, screenshot {screenshot}")
     pixel_failures = check_pixels(screenshot, charts.charts)
     failures += pixel_failures
-    required = ["table.layers", "div.finding"] + (["table.probe", "ul.verdicts"] if args.nninit else [])
+    probed = args.nninit and args.model == "mlp"
+    required = ["table.layers", "div.finding"] + (["table.probe", "ul.verdicts"] if probed else [])
     # The sample's histograms are of parameters, each on its own scale; diagnose's are successive layers.
     failures += check_sections(screenshot, charts, required, shared_histogram_scale=bool(args.nninit))
     if args.sample and not charts.shortened:

@@ -73,6 +73,7 @@ struct DiagnoseOptions : ModelOptions {
   int steps = 300;
   double probe_budget = 0.0;  // seconds for the whole probe (0: none): the steps per candidate are cut to fit
   bool depth_sweep = false;
+  int sweep_depth = 50;  // the sweep's copies of the block (or the demo's layers)
   bool json = false;
   LintTextOptions lint_text;
 };

@@ -1,12 +1,15 @@
 // nninit diagnose MODEL: what an initialisation does to the network, measured (diag/diagnose.h) and judged
-// against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep
-// (diag/depth_sweep.h) and the HTML report (report/report.h). With --weights FILE the parameters are the
-// file's (cli/weights.h), and the probe trains them as one more candidate.
+// against the architecture (diag/lint.h), with the training probe (diag/probe.h), the depth sweep of the
+// model's own block (diag/block_sweep.h; diag/depth_sweep.h where it has none) and the HTML report
+// (report/report.h). With --weights FILE the parameters are the file's (cli/weights.h), and the probe trains
+// them as one more candidate.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +21,7 @@
 #include "nninit/cli/weights.h"
 #include "nninit/core/error.h"
 #include "nninit/diag/auto_preset.h"
+#include "nninit/diag/block_sweep.h"
 #include "nninit/diag/depth_sweep.h"
 #include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
@@ -87,6 +91,9 @@ void check_diagnose_options(const DiagnoseOptions& options) {
         fmt::format("--probe-budget must be a positive number of seconds, got {}", options.probe_budget));
   }
   if (options.probe_budget > 0.0 && !options.probe) throw UsageError("--probe-budget needs --probe");
+  if (options.sweep_depth < 1) {
+    throw UsageError(fmt::format("--sweep-depth must be at least 1, got {}", options.sweep_depth));
+  }
   if (options.optimizer != "sgd" && options.optimizer != "adam") {
     throw UsageError(
         fmt::format("--optimizer: unknown optimizer '{}'; expected sgd or adam", options.optimizer));
@@ -155,6 +162,62 @@ diag::ProbeResult run_probe(const DiagnoseOptions& options, const PreparedModel&
   return result;
 }
 
+// The rules of `prepared` that initialised a parameter of the block's copies in the model, in their order.
+std::vector<expr::Rule> block_rules(const PreparedModel& prepared, const diag::RepeatedBlock& block) {
+  if (!prepared.report) return {};
+  std::vector<bool> used(prepared.rules.size(), false);
+  for (const expr::RuleApplication& a : prepared.report->applications) {
+    for (const std::string& path : block.blocks) {
+      if (a.parameter.starts_with(path + ".")) used.at(a.rule) = true;
+    }
+  }
+  std::vector<expr::Rule> rules;
+  for (std::size_t i = 0; i < prepared.rules.size(); ++i) {
+    if (used[i]) rules.push_back(prepared.rules[i]);
+  }
+  return rules;
+}
+
+// --depth-sweep: the model's own repeated block where it has one (diag/block_sweep.h), its copies
+// initialised as the model's blocks were: the rules that reached them drawn anew, or (for --weights and
+// LSUV, which set values rather than draw them) the model's own values. Without a block, the fixed demo.
+void add_depth_sweep(report::DiagnosisRun& run, const DiagnoseOptions& options, const PreparedModel& prepared,
+                     const std::vector<Tensor>& inputs, std::uint64_t seed) {
+  const std::optional<diag::RepeatedBlock> block = diag::find_repeated_block(*prepared.model);
+  if (!block) {
+    run.sweep_note =
+        "The model has no repeated block (two or more consecutive children of a Sequential or ModuleList "
+        "with the same structure), so the depth sweep runs the fixed demo networks.";
+  } else {
+    diag::BlockSweepOptions sweep{.depth = options.sweep_depth, .seed = seed, .train = options.train};
+    diag::StackInitialiser initialise;
+    if (!options.weights.empty()) {
+      sweep.label = "--weights";
+      sweep.init = fmt::format("the values in {}, block by block", options.weights);
+    } else if (prepared.lsuv) {
+      sweep.label = fmt::format("--preset {}", options.preset);
+      sweep.init = "the values LSUV gave the model's blocks";
+    } else if (std::vector<expr::Rule> rules = block_rules(prepared, *block); !rules.empty()) {
+      sweep.label = options.preset.empty() ? "--init rules" : fmt::format("--preset {}", options.preset);
+      sweep.init = fmt::format("{} rule(s) drawn anew for every copy", rules.size());
+      initialise = [rules = std::move(rules)](nn::Module& stack, Generator& generator) {
+        expr::apply_rules(stack, rules, generator);
+      };
+    }
+    try {
+      run.sweeps.push_back(diag::run_block_sweep(*prepared.model, inputs, *block, initialise, sweep));
+      return;
+    } catch (const Error& e) {
+      // The model itself ran (the diagnosis did), so this is the stack: a block that cannot follow itself.
+      run.sweep_note = fmt::format(
+          "The model's repeated block {} cannot be stacked ({}), so the depth sweep runs the fixed demo "
+          "networks.",
+          block->blocks.front(), e.what());
+    }
+  }
+  for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
+    run.sweeps.push_back(diag::run_depth_sweep(a, {.depth = options.sweep_depth, .seed = seed}));
+}
 }  // namespace
 
 int run_diagnose(const DiagnoseOptions& options) {
@@ -183,10 +246,7 @@ int run_diagnose(const DiagnoseOptions& options) {
   run.findings = lint_prepared(prepared);
   run.weights = options.weights;
   if (options.probe) run.probe = run_probe(options, prepared, inputs, weights, seed);
-  if (options.depth_sweep) {
-    for (diag::SweepActivation a : {diag::SweepActivation::tanh, diag::SweepActivation::relu})
-      run.sweeps.push_back(diag::run_depth_sweep(a, {.seed = seed}));
-  }
+  if (options.depth_sweep) add_depth_sweep(run, options, prepared, inputs, seed);
 
   if (!options.report.empty()) {
     try {

@@ -219,8 +219,14 @@ int main(int argc, char** argv) {
       "--probe-budget", diagnose.probe_budget,
       "Seconds the probe may take: once its first step is timed, every candidate runs "
       "as many steps as fit (the output says when it cut them)");
-  diagnose_command->add_flag("--depth-sweep", diagnose.depth_sweep,
-                             "Also run a 50-layer tanh and ReLU network under seven initialisations");
+  CLI::Option* depth_sweep = diagnose_command->add_flag(
+      "--depth-sweep", diagnose.depth_sweep,
+      "Also stack the model's repeated block 50 deep (without one: a 50-layer tanh "
+      "and ReLU network under seven initialisations)");
+  diagnose_command
+      ->add_option("--sweep-depth", diagnose.sweep_depth,
+                   "The depth sweep's copies of the block, or layers (default 50)")
+      ->needs(depth_sweep);
   diagnose_command->add_flag("--json", diagnose.json, "Print one JSON document");
   add_lint_text_options(*diagnose_command, diagnose.lint_text);
 

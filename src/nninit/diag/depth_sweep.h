@@ -50,6 +50,8 @@
 #include <string_view>
 #include <vector>
 
+#include "nninit/core/tensor.h"
+
 namespace nninit::diag {
 
 enum class SweepActivation { tanh, relu };
@@ -76,6 +78,10 @@ struct DepthSweep {
   SweepActivation activation = SweepActivation::tanh;
   DepthSweepOptions options{};
   std::vector<SweepScheme> schemes{};  // in the table's order
+  // Set by run_block_sweep (block_sweep.h), which stacks the model's own block instead of the Linear layers
+  // (then `activation` and `width` say nothing, and each scheme's preactivation_std is empty).
+  std::string block{};  // "layers.* (TransformerEncoderLayer)"; empty for the demo
+  Shape block_input{};  // the shape the block receives in the model
 
   // The scheme by name; IndexError for an unknown name.
   const SweepScheme& scheme(std::string_view name) const;

@@ -14,7 +14,9 @@ namespace {
 
 svg::LineChart sweep_chart(const diag::DepthSweep& sweep, std::string title, std::string y_label,
                            std::vector<double> diag::SweepScheme::*values) {
-  svg::LineChart c{.title = std::move(title), .x_label = "layer", .y_label = std::move(y_label)};
+  svg::LineChart c{.title = std::move(title),
+                   .x_label = sweep.block.empty() ? "layer" : "copies of the block",
+                   .y_label = std::move(y_label)};
   for (const diag::SweepScheme& s : sweep.schemes) {
     svg::Series series{.name = s.name, .y = s.*values};
     for (int k = 1; k <= sweep.options.depth; ++k) series.x.push_back(k);
@@ -24,6 +26,10 @@ svg::LineChart sweep_chart(const diag::DepthSweep& sweep, std::string title, std
 }
 
 std::string network_description(const diag::DepthSweep& sweep) {
+  if (!sweep.block.empty()) {
+    return fmt::format("{} copies of the model's block {}, input {}", sweep.options.depth, sweep.block,
+                       shape_string(sweep.block_input));
+  }
   return fmt::format("{} x (Linear({}, {}) + {}), batch {}", sweep.options.depth, sweep.options.width,
                      sweep.options.width, diag::sweep_activation_name(sweep.activation), sweep.options.batch);
 }
@@ -85,10 +91,11 @@ svg::LineChart loss_chart(const diag::ProbeResult& result) {
 // The charts show four decades below 1 for activations (a std under 1e-4 has vanished for any purpose)
 // and six either side of 1 for gradients; the legend says where a scheme leaves the range.
 svg::LineChart sweep_activation_chart(const diag::DepthSweep& sweep) {
-  svg::LineChart c =
-      sweep_chart(sweep, fmt::format("activation std by layer: {}", network_description(sweep)),
-                  fmt::format("std after {}", diag::sweep_activation_name(sweep.activation)),
-                  &diag::SweepScheme::activation_std);
+  svg::LineChart c = sweep_chart(
+      sweep, fmt::format("activation std by layer: {}", network_description(sweep)),
+      sweep.block.empty() ? fmt::format("std after {}", diag::sweep_activation_name(sweep.activation))
+                          : "std after the block",
+      &diag::SweepScheme::activation_std);
   c.log_floor = 1e-4;
   c.log_ceiling = 1e4;
   return c;
@@ -99,7 +106,8 @@ svg::LineChart sweep_gradient_chart(const diag::DepthSweep& sweep) {
       sweep_chart(sweep,
                   fmt::format("gradient std by layer, from a unit-variance output gradient: {}",
                               network_description(sweep)),
-                  "std of d loss / d layer input", &diag::SweepScheme::gradient_std);
+                  sweep.block.empty() ? "std of d loss / d layer input" : "std of d loss / d block input",
+                  &diag::SweepScheme::gradient_std);
   c.log_floor = 1e-6;
   c.log_ceiling = 1e6;
   return c;

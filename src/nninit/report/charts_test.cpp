@@ -8,6 +8,33 @@
 namespace nninit::report {
 namespace {
 
+// A block sweep as run_block_sweep (diag/block_sweep.h) returns it: 4 copies of a transformer layer.
+diag::DepthSweep block_sweep() {
+  diag::DepthSweep sweep{.options = {.depth = 4, .width = 64, .batch = 16}};
+  sweep.block = "layers.* (TransformerEncoderLayer)";
+  sweep.block_input = {16, 32, 64};
+  sweep.schemes.push_back({.name = "the model's initialisation",
+                           .init = "PyTorch's defaults",
+                           .activation_std = {1.0, 1.0, 1.0, 1.0},
+                           .gradient_std = {0.7, 0.5, 0.4, 0.3}});
+  return sweep;
+}
+
+TEST(Charts, BlockSweepChartsNameTheBlockAndCountCopies) {
+  const svg::LineChart activations = sweep_activation_chart(block_sweep());
+  const svg::LineChart gradients = sweep_gradient_chart(block_sweep());
+  EXPECT_EQ(
+      activations.title,
+      "activation std by layer: 4 copies of the model's block layers.* (TransformerEncoderLayer), input "
+      "[16, 32, 64]");
+  EXPECT_EQ(activations.x_label, "copies of the block");
+  EXPECT_EQ(activations.y_label, "std after the block");
+  EXPECT_EQ(gradients.y_label, "std of d loss / d block input");
+  ASSERT_EQ(gradients.series.size(), 1u);
+  EXPECT_EQ(gradients.series[0].x, (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(gradients.series[0].y, (std::vector<double>{0.7, 0.5, 0.4, 0.3}));
+}
+
 TEST(Charts, SweepChartsDrawEverySchemeAndLeaveOutNonFiniteValues) {
   // The default sweep (50 layers): "large normal" overflows to infinity in the ReLU network.
   const diag::DepthSweep sweep = diag::run_depth_sweep(diag::SweepActivation::relu);

@@ -34,6 +34,13 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRu
 
 // What the depth sweep ran, under its charts.
 std::string sweep_note(const diag::DepthSweep& sweep, std::uint64_t seed) {
+  if (!sweep.block.empty()) {
+    return fmt::format(
+        "{} copies of the model's block {}, deep copies of the model's blocks in turn with the same "
+        "initialisation rules drawn anew; an N(0, 1) input of shape {} (the shape the block receives in the "
+        "model) from seed {} and an N(0, 1) gradient at the last copy's output from seed {}.",
+        sweep.options.depth, sweep.block, shape_string(sweep.block_input), seed, seed + 1);
+  }
   return fmt::format(
       "{} layers of Linear({}, {}) with zero biases, each followed by the activation; a batch of {} N(0, 1) "
       "inputs and an N(0, 1) gradient at the last layer (seed {}).",
@@ -70,7 +77,10 @@ ReportData diagnosis_page(const DiagnosisRun& run) {
     page.depth_sweep.push_back(sweep_activation_chart(sweep));
     page.depth_sweep.push_back(sweep_gradient_chart(sweep));
   }
-  if (!run.sweeps.empty()) page.depth_sweep_note = sweep_note(run.sweeps.front(), run.seed);
+  if (!run.sweeps.empty()) {
+    page.depth_sweep_note = sweep_note(run.sweeps.front(), run.seed);
+    if (!run.sweep_note.empty()) page.depth_sweep_note = run.sweep_note + " " + page.depth_sweep_note;
+  }
   return page;
 }
 
@@ -89,6 +99,7 @@ Json diagnosis_json(const DiagnosisRun& run) {
   Json sweeps = Json::array();
   for (const diag::DepthSweep& s : run.sweeps) sweeps.push_back(to_json(s));
   out["depth_sweep"] = sweeps;
+  out["depth_sweep_note"] = run.sweep_note.empty() ? Json(nullptr) : Json(run.sweep_note);
   out["report"] = run.report_path.empty() ? Json(nullptr) : Json(run.report_path);
   return out;
 }
@@ -99,6 +110,7 @@ std::string diagnosis_text(const DiagnosisRun& run) {
   text += format_diagnosis(run.diagnosis);
   text += "\n" + format_findings(run.findings, run.findings_view);
   if (run.probe) text += "\ntraining probe\n" + format_probe(*run.probe);
+  if (!run.sweep_note.empty()) text += "\n" + run.sweep_note + "\n";
   for (const diag::DepthSweep& sweep : run.sweeps) text += "\n" + format_sweep(sweep);
   if (!run.report_path.empty()) text += fmt::format("\nwrote {}\n", run.report_path);
   return text;

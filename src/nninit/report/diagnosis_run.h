@@ -41,6 +41,7 @@ struct DiagnosisRun {
   std::optional<diag::LsuvReport> lsuv{};
   std::optional<diag::ProbeResult> probe{};
   std::vector<diag::DepthSweep> sweeps{};
+  std::string sweep_note{};      // why the sweep ran what it ran ("no repeated block: ..."), or empty
   std::string report_path{};     // where the page was written, or empty
   FindingsView findings_view{};  // which findings the terminal text shows, and how
 };

@@ -145,10 +145,13 @@ Json to_json(const diag::DepthSweep& sweep) {
     for (double v : s.gradient_std) grad.push_back(json_number(v));
     schemes.push_back({{"name", s.name}, {"init", s.init}, {"activation_std", act}, {"gradient_std", grad}});
   }
-  return {{"activation", diag::sweep_activation_name(sweep.activation)},
+  return {{"activation",
+           sweep.block.empty() ? Json(diag::sweep_activation_name(sweep.activation)) : Json(nullptr)},
           {"depth", sweep.options.depth},
           {"width", sweep.options.width},
           {"batch", sweep.options.batch},
+          {"block", sweep.block.empty() ? Json(nullptr) : Json(sweep.block)},
+          {"block_input", sweep.block.empty() ? Json(nullptr) : to_json(sweep.block_input)},
           {"schemes", schemes}};
 }
 

@@ -7,7 +7,8 @@
 //   - histograms of a few parameters (or activations);
 //   - the training probe's loss curves, its table (held-out loss and accuracy, identical units, weight
 //     growth) and its verdicts;
-//   - a depth sweep: one deep network under several initialisations, std by layer (log scale);
+//   - a depth sweep: the model's own repeated block stacked deep (diag/block_sweep.h), or one deep network
+//     under several initialisations, std by layer or copy (log scale);
 //   - the lint findings (lint.h) as the terminal shows them (grouped, each reason once), after the charts;
 //   - the parameter table: name, shape, fan_in, fan_out, mean, std, min, max and the reference stds.
 // ReportData is plain data that the diagnose command fills; every section is optional and is left out

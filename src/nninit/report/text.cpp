@@ -150,6 +150,22 @@ std::string format_probe(const diag::ProbeResult& result) {
 }
 
 std::string format_sweep(const diag::DepthSweep& sweep) {
+  if (!sweep.block.empty()) {
+    const int depth = sweep.options.depth;
+    std::string text = fmt::format(
+        "depth sweep of the model's block {}, {} copies on input {} (std after copies 1, {}, {}):\n",
+        sweep.block, depth, shape_string(sweep.block_input), std::max(depth / 2, 1), depth);
+    for (const diag::SweepScheme& s : sweep.schemes) {
+      const auto row = [&](std::string_view what, const std::vector<double>& values) {
+        const auto at = [&](std::size_t i) { return fmt::format("{:.3g}", values[i]); };
+        return fmt::format("  {:<26} {:>10} {:>10} {:>10}\n", what, at(0),
+                           at(std::max<std::size_t>(values.size() / 2, 1) - 1), at(values.size() - 1));
+      };
+      text += fmt::format("  {} ({}):\n", s.name, s.init);
+      text += row("activation std", s.activation_std) + row("gradient std (block input)", s.gradient_std);
+    }
+    return text;
+  }
   std::string text = fmt::format("depth sweep, {} layers of {} (activation std at layers 1, {}, {}):\n",
                                  sweep.options.depth, diag::sweep_activation_name(sweep.activation),
                                  sweep.options.depth / 2, sweep.options.depth);

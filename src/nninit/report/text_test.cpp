@@ -106,6 +106,23 @@ TEST(Text, ProbeTableEndsWithTheVerdicts) {
       << cut;
 }
 
+TEST(Text, BlockSweepRowsForActivationAndGradient) {
+  diag::DepthSweep sweep{.options = {.depth = 4, .width = 64, .batch = 16}};
+  sweep.block = "layers.* (TransformerEncoderLayer)";
+  sweep.block_input = {16, 32, 64};
+  sweep.schemes.push_back({.name = "--init rules",
+                           .init = "1 rule(s) drawn anew for every copy",
+                           .activation_std = {1.0, 0.9, 0.8, 0.7},
+                           .gradient_std = {0.4, 0.3, 0.2, 0.1}});
+  EXPECT_EQ(
+      format_sweep(sweep),
+      "depth sweep of the model's block layers.* (TransformerEncoderLayer), 4 copies on input [16, 32, 64] "
+      "(std after copies 1, 2, 4):\n"
+      "  --init rules (1 rule(s) drawn anew for every copy):\n"
+      "  activation std                      1        0.9        0.7\n"
+      "  gradient std (block input)        0.4        0.3        0.1\n");
+}
+
 TEST(Text, SweepAndLsuv) {
   const diag::DepthSweep sweep = diag::run_depth_sweep(diag::SweepActivation::tanh, {.depth = 4, .width = 8});
   const std::string text = format_sweep(sweep);
