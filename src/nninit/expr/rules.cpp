@@ -658,7 +658,11 @@ RuleReport apply_rules(nn::Module& model, std::span<const Rule> rules, Generator
       ++report.matches[r];
     }
   };
-  for (const auto& [first, last] : passes(rules)) {
+  for (const auto& pass : passes(rules)) {
+    // Named copies rather than a structured binding, which the lambda below could not capture in C++20
+    // as clang 14 implements it.
+    const std::size_t first = pass.first;
+    const std::size_t last = pass.second;
     const Rule& head = rules[first];
     if (head.walk == PassWalk::apply) {
       model.apply([&](nn::Module& module) {
