@@ -16,6 +16,16 @@
 
 namespace nninit::engine::testing {
 
+// A deterministic input the torch-values tests reproduce in PyTorch: element i (row-major) is
+// cos(0.11 i + phase).
+inline Tensor inp(Shape shape, double phase) {
+  Tensor t = Tensor::empty(shape);
+  const Tensor flat = t.view({-1});
+  for (std::int64_t i = 0; i < flat.numel(); ++i)
+    flat.set({i}, std::cos(0.11 * static_cast<double>(i) + phase));
+  return t;
+}
+
 inline Tensor randn(Shape sizes, TorchGenerator& generator, double std = 1.0) {
   Tensor t = Tensor::empty(std::move(sizes));
   generator.normal_(t, 0.0, std);

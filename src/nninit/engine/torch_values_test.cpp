@@ -31,6 +31,7 @@
 #include <gtest/gtest.h>
 
 #include "nninit/core/error.h"
+#include "nninit/engine/engine_test_support.h"
 #include "nninit/engine/loss.h"
 #include "nninit/engine/trace.h"
 #include "nninit/nn/activation.h"
@@ -45,6 +46,8 @@
 namespace nninit::engine {
 namespace {
 
+using testing::inp;
+
 void fill(nn::Module& model) {
   const std::vector<NamedTensor> params = model.named_parameters();
   for (std::size_t k = 0; k < params.size(); ++k) {
@@ -53,14 +56,6 @@ void fill(nn::Module& model) {
       flat.set({i}, 0.5 * std::sin(1.0 + 0.37 * static_cast<double>(i) + 1.3 * static_cast<double>(k)));
     }
   }
-}
-
-Tensor inp(Shape shape, double phase) {
-  Tensor t = Tensor::empty(shape);
-  const Tensor flat = t.view({-1});
-  for (std::int64_t i = 0; i < flat.numel(); ++i)
-    flat.set({i}, std::cos(0.11 * static_cast<double>(i) + phase));
-  return t;
 }
 
 struct Result {

@@ -43,13 +43,7 @@
 namespace nninit::engine {
 namespace {
 
-Tensor inp(Shape shape, double phase) {
-  Tensor t = Tensor::empty(shape);
-  const Tensor flat = t.view({-1});
-  for (std::int64_t i = 0; i < flat.numel(); ++i)
-    flat.set({i}, std::cos(0.11 * static_cast<double>(i) + phase));
-  return t;
-}
+using testing::inp;
 
 struct Case {
   const char* name;
