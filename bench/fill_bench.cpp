@@ -32,6 +32,7 @@
 
 #include <fmt/format.h>
 
+#include "nninit/core/threads.h"
 #include "nninit/init/init.h"
 #include "nninit/random/host_isa.h"
 #include "nninit/random/philox.h"

@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -13,6 +12,7 @@
 
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
+#include "nninit/core/threads.h"
 
 namespace nninit {
 
@@ -549,26 +549,6 @@ const Tensor& Tensor::add_(double value) const {
   return *this;
 }
 
-namespace {
-
-// Calls fn(begin, end) on ranges covering [0, n): one range below a few million elements, otherwise one per
-// hardware thread. For elementwise work, whose result does not depend on the split.
-template <class Fn>
-void for_element_ranges(std::size_t n, Fn&& fn) {
-  constexpr std::size_t parallel_elements = std::size_t{1} << 22;
-  const std::size_t threads = n < parallel_elements ? 1 : std::max(1u, std::thread::hardware_concurrency());
-  if (threads <= 1) {
-    fn(std::size_t{0}, n);
-    return;
-  }
-  auto bound = [&](std::size_t r) { return n / threads * r + std::min(r, n % threads); };
-  std::vector<std::jthread> workers;
-  for (std::size_t r = 1; r < threads; ++r) workers.emplace_back([&, r] { fn(bound(r), bound(r + 1)); });
-  fn(std::size_t{0}, bound(1));
-}
-
-}  // namespace
-
 const Tensor& Tensor::copy_(const Tensor& src) const {
   if (src.numel() != numel()) {
     throw RuntimeError(
@@ -584,7 +564,10 @@ const Tensor& Tensor::copy_(const Tensor& src) const {
       dispatch_all(dtype_, [&](auto tag) {
         using T = decltype(tag);
         T* out = reinterpret_cast<T*>(raw_data());
-        for_element_ranges(static_cast<std::size_t>(numel()), [&](std::size_t begin, std::size_t end) {
+        // Elementwise: the split over threads changes nothing but the time.
+        parallel_for(numel(), std::int64_t{1} << 20, [&](std::int64_t first, std::int64_t last) {
+          const auto begin = static_cast<std::size_t>(first);
+          const auto end = static_cast<std::size_t>(last);
           if constexpr (std::is_same_v<S, T>) {
             std::memcpy(out + begin, source + begin, (end - begin) * sizeof(T));
           } else if constexpr (std::is_same_v<S, float> && std::is_same_v<T, BFloat16>) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "nninit/core/threads.h"
 #include "nninit/init/init.h"
 #include "nninit/random/host_isa.h"
 #include "nninit/random/philox.h"

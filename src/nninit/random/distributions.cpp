@@ -14,10 +14,10 @@
 
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
+#include "nninit/core/threads.h"
 #include "nninit/random/internal/box_muller.h"
 #include "nninit/random/internal/checks.h"
 #include "nninit/random/internal/fill_kernels.h"
-#include "nninit/random/internal/parallel.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit {
@@ -45,7 +45,7 @@ constexpr std::size_t parallel_elements = std::size_t{1} << 18;
 template <class Fill>
 void fill_in_parallel(MT19937& engine, std::size_t count, std::size_t words_per_element,
                       std::size_t granularity, double discard_cost, Fill&& fill) {
-  const auto threads = static_cast<std::size_t>(fill_thread_count());
+  const auto threads = static_cast<std::size_t>(thread_count());
   if (threads <= 1 || count < parallel_elements) {
     fill(engine, std::size_t{0}, count);
     return;

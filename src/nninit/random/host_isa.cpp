@@ -4,9 +4,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <string>
-#include <thread>
-
-#include "nninit/random/internal/parallel.h"
 
 namespace nninit {
 namespace {
@@ -36,7 +33,6 @@ HostIsa environment_level() {
 }
 
 std::atomic<int> override_cap{static_cast<int>(HostIsa::avx512)};
-std::atomic<int> thread_count_override{0};
 
 }  // namespace
 
@@ -57,26 +53,6 @@ std::string_view host_isa_name(HostIsa level) {
     case HostIsa::avx512: return "avx512";
   }
   return "?";
-}
-
-int fill_thread_count() {
-  if (const int forced = thread_count_override.load(std::memory_order_relaxed); forced > 0) return forced;
-  static const int count = [] {
-    if (const char* requested = std::getenv("NNINIT_NUM_THREADS")) {
-      char* end = nullptr;
-      const long value = std::strtol(requested, &end, 10);
-      if (end != requested && *end == '\0' && value >= 1) return static_cast<int>(std::min(value, 1024L));
-    }
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  }();
-  return count;
-}
-
-ScopedThreadCount::ScopedThreadCount(int count)
-    : previous_(thread_count_override.exchange(std::max(count, 1), std::memory_order_relaxed)) {}
-
-ScopedThreadCount::~ScopedThreadCount() {
-  thread_count_override.store(previous_, std::memory_order_relaxed);
 }
 
 ScopedHostIsa::ScopedHostIsa(HostIsa level)

@@ -1,7 +1,6 @@
 // The host's instruction set: what nninit's own fill kernels use on this machine, chosen once at run time.
 // Not the capability of the PyTorch being imitated (core/torch_release.h's TorchCapability), which decides
-// the bits; this only decides how fast they come. The number of threads fills use lives here too, and
-// never changes a bit either.
+// the bits; this only decides how fast they come. (How many threads they use: core/threads.h.)
 //
 // The choice never changes a bit of output: every fast kernel sits beside its scalar reference and the
 // tests hold them equal (random/internal/fill_kernels_test.cpp).
@@ -33,23 +32,6 @@ class ScopedHostIsa {
   ~ScopedHostIsa();
   ScopedHostIsa(const ScopedHostIsa&) = delete;
   ScopedHostIsa& operator=(const ScopedHostIsa&) = delete;
-
- private:
-  int previous_;
-};
-
-// The number of threads fills use: the machine's hardware threads, or NNINIT_NUM_THREADS (>= 1) when set,
-// or what a ScopedThreadCount says while one lives. Like the level, it never changes a bit of output.
-int fill_thread_count();
-
-// For tests and benchmarks: while alive, fills use `count` threads (not thread-safe against concurrent
-// fills).
-class ScopedThreadCount {
- public:
-  explicit ScopedThreadCount(int count);
-  ~ScopedThreadCount();
-  ScopedThreadCount(const ScopedThreadCount&) = delete;
-  ScopedThreadCount& operator=(const ScopedThreadCount&) = delete;
 
  private:
   int previous_;

@@ -24,6 +24,7 @@
 #endif
 
 #include "nninit/core/error.h"
+#include "nninit/core/threads.h"
 #include "nninit/random/host_isa.h"
 #include "statistics.h"
 

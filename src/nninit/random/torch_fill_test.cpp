@@ -13,9 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "nninit/core/memory_order.h"
+#include "nninit/core/threads.h"
 #include "nninit/random/host_isa.h"
 #include "nninit/random/internal/box_muller.h"
-#include "nninit/random/internal/parallel.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit {

@@ -16,8 +16,8 @@
 
 #include "nninit/core/error.h"
 #include "nninit/core/memory_order.h"
+#include "nninit/core/threads.h"
 #include "nninit/random/internal/erfinv.h"
-#include "nninit/random/internal/parallel.h"
 #include "nninit/random/torch_generator.h"
 
 namespace nninit {

@@ -7,9 +7,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "nninit/core/threads.h"
 #include "nninit/random/internal/fill_kernels.h"
 #include "nninit/random/internal/normal_quantile.h"
-#include "nninit/random/internal/parallel.h"
 
 namespace nninit::philox_fill {
 namespace {
