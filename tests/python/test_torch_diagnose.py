@@ -160,7 +160,11 @@ def test_a_vanishing_custom_model_is_flagged(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         problems = nt.check(Deep(), torch.randn(16, 64))
-    assert [p["severity"] for p in problems] == ["error", "error"]
+    # The signals vanish, and the lint, reading the traced forward, sees the tanh after every layer of the
+    # ModuleList (whose order the module tree does not show) and names the fix.
+    assert [(p["severity"], p["check"]) for p in problems] == [("error", "signal"), ("error", "signal"),
+                                                               ("error", "scale")]
+    assert problems[2]["fix"] == "layers.*.weight=xavier_uniform_(gain=calculate_gain('tanh'))"
 
 
 def test_check_passes_a_well_initialised_model():
@@ -210,3 +214,158 @@ def test_identical_units_are_found_in_a_torch_model():
         model[0].bias.zero_()
     result = nt.diagnose(model, torch.randn(4, 8))
     assert result.json["diagnosis"]["symmetries"], result.text
+
+
+# --- the lint reads the order the forward ran -------------------------------------------------------------------
+
+def lint_of(result):
+    return {f["path"]: f for f in result.findings}
+
+
+class Reordered(torch.nn.Module):
+    """Children registered in another order than forward calls them: the Tanh first, the head before the
+    layers it follows, fc2 before fc1."""
+
+    def __init__(self):
+        super().__init__()
+        self.act = torch.nn.Tanh()
+        self.head = torch.nn.Linear(64, 10)
+        self.fc2 = torch.nn.Linear(64, 64)
+        self.fc1 = torch.nn.Linear(32, 64)
+        self.relu = torch.nn.ReLU()
+        for layer in (self.fc1, self.fc2):  # Kaiming for ReLU on both: right for fc2 only
+            nt.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nt.zeros_(layer.bias)
+
+    def forward(self, x):
+        return self.head(self.relu(self.fc2(self.act(self.fc1(x)))))
+
+
+@pytest.mark.parametrize("recorder", ["fx", "hooks"])
+def test_the_lint_reads_what_forward_calls_not_the_registration_order(recorder):
+    torch.manual_seed(0)
+    result = nt.diagnose(Reordered(), torch.randn(64, 32), recorder=recorder)
+    lint = lint_of(result)
+    # fc1 meets the Tanh: Kaiming's ReLU gain there is the scheme finding, and the fix is Xavier for tanh.
+    assert lint["fc1.weight"]["check"] == "scheme", result.text
+    assert "followed by Tanh" in lint["fc1.weight"]["message"]
+    assert lint["fc1.weight"]["fix"] == "fc1.weight=xavier_uniform_(gain=calculate_gain('tanh'))"
+    # fc2 meets the ReLU it was initialised for: nothing to say.
+    assert "fc2.weight" not in lint
+    assert result.json["lint_note"].startswith("what follows each layer is read from the forward recorded")
+    assert "never ran" not in result.json["lint_note"]
+    assert "lint: what follows each layer" in result.text
+
+
+def test_the_output_layer_is_the_last_one_forward_calls():
+    torch.manual_seed(0)
+    model = Reordered()
+    with torch.no_grad():
+        model.head.weight.mul_(40.0)  # far too large logits
+    lint = lint_of(nt.diagnose(model, torch.randn(64, 32), recorder="fx"))
+    assert "the output layer" in lint["head.weight"]["message"]
+    assert lint["head.weight"]["fix"] == "head.weight=xavier_uniform_()"
+
+
+class FunctionalActivations(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(32, 64)
+        self.fc2 = torch.nn.Linear(64, 64)
+        self.fc3 = torch.nn.Linear(64, 4)
+        for layer in (self.fc1, self.fc2):
+            nt.normal_(layer.weight, std=0.01)
+            nt.zeros_(layer.bias)
+
+    def forward(self, x):
+        x = torch.nn.functional.leaky_relu(self.fc1(x), 0.2)
+        return self.fc3(torch.tanh(self.fc2(x)))
+
+
+def test_functional_activations_pick_the_scheme_under_fx():
+    torch.manual_seed(0)
+    traced = nt.diagnose(FunctionalActivations(), torch.randn(64, 32))
+    assert traced.recorder == "fx"
+    lint = lint_of(traced)
+    assert "followed by LeakyReLU" in lint["fc1.weight"]["message"]
+    assert "a=0.2" in lint["fc1.weight"]["fix"] and "leaky_relu" in lint["fc1.weight"]["fix"]
+    assert "followed by Tanh" in lint["fc2.weight"]["message"]
+    assert lint["fc2.weight"]["fix"] == "fc2.weight=xavier_uniform_(gain=calculate_gain('tanh'))"
+    # Module hooks do not see the functions: what follows fc1 and fc2 is unknown, and no scheme is claimed.
+    hooked = lint_of(nt.diagnose(FunctionalActivations(), torch.randn(64, 32), recorder="hooks"))
+    assert "fc1.weight" not in hooked and "fc2.weight" not in hooked
+
+
+class Reused(torch.nn.Module):
+    """One Linear called twice, each time before `second` (ReLU, or Tanh for the second call)."""
+
+    def __init__(self, second):
+        super().__init__()
+        self.inp = torch.nn.Linear(16, 64)
+        self.block = torch.nn.Linear(64, 64)
+        self.out = torch.nn.Linear(64, 4)
+        self.second = second
+        nt.xavier_uniform_(self.block.weight)  # 0.71 of Kaiming: a warning before ReLU
+        nt.zeros_(self.block.bias)
+
+    def forward(self, x):
+        x = torch.relu(self.inp(x))
+        x = torch.relu(self.block(x))
+        x = self.second(self.block(x))
+        return self.out(x)
+
+
+@pytest.mark.parametrize("recorder", ["fx", "hooks"])
+def test_a_module_called_twice_is_judged_by_what_both_calls_meet(recorder):
+    torch.manual_seed(0)
+    both_relu = nt.diagnose(Reused(torch.nn.ReLU()), torch.randn(64, 16), recorder=recorder)
+    lint = lint_of(both_relu)
+    if recorder == "fx":
+        assert lint["block.weight"]["check"] == "scale" and "followed by ReLU" in lint["block.weight"]["message"]
+        assert "kaiming" in lint["block.weight"]["fix"]
+    else:  # torch.relu is invisible to hooks: unknown
+        assert "block.weight" not in lint
+    # One call meets a ReLU, the other a Tanh: no single scheme is right, and none is claimed.
+    mixed = lint_of(nt.diagnose(Reused(torch.nn.Tanh()), torch.randn(64, 16), recorder=recorder))
+    assert "block.weight" not in mixed
+
+
+def test_layers_that_never_ran_keep_the_registration_order_and_are_named():
+    class WithSpare(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(8, 8)
+            self.spare = torch.nn.Linear(8, 8)
+            self.act = torch.nn.ReLU()
+
+        def forward(self, x):
+            return self.act(self.fc(x))
+
+    torch.manual_seed(0)
+    result = nt.diagnose(WithSpare(), torch.randn(16, 8))
+    assert "spare never ran in it and is read in registration order" in result.json["lint_note"]
+    assert "spare never ran" in result.text
+    assert nt.diagnose(WithSpare(), torch.randn(16, 8), lint=False).json["lint_note"] is None
+
+    class WithSpares(WithSpare):  # seven that never ran: five named, then a count
+        def __init__(self):
+            super().__init__()
+            self.spares = torch.nn.ModuleList(torch.nn.Linear(8, 8) for _ in range(6))
+
+    note = nt.diagnose(WithSpares(), torch.randn(16, 8)).json["lint_note"]
+    assert note.endswith("spare, spares.0, spares.1, spares.2, spares.3 and 2 more never ran in it and are read "
+                         "in registration order"), note
+
+
+def test_a_sequential_gives_the_findings_of_its_tree_through_both_recorders():
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                torch.nn.Linear(64, 64), torch.nn.Sigmoid(), torch.nn.Linear(64, 4))
+    x = torch.randn(16, 32)
+    expression = "Sequential(Linear(32, 64), Tanh(), Linear(64, 64), ReLU(), Linear(64, 64), Sigmoid(), Linear(64, 4))"
+    engine = nninit.diagnose(expression, [16, 32], seed=2, torch_version=nt.release()[0])
+    key = lambda document: [(f["severity"], f["check"], f["path"], f["message"], f["fix"])
+                            for f in document["findings"]]
+    assert key(engine.json)
+    for recorder in ("fx", "hooks"):
+        assert key(nt.diagnose(model, x, recorder=recorder).json) == key(engine.json)

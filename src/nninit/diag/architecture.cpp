@@ -124,8 +124,9 @@ struct Context {
 
 class Analyzer {
  public:
-  Architecture run(nn::Module& model) {
+  Architecture run(nn::Module& model, std::span<const ForwardCall> forward) {
     visit(model, "", Context{});
+    if (!forward.empty()) read_forward(forward);
     for (const LayerInfo& layer : architecture_.layers) {
       if ((layer.role == LayerRole::hidden || layer.role == LayerRole::output) && !layer.in_transformer) {
         ++architecture_.depth;
@@ -254,7 +255,15 @@ class Analyzer {
     std::vector<std::string> skipped;
     bool normalized = false;
     bool flattened = false;
+    // Unseen code ran before what is found: a nonlinearity found is what ran next as far as anyone saw, but
+    // "none" (another layer, the end) cannot be told from a nonlinearity hidden in that code.
+    bool unseen = false;
     for (std::size_t k = i + 1; k < chain.size(); ++k) {
+      if (chain[k].module == nullptr) {  // code the recorder did not see (ForwardCall)
+        consumer_open = false;
+        unseen = true;
+        continue;
+      }
       const nn::Module& m = *chain[k].module;
       const auto nonlinearity = nonlinearity_of(m);
       if (consumer_open) {
@@ -279,14 +288,17 @@ class Analyzer {
         normalized = normalized || is_normalization(m);
       } else {
         next.following = FollowingNonlinearity{};
-        if (is_softmax(m)) {
+        if (unseen) {
+          next.following.kind = NonlinearityKind::unknown;
+        } else if (is_softmax(m)) {
           next.following.module = m.type_name();
           next.following.path = chain[k].path;
         }
         found = true;
       }
     }
-    if (!found) next.following = context.after;
+    if (!found)
+      next.following = unseen ? FollowingNonlinearity{.kind = NonlinearityKind::unknown} : context.after;
     next.following.skipped.insert(next.following.skipped.begin(), skipped.begin(), skipped.end());
     next.following.normalized = next.following.normalized || normalized;
     return next;
@@ -306,6 +318,46 @@ class Analyzer {
       } else {
         visit(m, chain[i].path, c);
       }
+    }
+  }
+
+  // The weight layers outside transformers take their neighbours from the recorded forward's calls, read
+  // as one chain (architecture.h); a layer called more than once keeps what all its calls agree on.
+  void read_forward(std::span<const ForwardCall> forward) {
+    std::vector<ChainItem> chain;
+    for (const ForwardCall& call : forward) chain.push_back({call.path, call.module.get()});
+    const auto same = [](const FollowingNonlinearity& a, const FollowingNonlinearity& b) {
+      return a.kind == b.kind && a.module == b.module && a.gain == b.gain && a.slope == b.slope &&
+             a.normalized == b.normalized;
+    };
+    for (LayerInfo& layer : architecture_.layers) {
+      if (layer.in_transformer || !is_weight_layer(*layer.module)) continue;
+      std::optional<Next> first;
+      bool following_agrees = true;
+      bool consumer_agrees = true;
+      bool parametrised_after = false;
+      for (std::size_t i = 0; i < chain.size(); ++i) {
+        if (chain[i].module != layer.module) continue;
+        const Next next = scan(chain, i, Context{});
+        parametrised_after = parametrised_after || next.parametrised_after;
+        if (!first) {
+          first = next;
+          continue;
+        }
+        following_agrees = following_agrees && same(first->following, next.following);
+        consumer_agrees = consumer_agrees && first->consumer == next.consumer &&
+                          first->consumer_after_flatten == next.consumer_after_flatten;
+      }
+      if (!first) {
+        layer.order = OrderSource::not_run;
+        continue;
+      }
+      layer.order = OrderSource::forward;
+      layer.role = parametrised_after ? LayerRole::hidden : LayerRole::output;
+      layer.following =
+          following_agrees ? first->following : FollowingNonlinearity{.kind = NonlinearityKind::unknown};
+      layer.consumer = consumer_agrees ? first->consumer : std::string();
+      layer.consumer_after_flatten = consumer_agrees && first->consumer_after_flatten;
     }
   }
 
@@ -382,8 +434,17 @@ const LayerInfo* Architecture::find(std::string_view path) const {
   return nullptr;
 }
 
-Architecture analyze_architecture(nn::Module& model) {
-  return Analyzer().run(model);
+Architecture analyze_architecture(nn::Module& model, std::span<const ForwardCall> forward) {
+  return Analyzer().run(model, forward);
+}
+
+std::string_view order_source_name(OrderSource source) {
+  switch (source) {
+    case OrderSource::tree: return "tree";
+    case OrderSource::forward: return "forward";
+    case OrderSource::not_run: return "not_run";
+  }
+  return "?";
 }
 
 std::string parameter_path(std::string_view module_path, std::string_view parameter) {

@@ -13,6 +13,14 @@
 //     gates and tanh of LSTM and GRU, kind `gates`);
 //   - children of a ModuleList or of any other module whose call order the tree does not show: `unknown`.
 //
+// A recorded forward pass (ForwardCall: a model run in PyTorch, whose classes the tree cannot see into) can
+// say more: its leaf calls, in the order they ran, are read as one chain, as a Sequential's children are.
+// Each Linear/Bilinear/conv layer outside transformers that ran then takes what follows it, its role
+// (output when nothing parametrised ran after it) and its consumer from what ran after it, looking through
+// the same modules; a layer called several times takes them when every call agrees, `unknown` when they
+// differ. Code the recorder did not see (a null module) may hide a nonlinearity: reached before one, it
+// makes what follows `unknown`. Layers that never ran keep the tree's reading (OrderSource::not_run).
+//
 // Gains. `pytorch_gain` is torch.nn.init.calculate_gain's value where PyTorch has one. `gain` is what nninit
 // judges with and the `auto` preset initialises for; it differs from PyTorch's in two places:
 //   - SELU: 1 (LeCun normal), not calculate_gain's 3/4. Self-normalising networks need Var(w) = 1/fan_in
@@ -37,6 +45,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +93,25 @@ struct FollowingNonlinearity {
   std::vector<std::string> skipped{};    // the modules looked through, by type ("BatchNorm1d", "Dropout")
 };
 
+// Where a layer's neighbours (what follows it, its role, its consumer) were read from.
+enum class OrderSource {
+  tree,  // the module tree: no forward was given, or the layer's place is fixed by its parent (transformer,
+         // recurrent cell, attention)
+  forward,  // the recorded forward's calls
+  not_run,  // a forward was given but the layer never ran in it: the module tree (registration order)
+};
+
+std::string_view order_source_name(OrderSource source);  // "tree", "forward", "not_run"
+
+// One leaf call of a recorded forward pass, in the order calls ran: a module of the model (`path`, and
+// `module` the model's own), a functional layer (F.relu, torch.tanh: `path` empty, `module` one that does
+// the same), or code the recorder did not see (`module` null: what module hooks cannot see, a function
+// nninit does not read as a layer), which may hide a nonlinearity.
+struct ForwardCall {
+  std::string path{};
+  nn::ModulePtr module{};
+};
+
 struct LayerInfo {
   std::string path{};  // dotted module path; "" for the model itself
   std::string type{};  // type_name()
@@ -96,6 +124,7 @@ struct LayerInfo {
   // normalisation, dropout, pooling and Flatten), for the symmetry check; "" when none or unknown.
   std::string consumer{};
   bool consumer_after_flatten = false;  // a Flatten lies between: each unit feeds a block of its columns
+  OrderSource order = OrderSource::tree;
 };
 
 struct Architecture {
@@ -108,7 +137,8 @@ struct Architecture {
   const LayerInfo* find(std::string_view path) const;
 };
 
-Architecture analyze_architecture(nn::Module& model);
+// `forward`: the recorded forward's leaf calls (see above); empty: the tree alone.
+Architecture analyze_architecture(nn::Module& model, std::span<const ForwardCall> forward = {});
 
 // Whether a module applies an elementwise nonlinearity (ReLU, Tanh, PReLU, ...), and which.
 std::optional<FollowingNonlinearity> nonlinearity_of(const nn::Module& module);

@@ -1,6 +1,9 @@
 #include "nninit/diag/architecture.h"
 
 #include <cmath>
+#include <initializer_list>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -150,6 +153,103 @@ TEST(Architecture, SingleLayerModelIsItsOwnOutput) {
   EXPECT_EQ(a.layers[0].role, LayerRole::output);
   EXPECT_EQ(parameter_path("", "weight"), "weight");
   EXPECT_EQ(parameter_path("0.1", "bias"), "0.1.bias");
+}
+
+// The recorded forward's leaf calls for a model's children by name; "?" is code the recorder did not see,
+// and "fn:EXPR" a functional layer (F.relu) as the module that does the same.
+std::vector<ForwardCall> calls(const nn::ModulePtr& model, std::initializer_list<std::string_view> order) {
+  std::vector<ForwardCall> out;
+  for (std::string_view name : order) {
+    if (name == "?") {
+      out.push_back({});
+    } else if (name.starts_with("fn:")) {
+      out.push_back({"", build(name.substr(3))});
+    } else {
+      for (const auto& [child, module] : model->own_children()) {
+        if (child == name) out.push_back({std::string(name), module});
+      }
+    }
+  }
+  return out;
+}
+
+TEST(Architecture, ForwardOrderReplacesRegistrationOrder) {
+  // Registered Tanh, Linear, Linear; called 1, 0, 2: the first Linear meets the Tanh.
+  const nn::ModulePtr model = build("ModuleList([Tanh(), Linear(8, 8), Linear(8, 2)])");
+  const Architecture a = analyze_architecture(*model, calls(model, {"1", "0", "2"}));
+  const LayerInfo& first = layer(a, "1");
+  EXPECT_EQ(first.order, OrderSource::forward);
+  EXPECT_EQ(first.role, LayerRole::hidden);
+  EXPECT_EQ(first.following.kind, NonlinearityKind::tanh);
+  EXPECT_EQ(first.following.path, "0");
+  EXPECT_EQ(first.consumer, "2");
+  const LayerInfo& last = layer(a, "2");
+  EXPECT_EQ(last.role, LayerRole::output);
+  EXPECT_EQ(last.following.kind, NonlinearityKind::none);
+  EXPECT_EQ(a.depth, 2);
+  // Called the other way round, the Tanh follows the last layer, which is the output all the same.
+  const Architecture b = analyze_architecture(*model, calls(model, {"2", "1", "0"}));
+  EXPECT_EQ(layer(b, "2").following.kind, NonlinearityKind::none);
+  EXPECT_EQ(layer(b, "2").role, LayerRole::hidden);
+  EXPECT_EQ(layer(b, "1").following.kind, NonlinearityKind::tanh);
+  EXPECT_EQ(layer(b, "1").role, LayerRole::output);
+}
+
+TEST(Architecture, FunctionalLayersInTheForward) {
+  const nn::ModulePtr model = build("ModuleList([Linear(8, 8), Linear(8, 8), Linear(8, 2)])");
+  const Architecture a = analyze_architecture(
+      *model, calls(model, {"0", "fn:LeakyReLU(0.2)", "1", "fn:Dropout()", "fn:GELU()", "2"}));
+  EXPECT_EQ(layer(a, "0").following.kind, NonlinearityKind::leaky_relu);
+  EXPECT_DOUBLE_EQ(*layer(a, "0").following.slope, 0.2);
+  EXPECT_EQ(layer(a, "0").following.path, "");
+  EXPECT_EQ(layer(a, "0").consumer, "1");
+  EXPECT_EQ(layer(a, "1").following.kind, NonlinearityKind::relu_like);
+  EXPECT_EQ(layer(a, "1").following.skipped, (std::vector<std::string>{"Dropout"}));
+  EXPECT_EQ(layer(a, "2").role, LayerRole::output);
+}
+
+TEST(Architecture, UnseenCodeHidesWhatIsNotSeenToFollow) {
+  // Module hooks between two Linears inside a user's forward: an activation may have run unseen; a Tanh seen
+  // after the unseen code is what followed.
+  const nn::ModulePtr model = build("ModuleList([Linear(8, 8), Tanh(), Linear(8, 8), Linear(8, 2)])");
+  const Architecture a = analyze_architecture(*model, calls(model, {"0", "?", "1", "?", "2", "?", "3", "?"}));
+  EXPECT_EQ(layer(a, "0").following.kind, NonlinearityKind::tanh);
+  EXPECT_EQ(layer(a, "0").consumer, "");
+  EXPECT_EQ(layer(a, "2").following.kind, NonlinearityKind::unknown);
+  EXPECT_EQ(layer(a, "2").role, LayerRole::hidden);
+  EXPECT_EQ(layer(a, "3").following.kind, NonlinearityKind::unknown);
+  EXPECT_EQ(layer(a, "3").role, LayerRole::output);
+}
+
+TEST(Architecture, ReusedLayerKeepsWhatItsCallsAgreeOn) {
+  const nn::ModulePtr model = build("ModuleList([Linear(8, 8), ReLU(), Tanh(), Linear(8, 2)])");
+  // Both calls meet a ReLU: ReLU. The first call's output is read by the layer itself, the second's by
+  // "3": no one consumer.
+  const Architecture same = analyze_architecture(*model, calls(model, {"0", "1", "0", "1", "3"}));
+  EXPECT_EQ(layer(same, "0").following.kind, NonlinearityKind::relu);
+  EXPECT_EQ(layer(same, "0").consumer, "");
+  EXPECT_EQ(layer(same, "0").role, LayerRole::hidden);
+  // One meets the ReLU, the other the Tanh: no one scheme fits both.
+  const Architecture mixed = analyze_architecture(*model, calls(model, {"0", "1", "0", "2", "3"}));
+  EXPECT_EQ(layer(mixed, "0").following.kind, NonlinearityKind::unknown);
+  // The last call ends the model, an earlier one feeds another layer: hidden.
+  const Architecture last = analyze_architecture(*model, calls(model, {"0", "1", "3", "0"}));
+  EXPECT_EQ(layer(last, "0").role, LayerRole::hidden);
+  EXPECT_EQ(layer(last, "0").following.kind, NonlinearityKind::unknown);
+}
+
+TEST(Architecture, LayersThatNeverRanKeepTheTreesReading) {
+  const nn::ModulePtr model = build("Sequential(Linear(8, 8), ReLU(), Linear(8, 2))");
+  const Architecture a = analyze_architecture(*model, calls(model, {"0", "1"}));
+  EXPECT_EQ(layer(a, "0").order, OrderSource::forward);
+  EXPECT_EQ(layer(a, "0").following.kind, NonlinearityKind::relu);
+  EXPECT_EQ(layer(a, "0").role, LayerRole::output);  // nothing parametrised ran after it
+  const LayerInfo& unused = layer(a, "2");
+  EXPECT_EQ(unused.order, OrderSource::not_run);
+  EXPECT_EQ(unused.role, LayerRole::output);
+  EXPECT_EQ(unused.following.kind, NonlinearityKind::none);
+  EXPECT_EQ(layer(analyze_architecture(*model), "0").order, OrderSource::tree);
+  EXPECT_EQ(order_source_name(OrderSource::not_run), "not_run");
 }
 
 }  // namespace

@@ -544,7 +544,7 @@ std::string_view severity_name(Severity severity) {
 }
 
 std::vector<Finding> check_initialization(nn::Module& model, const LintOptions& options) {
-  const Architecture architecture = analyze_architecture(model);
+  const Architecture architecture = analyze_architecture(model, options.forward);
   std::vector<Finding> findings;
   check_non_finite(model, findings);
   check_symmetry(model, architecture, findings);

@@ -57,6 +57,7 @@
 #include <utility>
 #include <vector>
 
+#include "nninit/diag/architecture.h"
 #include "nninit/diag/lsuv.h"
 #include "nninit/nn/module.h"
 
@@ -114,6 +115,9 @@ struct LintOptions {
   // and scheme checks therefore skip these weights; a layer LSUV did not bring within its tolerance is a
   // warning (check "lsuv") instead.
   std::span<const LsuvLayer> lsuv{};
+  // The leaf calls of a recorded forward pass (architecture.h): what follows each layer that ran is read
+  // from them rather than from the module tree's registration order.
+  std::span<const ForwardCall> forward{};
 };
 
 // Every finding, in the model's named_modules() order.

@@ -8,10 +8,15 @@
 #include <pybind11/stl.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +25,7 @@
 #include "nninit/core/tensor.h"
 #include "nninit/core/torch_release.h"
 #include "nninit/core/warning.h"
+#include "nninit/diag/architecture.h"
 #include "nninit/diag/diagnose.h"
 #include "nninit/diag/lint.h"
 #include "nninit/diag/recording.h"
@@ -288,6 +294,69 @@ nn::ModulePtr mirror_from(const py::dict& node, const std::string& path) {
   return module;
 }
 
+// Every module of the twin by its dotted path ("" for the root), as the recorded calls name them.
+void collect_modules(const nn::ModulePtr& module, const std::string& path,
+                     std::map<std::string, nn::ModulePtr>& out) {
+  out.emplace(path, module);
+  for (const auto& [name, child] : module->own_children()) {
+    if (child) collect_modules(child, path.empty() ? name : path + "." + name, out);
+  }
+}
+
+// The recorded forward's leaf calls, as nninit/torch.py lists them ({"kind": "module", "path"}, {"kind":
+// "function", "type", "bases", "expression"} or {"kind": "unseen"}), for the lint (diag::ForwardCall): a
+// module of the twin, a functional layer built as the torch.nn layer that does the same (or a generic module
+// of its class and bases where nninit does not build it from its arguments), or code the recorder did not
+// see. A called module the twin lacks (one made inside forward) is code the lint cannot read either.
+std::vector<diag::ForwardCall> forward_from(const py::list& calls, const nn::ModulePtr& mirror) {
+  std::map<std::string, nn::ModulePtr> modules;
+  collect_modules(mirror, "", modules);
+  std::vector<diag::ForwardCall> forward;
+  for (const py::handle item : calls) {
+    const auto call = item.cast<py::dict>();
+    const auto kind = call["kind"].cast<std::string>();
+    diag::ForwardCall out;
+    if (kind == "module") {
+      out.path = call["path"].cast<std::string>();
+      if (const auto it = modules.find(out.path); it != modules.end()) out.module = it->second;
+    } else if (kind == "function") {
+      try {
+        ScopedWarningCapture quiet;
+        TorchGenerator scratch;
+        out.module = expr::build_model(call["expression"].cast<std::string>(), scratch);
+      } catch (const Error&) {
+        out.module = std::make_shared<PythonModule>(call["type"].cast<std::string>(),
+                                                    call["bases"].cast<std::vector<std::string>>());
+      }
+    }
+    forward.push_back(std::move(out));
+  }
+  return forward;
+}
+
+// What the lint says about the order it read: from the recorded forward, and which weight layers never ran
+// in it (read in registration order instead).
+std::string lint_order_note(nn::Module& mirror, std::span<const diag::ForwardCall> forward,
+                            const std::string& recorder) {
+  std::vector<std::string> not_run;
+  for (const diag::LayerInfo& layer : diag::analyze_architecture(mirror, forward).layers) {
+    if (layer.order == diag::OrderSource::not_run) not_run.push_back(layer.path);
+  }
+  std::string note =
+      fmt::format("what follows each layer is read from the forward recorded through {}", recorder);
+  if (!not_run.empty()) {
+    constexpr std::size_t named = 5;  // then a count: a ModuleList that never ran may hold hundreds
+    std::string names = fmt::format(
+        "{}",
+        fmt::join(not_run.begin(),
+                  not_run.begin() + static_cast<std::ptrdiff_t>(std::min(named, not_run.size())), ", "));
+    if (not_run.size() > named) names += fmt::format(" and {} more", not_run.size() - named);
+    note += fmt::format("; {} never ran in it and {} read in registration order", names,
+                        not_run.size() == 1 ? "is" : "are");
+  }
+  return note;
+}
+
 std::vector<expr::Rule> parse_rules(const std::vector<std::string>& texts) {
   std::vector<expr::Rule> rules;
   for (const std::string& text : texts) rules.push_back(expr::parse_rule(text));
@@ -474,8 +543,8 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
 
   m.def(
       "diagnose_recording",
-      [](const py::dict& record, const py::object& tree, const std::string& model,
-         const std::string& model_repr, std::uint64_t seed, double signal_bound,
+      [](const py::dict& record, const py::object& tree, const py::object& forward_calls,
+         const std::string& model, const std::string& model_repr, std::uint64_t seed, double signal_bound,
          const std::string& report_path) {
         report::DiagnosisRun run;
         run.model = model;
@@ -485,20 +554,26 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
         const diag::Recording recording = recording_from(record);
         run.parameters = recording.parameters;
         nn::ModulePtr mirror;
+        std::vector<diag::ForwardCall> forward;
         if (!tree.is_none()) mirror = mirror_from(tree.cast<py::dict>(), "");
+        if (mirror && !forward_calls.is_none()) {
+          forward = forward_from(forward_calls.cast<py::list>(), mirror);
+          run.lint_note = lint_order_note(*mirror, forward, record["recorder"].cast<std::string>());
+        }
         {
           py::gil_scoped_release release;
           run.diagnosis = diag::diagnose(
               recording, {.gradient_seed = seed, .signal_bound = signal_bound, .train = recording.train});
           if (mirror) {
-            run.diagnosis.symmetries = diag::find_symmetries(*mirror);
+            run.diagnosis.symmetries =
+                diag::find_symmetries(*mirror, diag::analyze_architecture(*mirror, forward));
             run.diagnosis.symmetries_checked = true;
-            run.findings = diag::grouped_findings(*mirror);
+            run.findings = diag::grouped_findings(*mirror, {.forward = forward});
           }
         }
         return views(run, report_path);
       },
-      py::arg("recording"), py::arg("tree"), py::arg("model"), py::arg("model_repr"),
+      py::arg("recording"), py::arg("tree"), py::arg("forward"), py::arg("model"), py::arg("model_repr"),
       py::arg("gradient_seed"), py::arg("signal_bound"), py::arg("report"),
       "Judges a pass recorded from PyTorch's hooks as `nninit diagnose` judges its own: (text, json)");
 

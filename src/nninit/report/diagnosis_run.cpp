@@ -29,6 +29,7 @@ std::vector<std::pair<std::string, std::string>> summary_lines(const DiagnosisRu
     lines.emplace_back("symmetry", "no hidden units start identical");
   }
   for (const diag::SymmetryFinding& s : d.symmetries) lines.emplace_back("symmetry", s.message);
+  if (!run.lint_note.empty()) lines.emplace_back("lint", run.lint_note);
   return lines;
 }
 
@@ -94,6 +95,7 @@ Json diagnosis_json(const DiagnosisRun& run) {
   out["capability"] = torch_capability_name(run.variant.capability);
   out["diagnosis"] = to_json(run.diagnosis);
   out["findings"] = to_json(run.findings);
+  out["lint_note"] = run.lint_note.empty() ? Json(nullptr) : Json(run.lint_note);
   out["lsuv"] = run.lsuv ? to_json(*run.lsuv) : Json(nullptr);
   out["probe"] = run.probe ? to_json(*run.probe) : Json(nullptr);
   Json sweeps = Json::array();
@@ -109,6 +111,7 @@ std::string diagnosis_text(const DiagnosisRun& run) {
   if (run.lsuv) text += format_lsuv(*run.lsuv) + "\n";
   text += format_diagnosis(run.diagnosis);
   text += "\n" + format_findings(run.findings, run.findings_view);
+  if (!run.lint_note.empty()) text += fmt::format("lint: {}\n", run.lint_note);
   if (run.probe) text += "\ntraining probe\n" + format_probe(*run.probe);
   if (!run.sweep_note.empty()) text += "\n" + run.sweep_note + "\n";
   for (const diag::DepthSweep& sweep : run.sweeps) text += "\n" + format_sweep(sweep);

@@ -38,6 +38,9 @@ struct DiagnosisRun {
   std::vector<NamedTensor> parameters{};  // the model's parameters as the diagnosis saw them
   diag::Diagnosis diagnosis{};
   std::vector<diag::Finding> findings{};
+  // Where the lint read what follows each layer, when not from the module tree alone (a recorded forward,
+  // diag::ForwardCall), or empty.
+  std::string lint_note{};
   std::optional<diag::LsuvReport> lsuv{};
   std::optional<diag::ProbeResult> probe{};
   std::vector<diag::DepthSweep> sweeps{};

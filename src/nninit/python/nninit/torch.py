@@ -377,11 +377,77 @@ _FUNCTIONAL_LAYERS = {
 }
 
 
+# Functions a traced forward calls that neither are layers nor change which nonlinearity a layer's output meets
+# next: shapes, indexing, a residual sum, a concatenation, a copy or a move. Any other function is code the
+# lint cannot read (it may be a nonlinearity nninit does not know, or a gate).
+_NEUTRAL_FUNCTIONS = {
+    "add", "add_", "iadd", "getitem", "getattr", "size", "dim", "view", "view_as", "reshape", "reshape_as",
+    "flatten", "permute", "transpose", "contiguous", "unsqueeze", "squeeze", "expand", "expand_as", "cat",
+    "clone", "to", "float", "type_as",
+}
+
+
+def _function_name(node):
+    return node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+
+
 def _functional_layer(node):
     if node.op not in ("call_function", "call_method"):
         return None
-    name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
-    return _FUNCTIONAL_LAYERS.get(name)
+    return _FUNCTIONAL_LAYERS.get(_function_name(node))
+
+
+# --- the forward's leaf calls in the order they ran, for the lint (what follows each layer) ------------------
+
+def _runs_torch_forward(module):
+    """Whether a module's forward is torch.nn's own, which nninit's twin of the layer reads (a user's class, or
+    a subclass that overrides forward, may do anything inside)."""
+    return getattr(type(module).forward, "__module__", "").startswith("torch.nn")
+
+
+def _module_call(module, path):
+    if _runs_torch_forward(module):
+        return {"kind": "module", "path": path}
+    return {"kind": "unseen"}
+
+
+def _function_call(node, type_name):
+    """A functional layer as the torch.nn layer that does the same: LeakyReLU keeps a literal slope."""
+    expression = f"{type_name}()"
+    if type_name == "LeakyReLU":
+        slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope")
+        if isinstance(slope, (int, float)) and not isinstance(slope, bool):
+            expression = f"LeakyReLU({float(slope)!r})"
+    layer = getattr(torch.nn, type_name, None)
+    bases = [] if layer is None else [c.__name__ for c in layer.__mro__[1:] if c not in (torch.nn.Module, object)]
+    return {"kind": "function", "type": type_name, "bases": bases, "expression": expression}
+
+
+def _hooks_forward(entries):
+    """The leaf calls module hooks saw ((module, path, enclosing calls) per call, in the order calls started).
+    Between two leaf calls ran the code of the calls that enclose either below the innermost one enclosing both
+    (that one included); unless every such module is a plain Sequential, which only calls its children, that
+    code may have applied a functional activation the hooks did not see (or called a module the model does not
+    hold, which has no hooks), and the lint is told so."""
+    def hidden_code(enclosing):
+        return any(type(entries[index][0]).forward is not torch.nn.Sequential.forward for index in enclosing)
+
+    forward = []
+    previous = None
+    for index, (module, path, enclosing) in enumerate(entries):
+        if index + 1 < len(entries) and index in entries[index + 1][2]:
+            continue  # it calls other modules: not a leaf
+        if previous is not None:
+            common = 0
+            while common < min(len(previous), len(enclosing)) and previous[common] == enclosing[common]:
+                common += 1
+            if hidden_code(previous[max(common - 1, 0):]) or hidden_code(enclosing[max(common - 1, 0):]):
+                forward.append({"kind": "unseen"})
+        forward.append(_module_call(module, path))
+        previous = enclosing
+    if previous is not None and hidden_code(previous):
+        forward.append({"kind": "unseen"})
+    return forward
 
 
 def _new_record(name, type_name, depth, has_parameters):
@@ -400,34 +466,40 @@ def _watch(record, args, output):
         outputs[0].register_hook(lambda g, r=record: r.__setitem__("output_gradient", _array(g)))
 
 
-def _run_with_hooks(model, inputs, calls):
-    """Module hooks: every module call, containers included, in the order calls start."""
+def _run_with_hooks(model, inputs, calls, forward):
+    """Module hooks: every module call, containers included, in the order calls start; `forward` gets the leaf
+    calls for the lint (_hooks_forward)."""
     names = {module: name for name, module in model.named_modules()}
-    stack, handles = [], []
+    stack, handles, entries = [], [], []
 
     def pre_hook(module, args):
         record = _new_record(names.get(module, type(module).__name__), type(module).__name__, len(stack),
                              any(True for _ in module.parameters(recurse=False)))
         calls.append(record)
-        stack.append((record, args))
+        entries.append((module, names.get(module), tuple(index for _, _, index in stack)))
+        stack.append((record, args, len(entries) - 1))
 
     def post_hook(module, args, output):
-        record, start_args = stack.pop()
+        record, start_args, _ = stack.pop()
         _watch(record, start_args, output)
 
     try:
         for module in model.modules():
             handles.append(module.register_forward_pre_hook(pre_hook))
             handles.append(module.register_forward_hook(post_hook))
-        return model(*inputs)
+        output = model(*inputs)
     finally:
         for handle in handles:
             handle.remove()
+    forward.extend(_hooks_forward(entries))
+    return output
 
 
-def _run_with_fx(model, inputs, calls):
+def _run_with_fx(model, inputs, calls, forward):
     """torch.fx: the traced graph's module calls and functional layers (F.relu, torch.tanh, ...) in execution
-    order, under the model's own call. Raises what symbolic_trace raises for a model it cannot trace."""
+    order, under the model's own call; `forward` gets them for the lint, with the functions that are neither
+    layers nor neutral (_NEUTRAL_FUNCTIONS) as code it cannot read. Raises what symbolic_trace raises for a
+    model it cannot trace."""
     import torch.fx
 
     graph = torch.fx.symbolic_trace(model)
@@ -440,9 +512,13 @@ def _run_with_fx(model, inputs, calls):
                 module = self.module.get_submodule(node.target)
                 record = _new_record(node.target, type(module).__name__, 1,
                                      any(True for _ in module.parameters(recurse=False)))
+                forward.append(_module_call(module, node.target))
             elif _functional_layer(node) is not None:
                 record = _new_record(node.name, _functional_layer(node), 1, False)
+                forward.append(_function_call(node, _functional_layer(node)))
             else:
+                if node.op in ("call_function", "call_method") and _function_name(node) not in _NEUTRAL_FUNCTIONS:
+                    forward.append({"kind": "unseen"})
                 return super().run_node(node)
             calls.append(record)
             args, kwargs = self.fetch_args_kwargs_from_env(node)
@@ -488,13 +564,17 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
 
     ``lint=True`` also runs the lint and the symmetry check on a twin of the module tree that nninit builds
     with the model's values (torch.nn layers it knows are its own; other classes keep their tensors, names and
-    bases), as ``nninit check`` does on its own models."""
+    bases), as ``nninit check`` does on its own models. What follows each layer (the activation that decides its
+    scheme, whether it is the output layer) is read from the forward just recorded, in the order its calls
+    ran, functional activations included under fx; layers that never ran keep the registration order, and the
+    result's ``json["lint_note"]`` names them."""
     if recorder not in ("auto", "fx", "hooks"):
         raise ValueError(f"recorder must be 'auto', 'fx' or 'hooks', not {recorder!r}")
     modes = {module: module.training for module in model.modules()}
     buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
     grads = {name: p.grad for name, p in model.named_parameters()}
     calls = []
+    forward = []  # the leaf calls in the order they ran, for the lint
     used = recorder
     try:
         with torch.random.fork_rng(devices=[]):
@@ -505,16 +585,17 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
                 p.grad = None
             with torch.enable_grad():
                 if recorder == "hooks":
-                    output = _run_with_hooks(model, inputs, calls)
+                    output = _run_with_hooks(model, inputs, calls, forward)
                 else:
                     try:
-                        output = _run_with_fx(model, inputs, calls)
+                        output = _run_with_fx(model, inputs, calls, forward)
                         used = "fx"
                     except Exception:  # whatever symbolic tracing refuses: data-dependent control flow, ...
                         if recorder == "fx":
                             raise
                         calls.clear()
-                        output = _run_with_hooks(model, inputs, calls)
+                        forward.clear()
+                        output = _run_with_hooks(model, inputs, calls, forward)
                         used = "hooks"
                 outputs = [t for t in _tensors_in(output) if t.is_floating_point() and t.requires_grad]
                 from nninit import fill, make_generator
@@ -541,13 +622,13 @@ def diagnose(model, *example_inputs, train=True, gradient_seed=0, signal_bound=1
               "gradient_note": f"N(0, 1) at each float output, nninit's generator seeded {gradient_seed}; "
                                f"recorded through {how}",
               "inputs_note": f"{shapes}, the example inputs given", "calls": calls, "parameters": parameters,
-              "parameter_gradients": parameter_gradients}
+              "parameter_gradients": parameter_gradients, "recorder": "torch.fx" if used == "fx" else "module hooks"}
 
     tree = _describe(model) if lint else None
 
     def run(path: str):
-        return _nninit.diagnose_recording(record, tree, type(model).__name__, repr(model), gradient_seed,
-                                          signal_bound, path)
+        return _nninit.diagnose_recording(record, tree, forward if lint else None, type(model).__name__,
+                                          repr(model), gradient_seed, signal_bound, path)
 
     text, document = run("" if report is None else str(report))
     result = Diagnosis(text, document, report, rewrite=run)
