@@ -1,7 +1,9 @@
 // End-to-end tests of the model commands: `nninit init` (against PyTorch 1.13), `nninit diagnose` on the
 // built-in MLP, CNN, Transformer encoder and LSTM, and `nninit check` with its exit status.
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,47 @@ TEST_F(Cli, InitWritesTheStateDictPyTorchBuilds) {
                               "/tests/cli/state_dict_with_torch.py " + out + " 11 \"" + c.expression +
                               "\" \"" + c.python + "\"";
     EXPECT_EQ(std::system(check.c_str()), 0) << c.model;
+  }
+}
+
+// `init` makes a model's tensors side by side on its threads, the largest first, and one at a time with
+// every thread those whose buffers are too large to double (cli/init.cpp): the bytes are PyTorch's whatever
+// the thread count. The model mixes a tensor of 2^20 elements (filled in ranges on several threads), small
+// ones, a deep copy (the ModuleList of one layer repeated) and rules that overwrite construction's draws;
+// --dtype bfloat16 adds the conversion buffers, which make the largest tensor wait to be made alone.
+TEST_F(Cli, InitMakesTensorsSideBySideWithPyTorchsBits) {
+  if (!nninit::cli_test::have_torch()) GTEST_SKIP() << "PyTorch 1.13 is not installed";
+  const std::string expression =
+      "Sequential(Embedding(4096, 256), Linear(256, 300), LayerNorm(300), "
+      "TransformerEncoder(TransformerEncoderLayer(300, 4, 128), 2), Linear(300, 7))";
+  const std::string rules =
+      " --init \"Linear.weight=normal_(std=0.02)\" --init \"Embedding.weight=trunc_normal_\"";
+  const std::string python =
+      "for mod in m.modules():\n"
+      "    if isinstance(mod, nn.Linear): nn.init.normal_(mod.weight, std=0.02)\n"
+      "    if isinstance(mod, nn.Embedding): nn.init.trunc_normal_(mod.weight)\n";
+  for (const std::string dtype : {"", " --dtype bfloat16"}) {
+    std::string first_bytes;
+    for (const char* threads : {"1", "2", "3", "7"}) {
+      ::setenv("NNINIT_NUM_THREADS", threads, 1);
+      const std::string out = path("model.safetensors");
+      const Result r =
+          run("init \"" + expression + "\" --seed 3 --torch-version 1.13" + rules + dtype + " -o " + out);
+      ::unsetenv("NNINIT_NUM_THREADS");
+      ASSERT_EQ(r.status, 0) << r.output;
+      std::ifstream file(out, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      if (first_bytes.empty()) {
+        first_bytes = bytes;
+        const std::string convert = dtype.empty() ? "" : "m.to(torch.bfloat16)\n";
+        const std::string check = "/usr/bin/python3 " + std::string(NNINIT_SOURCE_DIR) +
+                                  "/tests/cli/state_dict_with_torch.py " + out + " 3 \"" + expression +
+                                  "\" \"" + python + convert + "\"";
+        EXPECT_EQ(std::system(check.c_str()), 0) << dtype;
+      } else {
+        EXPECT_TRUE(bytes == first_bytes) << threads << " threads" << dtype;
+      }
+    }
   }
 }
 

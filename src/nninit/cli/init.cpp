@@ -3,10 +3,16 @@
 // would initialise it, written as safetensors or summarised. MODEL may be a Hugging Face config.json:
 //   torch.manual_seed(seed); model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(MODEL))
 // written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -20,6 +26,7 @@
 #include "nninit/cli/progress.h"
 #include "nninit/cli/summary.h"
 #include "nninit/core/error.h"
+#include "nninit/core/threads.h"
 #include "nninit/diag/diagnose.h"
 #include "nninit/expr/model_expression.h"
 #include "nninit/expr/rules.h"
@@ -48,11 +55,18 @@ class Scratch {
   std::shared_ptr<Storage> storage_;
 };
 
-// Makes the recorded model's tensors one at a time: into the output file's mapping when there is one (every
-// tensor declared first; each released from memory once made), otherwise into a reused buffer, only to be
+// Makes the recorded model's tensors: into the output file's mapping when there is one (every tensor
+// declared first; each released from memory once made), otherwise into a reused buffer, only to be
 // summarised. A tensor converted to another dtype is made in its own dtype first (a second reused buffer),
 // as Module.to converts a built model. With a Philox seed, each tensor is made from the stream of its name
-// (--rng philox). Returns the summaries.
+// (--rng philox). Returns the summaries, in the state_dict's order.
+//
+// Each tensor's replay draws from its own copy of the generator as it stood at each of its calls, so tensors
+// can be made in any order and side by side without changing a bit. They are made side by side, one per
+// thread (each worker's fills, copies and statistics staying on its own thread), largest first, so that the
+// serial part of PyTorch's stream and the small tensors' one-thread work overlap. A tensor whose buffers are
+// so large that a worker's share of the memory the largest one needs would not hold them is made alone,
+// with every thread: the buffers never exceed what one tensor at a time needs.
 std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
                                          const init::InitRecording& recording, std::optional<DType> dtype,
                                          const OutputTarget& target, const io::Metadata& metadata,
@@ -70,31 +84,88 @@ std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
   }
   std::optional<SafetensorsOutput> writer;
   if (target) writer.emplace(target, specs, metadata);
+  // The writer's views are taken here, on one thread; the workers only write into them and release them.
+  std::vector<Tensor> views;
+  if (writer) {
+    for (const NamedTensor& t : state) views.push_back(writer->view(t.name));
+  }
   std::optional<Progress> progress = Progress::on_stderr(total_bytes, {.label = "init"}, progress_mode);
-  Scratch made;
-  Scratch converted;
-  std::vector<TensorSummary> summaries;
-  auto make = [&](const NamedTensor& t, const Tensor& out) {
+  std::mutex progress_mutex;
+
+  // The buffer bytes a tensor needs beside the output: its values in their own dtype when they are
+  // converted, and the stored values when there is no file to hold them.
+  auto buffer_bytes = [&](const NamedTensor& t) {
+    const DType stored = stored_dtype(t.tensor);
+    std::size_t bytes = stored == t.tensor.dtype() ? 0 : storage_nbytes(t.tensor.sizes(), t.tensor.dtype());
+    if (!writer) bytes += storage_nbytes(t.tensor.sizes(), stored);
+    return bytes;
+  };
+  std::size_t largest = 0;
+  for (const NamedTensor& t : state) largest = std::max(largest, buffer_bytes(t));
+  const auto threads = static_cast<std::size_t>(thread_count());
+  std::vector<std::size_t> alone;
+  std::vector<std::size_t> side_by_side;
+  for (std::size_t i = 0; i < state.size(); ++i) {
+    (threads > 1 && buffer_bytes(state[i]) * threads <= largest ? side_by_side : alone).push_back(i);
+  }
+  std::stable_sort(side_by_side.begin(), side_by_side.end(), [&](std::size_t a, std::size_t b) {
+    return state[a].tensor.numel() > state[b].tensor.numel();
+  });
+
+  std::vector<TensorSummary> summaries(state.size());
+  struct Buffers {
+    Scratch made;
+    Scratch converted;
+  };
+  auto make = [&](std::size_t i, Buffers& buffers) {
+    const NamedTensor& t = state[i];
+    const DType stored = stored_dtype(t.tensor);
+    const Tensor out = writer ? views[i] : buffers.converted.tensor(t.tensor.sizes(), stored);
+    const Tensor values =
+        stored == t.tensor.dtype() ? out : buffers.made.tensor(t.tensor.sizes(), t.tensor.dtype());
     if (philox_seed) {
-      recording.materialize(t.tensor, out, PhiloxGenerator(*philox_seed, t.name));
+      recording.materialize(t.tensor, values, PhiloxGenerator(*philox_seed, t.name));
     } else {
-      recording.materialize(t.tensor, out);
+      recording.materialize(t.tensor, values);
+    }
+    if (values.raw_data() != out.raw_data()) out.copy_(values);
+    summaries[i] = summarize(t.name, out);
+    if (writer) writer->release(t.name);
+    if (progress) {
+      const std::lock_guard lock(progress_mutex);
+      progress->advance(storage_nbytes(out.sizes(), out.dtype()));
     }
   };
-  for (const NamedTensor& t : state) {
-    const DType stored = stored_dtype(t.tensor);
-    const Tensor out = writer ? writer->view(t.name) : converted.tensor(t.tensor.sizes(), stored);
-    if (stored == t.tensor.dtype()) {
-      make(t, out);
-    } else {
-      const Tensor values = made.tensor(t.tensor.sizes(), t.tensor.dtype());
-      make(t, values);
-      out.copy_(values);
+
+  Buffers buffers;
+  for (const std::size_t i : alone) make(i, buffers);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&](Buffers& mine) {
+    const ScopedThreadLimit one_thread(1);
+    for (std::size_t k = next++; k < side_by_side.size() && !failed; k = next++) {
+      try {
+        make(side_by_side[k], mine);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
     }
-    summaries.push_back(summarize(t.name, out));
-    if (writer) writer->release(t.name);
-    if (progress) progress->advance(storage_nbytes(out.sizes(), out.dtype()));
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t w = 1; w < std::min(threads, side_by_side.size()); ++w) {
+      workers.emplace_back([&] {
+        Buffers mine;
+        work(mine);
+      });
+    }
+    work(buffers);
   }
+  if (error) std::rethrow_exception(error);
   if (writer) {
     writer->commit();
     *written = writer->files();
