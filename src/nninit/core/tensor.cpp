@@ -74,22 +74,37 @@ std::size_t storage_nbytes(std::span<const std::int64_t> shape, DType dtype) {
   return static_cast<std::size_t>(nbytes);
 }
 
+namespace {
+
+constexpr std::size_t huge_page_bytes = std::size_t{2} << 20;
+constexpr std::size_t huge_page_advice_bytes = 4 * huge_page_bytes;
+
+}  // namespace
+
+void Storage::advise_huge_pages(std::byte* data, std::size_t nbytes) {
+#ifdef MADV_HUGEPAGE
+  if (nbytes < huge_page_advice_bytes) return;
+  const auto begin = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t first = (begin + huge_page_bytes - 1) / huge_page_bytes * huge_page_bytes;
+  const std::uintptr_t last = (begin + nbytes) / huge_page_bytes * huge_page_bytes;
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)nbytes;
+#endif
+}
+
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
   auto storage = std::make_shared<Storage>();
   if (nbytes == 0) return storage;
-  // Large buffers are aligned to, and advised as, transparent huge pages: the kernel then faults fresh
-  // memory in 2 MiB at a time rather than 4 KiB, which is most of what a first write into it costs. (Advice
-  // only: a kernel without it, or set to "never", gives small pages. Pages never written stay unmapped.)
-  constexpr std::size_t huge_page = std::size_t{2} << 20;
-  const bool huge = nbytes >= 4 * huge_page;
-  const std::size_t alignment = huge ? huge_page : 64;
+  // Large blocks start on a huge page, so that advise_huge_pages covers all of them.
+  const bool huge = nbytes >= huge_page_advice_bytes;
+  const std::size_t alignment = huge ? huge_page_bytes : 64;
   // Below INT64_MAX, rounding up to the alignment cannot wrap.
   const std::size_t rounded = (nbytes + alignment - 1) / alignment * alignment;
   void* memory =
       nbytes > static_cast<std::size_t>(INT64_MAX) ? nullptr : std::aligned_alloc(alignment, rounded);
-#ifdef MADV_HUGEPAGE
-  if (memory != nullptr && huge) ::madvise(memory, rounded, MADV_HUGEPAGE);
-#endif
+  if (memory != nullptr && huge) advise_huge_pages(static_cast<std::byte*>(memory), rounded);
   if (memory == nullptr) {
     throw OutOfMemoryError(
         fmt::format("DefaultCPUAllocator: can't allocate memory: you tried to allocate {} bytes", nbytes));

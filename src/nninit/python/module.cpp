@@ -473,6 +473,8 @@ torch.Generator().manual_seed(seed) is in that PyTorch release, on a CPU where A
           const auto parsed =
               expr::InitExpression::parse(expression, {.version = generator.variant().version});
           auto storage = Storage::wrap(reinterpret_cast<std::byte*>(address), nbytes, nullptr);
+          // Memory torch has just allocated is faulted in by this fill: 2 MiB at a time where the kernel can.
+          Storage::advise_huge_pages(storage->data(), nbytes);
           apply_as_torch(parsed, Tensor(storage, dtype, sizes, strides, offset), generator);
         });
       },
