@@ -55,12 +55,22 @@ struct BlockScan {
 // registers under AVX2 and in two 128-bit ones otherwise.
 using Double4 = double __attribute__((vector_size(32)));
 
-// (By reference: a function returning a 256-bit vector has another ABI with AVX than without.)
-void load4(Double4& v, const double* x) {
-  std::memcpy(&v, x, sizeof v);
+static_assert(lanes == 8, "the block loops keep the lanes in two Double4");
+
+// The `lanes` values at x, as two Double4. (Filled by reference: a function returning a 256-bit vector has
+// another ABI with AVX than without.)
+void load_lanes(Double4 (&v)[2], const double* x) {
+  std::memcpy(&v[0], x, sizeof v[0]);
+  std::memcpy(&v[1], x + 4, sizeof v[1]);
 }
 
-static_assert(lanes == 8, "the block loops keep the lanes in two Double4");
+// The sum of each Double4's lanes, in order, added to `total`.
+double add_lanes(double total, const Double4 (&chains)[2]) {
+  for (const Double4& four : chains) {
+    for (int l = 0; l < 4; ++l) total += four[l];
+  }
+  return total;
+}
 
 NNINIT_BLOCK_LOOP BlockScan scan_block(const double* x, std::size_t n) {
   BlockScan scan;
@@ -72,10 +82,10 @@ NNINIT_BLOCK_LOOP BlockScan scan_block(const double* x, std::size_t n) {
   const Double4 none = {};
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
-    Double4 a;
-    Double4 b;
-    load4(a, x + i);
-    load4(b, x + i + 4);
+    Double4 v[2];
+    load_lanes(v, x + i);
+    const Double4& a = v[0];
+    const Double4& b = v[1];
     partial[0] += a;
     partial[1] += b;
     zero += a == 0.0 ? one : none;
@@ -91,9 +101,7 @@ NNINIT_BLOCK_LOOP BlockScan scan_block(const double* x, std::size_t n) {
     scan.min = std::min(scan.min, x[i]);
     scan.max = std::max(scan.max, x[i]);
   }
-  for (const Double4& chains : partial) {
-    for (int l = 0; l < 4; ++l) scan.sum += chains[l];
-  }
+  scan.sum = add_lanes(scan.sum, partial);
   for (int l = 0; l < 4; ++l) {
     scan.zeros += zero[l];
     scan.min = std::min(scan.min, low[l]);
@@ -107,21 +115,16 @@ NNINIT_BLOCK_LOOP double block_squared_deviations(const double* x, std::size_t n
   Double4 squares[2] = {};
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
-    Double4 a;
-    Double4 b;
-    load4(a, x + i);
-    load4(b, x + i + 4);
-    a -= mean;
-    b -= mean;
-    squares[0] += a * a;
-    squares[1] += b * b;
+    Double4 v[2];
+    load_lanes(v, x + i);
+    for (int half = 0; half < 2; ++half) {
+      const Double4 deviation = v[half] - mean;
+      squares[half] += deviation * deviation;
+    }
   }
   double total = 0.0;
   for (; i < n; ++i) total += (x[i] - mean) * (x[i] - mean);
-  for (const Double4& chains : squares) {
-    for (int l = 0; l < 4; ++l) total += chains[l];
-  }
-  return total;
+  return add_lanes(total, squares);
 }
 
 // The running statistics of the finite elements seen so far: whole blocks are summarised on their own
