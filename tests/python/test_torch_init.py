@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import nninit.torch as nt
+from generated import cases
 from test_numpy_api import DTYPES, random_init_call
 
 
@@ -51,7 +52,7 @@ def outcome(function, tensor, kwargs, seed):
     return error, [str(w.message) for w in caught], state, after
 
 
-@pytest.mark.parametrize("case", range(300))
+@pytest.mark.parametrize("case", cases(300))
 def test_drop_in_equals_torch(case):
     rng = random.Random(9000 + case)
     name, kwargs, shape = random_init_call(rng)
