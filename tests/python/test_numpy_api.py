@@ -16,6 +16,7 @@ import torch
 
 import nninit
 import nninit.torch as nt
+from generated import cases
 
 VERSION, CAPABILITY = nt.release()
 DTYPES = {"float32": (torch.float32, np.uint32), "float64": (torch.float64, np.uint64),
@@ -73,7 +74,7 @@ def bits(array, dtype):
     return np.ascontiguousarray(array).view(DTYPES[dtype][1])
 
 
-CASES = [random.Random(1000 + i) for i in range(300)]
+CASES = [random.Random(1000 + i) for i in cases(300)]
 
 
 @pytest.mark.parametrize("case", range(len(CASES)))
@@ -164,7 +165,7 @@ def apply_rule_as_torch(model, rule):
     return bool(selected_names)
 
 
-@pytest.mark.parametrize("case", range(40))
+@pytest.mark.parametrize("case", cases(40))
 def test_init_equals_torch_state_dict(case):
     rng = random.Random(5000 + case)
     layers = [rng.choice(MODEL_LAYERS)(rng) for _ in range(rng.randint(1, 4))]

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import nninit.torch as nt
+from generated import cases
 from test_numpy_api import DTYPES, random_init_call
 
 
@@ -51,7 +52,7 @@ def outcome(function, tensor, kwargs, seed):
     return error, [str(w.message) for w in caught], state, after
 
 
-@pytest.mark.parametrize("case", range(300))
+@pytest.mark.parametrize("case", cases(300))
 def test_drop_in_equals_torch(case):
     rng = random.Random(9000 + case)
     name, kwargs, shape = random_init_call(rng)
@@ -128,3 +129,15 @@ def test_a_model_initialised_through_nninit_equals_torch():
     for key in expected:
         assert torch.equal(got[key], expected[key]), key
     assert torch.equal(got_next, expected_next)
+
+
+def test_a_division_by_zero_says_what_this_python_says():
+    """PyTorch divides Python floats there: the message is the interpreter's ("division by zero" from 3.14)."""
+    calls = [("xavier_uniform_", torch.empty(0, 0), {}), ("xavier_normal_", torch.empty(0, 0, 3), {}),
+             ("trunc_normal_", torch.empty(4), {"std": 0.0})]
+    for name, tensor, kwargs in calls:
+        with pytest.raises(ZeroDivisionError) as torch_error:
+            getattr(torch.nn.init, name)(tensor.clone(), **kwargs)
+        with pytest.raises(ZeroDivisionError) as nninit_error:
+            getattr(nt, name)(tensor.clone(), **kwargs)
+        assert str(nninit_error.value) == str(torch_error.value), name

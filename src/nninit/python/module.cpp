@@ -18,6 +18,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nninit/core/dtype.h"
@@ -380,6 +381,24 @@ py::tuple views(report::DiagnosisRun& run, const std::string& report_path) {
   return py::make_tuple(text, json);
 }
 
+// PyTorch's init functions divide Python floats where nninit raises ZeroDivisionError, so the message is
+// the running interpreter's own: "float division by zero" up to Python 3.13, "division by zero" from 3.14.
+// nninit's messages carry the first; this gives what this Python says instead. Needs the GIL.
+std::string as_this_python_says(const Error& e) {
+  static constexpr std::string_view nninit_says = "float division by zero";
+  std::string message = e.what();
+  if (e.kind() != ErrorKind::zero_division || !message.ends_with(nninit_says)) return message;
+  static const std::string python_says = [] {
+    try {
+      (void)(py::float_(1.0) / py::float_(0.0));
+    } catch (py::error_already_set& raised) {
+      return std::string(py::str(raised.value()));
+    }
+    return std::string(nninit_says);
+  }();
+  return message.replace(message.size() - nninit_says.size(), nninit_says.size(), python_says);
+}
+
 void register_errors() {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -399,7 +418,7 @@ void register_errors() {
         case ErrorKind::name: type = PyExc_NameError; break;
         case ErrorKind::io: type = PyExc_OSError; break;
       }
-      PyErr_SetString(type, e.what());
+      PyErr_SetString(type, as_this_python_says(e).c_str());
     }
   });
 }
