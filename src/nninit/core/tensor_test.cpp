@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -24,6 +25,29 @@ TEST(Tensor, EmptyHasContiguousStrides) {
   EXPECT_TRUE(t.is_contiguous());
   EXPECT_EQ(t.size(-1), 4);
   EXPECT_THROW((void)t.size(3), IndexError);
+}
+
+// Storage::allocate aligns every block to 64 bytes, and blocks of 8 MiB and more to a 2 MiB huge page, the
+// unit its advice covers; the advice (on owned or borrowed bytes) changes none of them.
+TEST(Storage, LargeBlocksStartOnAHugePageAndTheAdviceKeepsTheBytes) {
+  constexpr std::size_t mib = std::size_t{1} << 20;
+  auto address = [](const std::shared_ptr<Storage>& s) {
+    return reinterpret_cast<std::uintptr_t>(s->data());
+  };
+  for (const std::size_t nbytes : {std::size_t{1}, std::size_t{100}, 8 * mib - 1}) {
+    EXPECT_EQ(address(Storage::allocate(nbytes)) % 64, 0u) << nbytes;
+  }
+  for (const std::size_t nbytes : {8 * mib, 8 * mib + 3, 64 * mib}) {
+    EXPECT_EQ(address(Storage::allocate(nbytes)) % (2 * mib), 0u) << nbytes;
+  }
+  const std::shared_ptr<Storage> block = Storage::allocate(16 * mib);
+  for (std::size_t i = 0; i < block->nbytes(); ++i) block->data()[i] = static_cast<std::byte>(i * 7 + 1);
+  Storage::advise_huge_pages(block->data() + 1000, 12 * mib);
+  Storage::advise_huge_pages(block->data(), 4 * mib);  // below the size it advises from: nothing happens
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < block->nbytes(); ++i)
+    changed += block->data()[i] != static_cast<std::byte>(i * 7 + 1);
+  EXPECT_EQ(changed, 0u);
 }
 
 TEST(Tensor, NegativeSizeIsAnError) {
