@@ -7,18 +7,14 @@
 // a rule that matches nothing while others match must warn. Prints a summary per file, per kind of
 // mismatch and per layer class; exits 1 on any mismatch.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
-#include <exception>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -259,28 +255,11 @@ class Runner {
     // (here the reverse, three workers taking the next tensor each), each worker's fills on its own thread.
     const std::vector<NamedTensor> state = model->state_dict();
     std::vector<Tensor> made(state.size());
-    std::atomic<std::size_t> next{0};
-    std::mutex failure_mutex;
-    std::exception_ptr failure;
-    auto work = [&] {
-      const ScopedThreadLimit one_thread(1);
-      for (std::size_t k = next++; k < state.size(); k = next++) {
-        const std::size_t i = state.size() - 1 - k;
-        try {
-          made[i] = Tensor::empty(state[i].tensor.sizes(), state[i].tensor.dtype());
-          recording.materialize(state[i].tensor, made[i]);
-        } catch (...) {
-          const std::lock_guard lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-      }
-    };
-    {
-      std::vector<std::jthread> workers;
-      for (int w = 0; w < 2; ++w) workers.emplace_back(work);
-      work();
-    }
-    if (failure) std::rethrow_exception(failure);
+    run_side_by_side(state.size(), 3, [&](std::size_t k, std::size_t) {
+      const std::size_t i = state.size() - 1 - k;
+      made[i] = Tensor::empty(state[i].tensor.sizes(), state[i].tensor.dtype());
+      recording.materialize(state[i].tensor, made[i]);
+    });
     for (std::size_t i = 0; i < state.size(); ++i) {
       if (made[i].numel() > 0)
         std::memcpy(state[i].tensor.raw_data(), made[i].raw_data(), state[i].tensor.storage()->nbytes());

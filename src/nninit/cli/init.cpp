@@ -4,14 +4,11 @@
 //   torch.manual_seed(seed); model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(MODEL))
 // written as save_pretrained writes it (a tied lm_head.weight once, under its first name).
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -137,35 +134,10 @@ std::vector<TensorSummary> make_recorded(const std::vector<NamedTensor>& state,
     }
   };
 
-  Buffers buffers;
-  for (const std::size_t i : alone) make(i, buffers);
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&](Buffers& mine) {
-    const ScopedThreadLimit one_thread(1);
-    for (std::size_t k = next++; k < side_by_side.size() && !failed; k = next++) {
-      try {
-        make(side_by_side[k], mine);
-      } catch (...) {
-        const std::lock_guard lock(error_mutex);
-        if (!error) error = std::current_exception();
-        failed = true;
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t w = 1; w < std::min(threads, side_by_side.size()); ++w) {
-      workers.emplace_back([&] {
-        Buffers mine;
-        work(mine);
-      });
-    }
-    work(buffers);
-  }
-  if (error) std::rethrow_exception(error);
+  std::vector<Buffers> buffers(threads);
+  for (const std::size_t i : alone) make(i, buffers[0]);
+  run_side_by_side(side_by_side.size(), threads,
+                   [&](std::size_t k, std::size_t worker) { make(side_by_side[k], buffers[worker]); });
   if (writer) {
     writer->commit();
     *written = writer->files();

@@ -14,7 +14,11 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -63,6 +67,36 @@ void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) {
   for (std::int64_t r = 1; r < ranges; ++r)
     workers.emplace_back([&fn, &bound, r] { fn(bound(r), bound(r + 1)); });
   fn(std::int64_t{0}, bound(1));
+}
+
+// Calls item(k, worker) for every k in [0, count), each k taken in order from a shared counter by one of
+// `workers` threads (the calling thread is worker 0; each worker's index is below `workers`). Every worker
+// holds a ScopedThreadLimit(1), so the work an item starts stays on its thread. After an item throws, no
+// new item starts; the first exception is rethrown once every worker has stopped.
+template <class Item>
+void run_side_by_side(std::size_t count, std::size_t workers, Item&& item) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&](std::size_t worker) {
+    const ScopedThreadLimit one_thread(1);
+    for (std::size_t k = next++; k < count && !failed; k = next++) {
+      try {
+        item(k, worker);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t w = 1; w < std::min(workers, count); ++w) threads.emplace_back(work, w);
+    work(0);
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace nninit
